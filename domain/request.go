@@ -1,0 +1,51 @@
+package domain
+
+import "time"
+
+// Kinds of captured exchange.
+const (
+	KindHTTP      = "http"
+	KindWebSocket = "websocket"
+	KindTCP       = "tcp"
+)
+
+// RequestIDPrefix prefixes a captured request's ULID in the API.
+const RequestIDPrefix = "req_"
+
+// BodyInfo describes one captured body. The stored bytes (at most the plan's
+// capture limit) live apart from the event, compressed; the event keeps their
+// hash so the audit chain covers them.
+type BodyInfo struct {
+	Size      int64  `json:"size"`             // bytes that crossed the tunnel
+	Stored    int64  `json:"stored"`           // bytes captured (≤ capture limit)
+	SHA256    string `json:"sha256,omitempty"` // of the captured bytes
+	Truncated bool   `json:"truncated"`
+}
+
+// CapturedRequest is what Warren records of one public exchange: an HTTP
+// request/response, a WebSocket or a TCP connection.
+type CapturedRequest struct {
+	ID          string              `json:"id,omitempty"` // ULID, without the req_ prefix; the event id
+	AccountID   string              `json:"accountId,omitempty"`
+	TunnelID    string              `json:"tunnelId"`
+	Tunnel      string              `json:"tunnel"` // subdomain, or "tcp-<port>"
+	Kind        string              `json:"kind"`
+	Method      string              `json:"method,omitempty"`
+	Path        string              `json:"path,omitempty"` // with query
+	Status      int                 `json:"status"`
+	TTFBMs      float64             `json:"ttfbMs"`
+	DurationMs  float64             `json:"durationMs"`
+	BytesIn     int64               `json:"bytesIn"`
+	BytesOut    int64               `json:"bytesOut"`
+	IP          string              `json:"ip"`
+	UserAgent   string              `json:"userAgent,omitempty"`
+	Proto       string              `json:"proto"`
+	Host        string              `json:"host"`
+	ReqHeaders  map[string][]string `json:"requestHeaders,omitempty"`
+	RespHeaders map[string][]string `json:"responseHeaders,omitempty"`
+	ReqBody     BodyInfo            `json:"requestBody"`
+	RespBody    BodyInfo            `json:"responseBody"`
+	Error       string              `json:"error,omitempty"` // agent_gone, local_refused, client_abort, quota, timeout…
+	ReplayOf    string              `json:"replayOf,omitempty"`
+	CreatedAt   time.Time           `json:"createdAt,omitzero"`
+}

@@ -1,0 +1,50 @@
+package events
+
+import (
+	"github.com/ThreeDotsLabs/watermill/message"
+)
+
+// Topics committed events are published on.
+const (
+	// TopicEvents carries every event.
+	TopicEvents = "events"
+	// TopicRequests carries request.captured events only (the SSE streams).
+	TopicRequests = "requests"
+)
+
+// Metadata keys set on published messages. The message UUID is the event ULID
+// and the payload its stored bytes (Decode them).
+const (
+	MetaType    = "type"
+	MetaAccount = "account"
+)
+
+// publish hands committed events to the publisher. GoChannel drops messages
+// nobody subscribes to and may reorder: subscribers read the log for truth
+// and order, and use messages as wake-ups.
+func (l *Log) publish(evs []Event) {
+	if l.opts.Publisher == nil || len(evs) == 0 {
+		return
+	}
+	all := make([]*message.Message, 0, len(evs))
+	var reqs []*message.Message
+	for i := range evs {
+		ev := &evs[i]
+		raw, err := Encode(ev)
+		if err != nil {
+			continue // it was encoded once already; cannot fail now
+		}
+		m := message.NewMessage(ev.ID.String(), raw)
+		m.Metadata.Set(MetaType, string(ev.Type))
+		m.Metadata.Set(MetaAccount, ev.Account)
+		all = append(all, m)
+		if ev.Type == RequestCaptured {
+			reqs = append(reqs, m.Copy())
+		}
+	}
+	// GoChannel's Publish fails only once closed; the log stays the truth.
+	_ = l.opts.Publisher.Publish(TopicEvents, all...)
+	if len(reqs) > 0 {
+		_ = l.opts.Publisher.Publish(TopicRequests, reqs...)
+	}
+}

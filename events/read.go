@@ -193,3 +193,13 @@ func (l *Log) Backup(w io.Writer) (int64, error) {
 	})
 	return n, err
 }
+
+// GetTx returns one event by id inside tx, with ok=false when there is none.
+func GetTx(tx *bolt.Tx, id ulid.ULID) (ev Event, ok bool, err error) {
+	v := tx.Bucket(bucketEvents).Get(id[:])
+	if v == nil {
+		return ev, false, nil
+	}
+	ev, err = Decode(v)
+	return ev, err == nil, err
+}

@@ -1,0 +1,120 @@
+package projections
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+
+	"github.com/oklog/ulid/v2"
+	bolt "go.etcd.io/bbolt"
+
+	"warren/events"
+)
+
+// rebuildChunk is how many events one rebuild transaction applies: large
+// enough to amortise the commit, small enough to bound the dirty pages held
+// in memory.
+const rebuildChunk = 50_000
+
+// Rebuild drops every projection bucket and replays the whole log through
+// the same Apply as the live path. It must not run beside a live writer (the
+// server holds the file lock, so offline use guarantees it). progress, if
+// set, is called after each chunk with the events applied so far and the
+// log's total.
+func Rebuild(db *bolt.DB, progress func(done, total uint64)) (uint64, error) {
+	var total uint64
+	err := db.Update(func(tx *bolt.Tx) error {
+		var names [][]byte
+		if err := tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
+			if bytes.HasPrefix(name, []byte(Prefix)) {
+				names = append(names, append([]byte(nil), name...))
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		for _, n := range names {
+			if err := tx.DeleteBucket(n); err != nil {
+				return fmt.Errorf("projections: dropping %s: %w", n, err)
+			}
+		}
+		if b := tx.Bucket([]byte("events")); b != nil {
+			total = uint64(b.Stats().KeyN)
+		}
+		return createBuckets(tx)
+	})
+	if err != nil {
+		return 0, err
+	}
+	n, err := catchUp(db, ulid.ULID{}, total, progress)
+	return n, err
+}
+
+// CatchUp applies the events past the inline checkpoint (none in normal
+// operation, since projections commit with the events; some after a
+// projection was added or dropped). It returns how many it applied.
+func CatchUp(db *bolt.DB) (uint64, error) {
+	if err := Init(db); err != nil {
+		return 0, err
+	}
+	var from ulid.ULID
+	if err := db.View(func(tx *bolt.Tx) error {
+		copy(from[:], Checkpoint(tx))
+		return nil
+	}); err != nil {
+		return 0, err
+	}
+	return catchUp(db, from, 0, nil)
+}
+
+func catchUp(db *bolt.DB, from ulid.ULID, total uint64, progress func(done, total uint64)) (uint64, error) {
+	set := New()
+	var done uint64
+	for {
+		var n int
+		err := db.Update(func(tx *bolt.Tx) error {
+			evs, err := events.ScanAfter(tx, from, rebuildChunk)
+			if err != nil {
+				return err
+			}
+			n = len(evs)
+			if n == 0 {
+				return nil
+			}
+			if err := set.Apply(tx, evs); err != nil {
+				return err
+			}
+			from = evs[n-1].ID
+			return nil
+		})
+		if err != nil {
+			return done, err
+		}
+		done += uint64(n)
+		if progress != nil && n > 0 {
+			progress(done, total)
+		}
+		if n < rebuildChunk {
+			return done, nil
+		}
+	}
+}
+
+// Fingerprint hashes the names, keys and values of every projection bucket:
+// equal fingerprints mean byte-for-byte equal projections.
+func Fingerprint(tx *bolt.Tx) ([32]byte, error) {
+	h := sha256.New()
+	err := tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+		if !bytes.HasPrefix(name, []byte(Prefix)) {
+			return nil
+		}
+		fmt.Fprintf(h, "bucket %q\n", name)
+		return b.ForEach(func(k, v []byte) error {
+			fmt.Fprintf(h, "%d:%x=%d:%x\n", len(k), k, len(v), v)
+			return nil
+		})
+	})
+	var sum [32]byte
+	copy(sum[:], h.Sum(nil))
+	return sum, err
+}

@@ -1,0 +1,126 @@
+package projections
+
+import (
+	"github.com/oklog/ulid/v2"
+	bolt "go.etcd.io/bbolt"
+
+	"warren/domain"
+	"warren/events"
+)
+
+// The request index keeps summaries (no headers): lists read only the index;
+// the detail view reads the event itself from the log.
+func applyRequestCaptured(tx *bolt.Tx, ev *events.Event) error {
+	var r events.RequestCapturedData
+	if err := ev.DecodeData(&r); err != nil {
+		return err
+	}
+	r.ID, r.AccountID, r.CreatedAt = ev.ID.String(), ev.Account, ev.At
+	r.ReqHeaders, r.RespHeaders = nil, nil
+	acc := []byte(ev.Account)
+	if err := putJSON(tx.Bucket(bRequests), key(acc, ev.ID[:]), r); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bRequestsByTun).Put(key(acc, []byte(r.Tunnel), ev.ID[:]), []byte{}); err != nil {
+		return err
+	}
+	return addTraffic(tx, ev.Account, ev.At, r.BytesIn, r.BytesOut)
+}
+
+// RequestSummary returns the indexed summary of one of the account's
+// captured requests (no headers), or CodeNotFound.
+func RequestSummary(tx *bolt.Tx, accountID string, id ulid.ULID) (domain.CapturedRequest, error) {
+	var r domain.CapturedRequest
+	ok, err := getJSON(tx.Bucket(bRequests), key([]byte(accountID), id[:]), &r)
+	if err == nil && !ok {
+		err = notFound("request", domain.RequestIDPrefix+id.String())
+	}
+	return r, err
+}
+
+// Request returns the full capture (headers, body info) of one of the
+// account's requests from its event, or CodeNotFound.
+func Request(tx *bolt.Tx, accountID string, id ulid.ULID) (domain.CapturedRequest, error) {
+	if _, err := RequestSummary(tx, accountID, id); err != nil {
+		return domain.CapturedRequest{}, err
+	}
+	ev, ok, err := events.GetTx(tx, id)
+	if err != nil || !ok {
+		return domain.CapturedRequest{}, firstErr(err, notFound("request", domain.RequestIDPrefix+id.String()))
+	}
+	var r domain.CapturedRequest
+	if err := ev.DecodeData(&r); err != nil {
+		return r, err
+	}
+	r.ID, r.AccountID, r.CreatedAt = ev.ID.String(), ev.Account, ev.At
+	return r, nil
+}
+
+// Requests lists an account's captured request summaries newest first, below
+// before (zero: from the newest); tunnel "" lists every tunnel. A before id
+// that is not one of the listed requests is CodeInvalid.
+func Requests(tx *bolt.Tx, accountID, tunnel string, before ulid.ULID, limit int) ([]domain.CapturedRequest, error) {
+	acc := []byte(accountID)
+	if before != (ulid.ULID{}) {
+		r, err := RequestSummary(tx, accountID, before)
+		if err != nil || tunnel != "" && r.Tunnel != tunnel {
+			return nil, domain.Errorf(domain.CodeInvalid, "before_id %q is not a known request", domain.RequestIDPrefix+before.String())
+		}
+	}
+	var out []domain.CapturedRequest
+	if tunnel == "" {
+		err := listNewest(tx.Bucket(bRequests), acc, before, limit, func(_, v []byte) error {
+			var r domain.CapturedRequest
+			err := jsonUnmarshal(v, &r)
+			out = append(out, r)
+			return err
+		})
+		return out, err
+	}
+	reqs := tx.Bucket(bRequests)
+	err := listNewest(tx.Bucket(bRequestsByTun), key(acc, []byte(tunnel)), before, limit, func(k, _ []byte) error {
+		var r domain.CapturedRequest
+		if _, err := getJSON(reqs, key(acc, k[len(k)-16:]), &r); err != nil {
+			return err
+		}
+		out = append(out, r)
+		return nil
+	})
+	return out, err
+}
+
+// RequestsAfter returns up to limit of the account's request summaries with
+// ids greater than after, oldest first (tunnel "" = all): the backlog of a
+// resumed stream.
+func RequestsAfter(tx *bolt.Tx, accountID, tunnel string, after ulid.ULID, limit int) ([]domain.CapturedRequest, error) {
+	acc := []byte(accountID)
+	var prefix []byte
+	if tunnel == "" {
+		prefix = key(acc, nil)
+	} else {
+		prefix = key(acc, []byte(tunnel), nil)
+	}
+	c := tx.Bucket(bRequestsByTun).Cursor()
+	if tunnel == "" {
+		c = tx.Bucket(bRequests).Cursor()
+	}
+	reqs := tx.Bucket(bRequests)
+	var out []domain.CapturedRequest
+	start := append(append([]byte(nil), prefix...), after[:]...)
+	for k, v := c.Seek(start); k != nil && len(k) == len(prefix)+16 && string(k[:len(prefix)]) == string(prefix) && len(out) < limit; k, v = c.Next() {
+		var id ulid.ULID
+		copy(id[:], k[len(prefix):])
+		if id.Compare(after) <= 0 {
+			continue
+		}
+		if tunnel != "" {
+			v = reqs.Get(key(acc, id[:]))
+		}
+		var r domain.CapturedRequest
+		if err := jsonUnmarshal(v, &r); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}

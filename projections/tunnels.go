@@ -1,0 +1,272 @@
+package projections
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/oklog/ulid/v2"
+	bolt "go.etcd.io/bbolt"
+
+	"warren/domain"
+	"warren/events"
+)
+
+// TCPHost is the live-index key of a TCP tunnel's port.
+func TCPHost(port int) string { return "tcp:" + strconv.Itoa(port) }
+
+// tunnelHost is the key a live tunnel is routed by.
+func tunnelHost(t domain.Tunnel) string {
+	if t.Proto == domain.ProtoTCP {
+		return TCPHost(t.Port)
+	}
+	return t.Subdomain
+}
+
+func applyTunnelOpened(tx *bolt.Tx, ev *events.Event) error {
+	var d events.TunnelOpenedData
+	if err := ev.DecodeData(&d); err != nil {
+		return err
+	}
+	t := domain.Tunnel{ID: d.TunnelID, AccountID: ev.Account, SessionID: d.SessionID, KeyID: d.KeyID,
+		Proto: d.Proto, Subdomain: d.Subdomain, Port: d.Port, PublicURL: d.URL, Local: d.Local,
+		RemoteAddr: d.RemoteAddr, OpenedAt: ev.At}
+	if err := putJSON(tx.Bucket(bTunnels), []byte(t.ID), t); err != nil {
+		return err
+	}
+	u, _ := idULID(t.ID)
+	ak := key([]byte(ev.Account), u[:])
+	if err := tx.Bucket(bTunnelsByAcct).Put(ak, []byte(t.ID)); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bTunnelsLive).Put([]byte(tunnelHost(t)), []byte(t.ID)); err != nil {
+		return err
+	}
+	return tx.Bucket(bTunnelsLiveAcct).Put(ak, []byte(t.ID))
+}
+
+func applyTunnelClosed(tx *bolt.Tx, ev *events.Event) error {
+	var d events.TunnelClosedData
+	if err := ev.DecodeData(&d); err != nil {
+		return err
+	}
+	t, err := Tunnel(tx, d.TunnelID)
+	if err != nil {
+		return err
+	}
+	if !t.Live() {
+		return nil
+	}
+	at := ev.At
+	t.ClosedAt, t.CloseReason = &at, d.Reason
+	if err := putJSON(tx.Bucket(bTunnels), []byte(t.ID), t); err != nil {
+		return err
+	}
+	live := tx.Bucket(bTunnelsLive)
+	if id := live.Get([]byte(tunnelHost(t))); string(id) == t.ID {
+		if err := live.Delete([]byte(tunnelHost(t))); err != nil {
+			return err
+		}
+	}
+	u, _ := idULID(t.ID)
+	if err := tx.Bucket(bTunnelsLiveAcct).Delete(key([]byte(t.AccountID), u[:])); err != nil {
+		return err
+	}
+	return addTunnelSeconds(tx, t.AccountID, t.OpenedAt, at)
+}
+
+// Tunnel returns a tunnel, live or closed, by id (CodeNotFound).
+func Tunnel(tx *bolt.Tx, id string) (domain.Tunnel, error) {
+	var t domain.Tunnel
+	ok, err := getJSON(tx.Bucket(bTunnels), []byte(id), &t)
+	if err == nil && !ok {
+		err = notFound("tunnel", id)
+	}
+	return t, err
+}
+
+// LiveTunnelByHost returns the live tunnel routed by host: a subdomain, or
+// TCPHost(port) for TCP tunnels.
+func LiveTunnelByHost(tx *bolt.Tx, host string) (domain.Tunnel, bool, error) {
+	id := tx.Bucket(bTunnelsLive).Get([]byte(host))
+	if id == nil {
+		return domain.Tunnel{}, false, nil
+	}
+	t, err := Tunnel(tx, string(id))
+	return t, err == nil, err
+}
+
+// LiveTunnels lists an account's live tunnels, newest first.
+func LiveTunnels(tx *bolt.Tx, accountID string) ([]domain.Tunnel, error) {
+	var out []domain.Tunnel
+	err := listNewest(tx.Bucket(bTunnelsLiveAcct), []byte(accountID), ulid.ULID{}, 1<<30, func(_, id []byte) error {
+		t, err := Tunnel(tx, string(id))
+		out = append(out, t)
+		return err
+	})
+	return out, err
+}
+
+// AllLiveTunnels calls fn for every live tunnel of every account (shutdown, start-up repair).
+func AllLiveTunnels(tx *bolt.Tx, fn func(domain.Tunnel) error) error {
+	return tx.Bucket(bTunnelsLive).ForEach(func(_, id []byte) error {
+		t, err := Tunnel(tx, string(id))
+		if err != nil {
+			return err
+		}
+		return fn(t)
+	})
+}
+
+// Tunnels lists an account's tunnels, live and closed, newest first, before the tunnel id before.
+func Tunnels(tx *bolt.Tx, accountID, before string, limit int) ([]domain.Tunnel, error) {
+	var b ulid.ULID
+	if before != "" {
+		var err error
+		if b, err = ownedCursor(tx, bTunnels, accountID, before, "tun_", func(v []byte) (string, error) {
+			var t domain.Tunnel
+			return t.AccountID, jsonUnmarshal(v, &t)
+		}); err != nil {
+			return nil, err
+		}
+	}
+	var out []domain.Tunnel
+	err := listNewest(tx.Bucket(bTunnelsByAcct), []byte(accountID), b, limit, func(_, id []byte) error {
+		t, err := Tunnel(tx, string(id))
+		out = append(out, t)
+		return err
+	})
+	return out, err
+}
+
+// OpenTunnel is the input of the OpenTunnelCmd command.
+type OpenTunnel struct {
+	AccountID  string
+	SessionID  string
+	KeyID      string
+	Proto      string // domain.ProtoHTTP or domain.ProtoTCP
+	Subdomain  string // http: asked name, "" for a random one
+	Port       int    // tcp: the port the edge picked
+	Local      string
+	RemoteAddr string
+	// URL renders the public URL of a subdomain (http) or port (tcp).
+	URL func(subdomain string, port int) string
+	// RandomName draws a readable name when none is asked (domain.RandomSubdomain).
+	RandomName func() (string, error)
+}
+
+// OpenTunnelCmd opens a tunnel, deciding inside the write transaction:
+// plan tunnel limit (CodeQuota naming limit and plan), lrok's claim rule
+// (CodeConflict), a free port (CodeConflict).
+func OpenTunnelCmd(in OpenTunnel) events.Command {
+	return func(tx *events.Tx) ([]events.Draft, error) {
+		_, plan, err := AccountPlan(tx.Tx, in.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		if err := domain.CheckOpenTunnel(plan, countPrefix(tx.Bucket(bTunnelsLiveAcct), []byte(in.AccountID))); err != nil {
+			return nil, err
+		}
+		d := events.TunnelOpenedData{TunnelID: "tun_" + tx.NewID().String(), SessionID: in.SessionID, KeyID: in.KeyID,
+			Proto: in.Proto, Local: in.Local, RemoteAddr: in.RemoteAddr}
+		switch in.Proto {
+		case domain.ProtoHTTP:
+			sub, err := claimSubdomain(tx, in)
+			if err != nil {
+				return nil, err
+			}
+			d.Subdomain = sub
+		case domain.ProtoTCP:
+			if in.Port <= 0 || in.Port > 65535 {
+				return nil, domain.Errorf(domain.CodeInvalid, "port %d is out of range", in.Port)
+			}
+			if _, live, err := LiveTunnelByHost(tx.Tx, TCPHost(in.Port)); err != nil || live {
+				return nil, firstErr(err, domain.Errorf(domain.CodeConflict, "port %d is in use", in.Port))
+			}
+			d.Port = in.Port
+		default:
+			return nil, domain.Errorf(domain.CodeInvalid, "unknown tunnel protocol %q (supported: http, tcp)", in.Proto)
+		}
+		if in.URL != nil {
+			d.URL = in.URL(d.Subdomain, d.Port)
+		}
+		return []events.Draft{{Type: events.TunnelOpened, Account: in.AccountID, Data: d}}, nil
+	}
+}
+
+func claimSubdomain(tx *events.Tx, in OpenTunnel) (string, error) {
+	if in.Subdomain == "" {
+		if in.RandomName == nil {
+			return "", domain.Errorf(domain.CodeInvalid, "a subdomain is required")
+		}
+		for i := 0; i < 20; i++ {
+			name, err := in.RandomName()
+			if err != nil {
+				return "", err
+			}
+			r, _, err := Reservation(tx.Tx, name)
+			if err != nil {
+				return "", err
+			}
+			_, live, err := LiveTunnelByHost(tx.Tx, name)
+			if err != nil {
+				return "", err
+			}
+			if r.AccountID == "" && !live {
+				return name, nil
+			}
+		}
+		return "", domain.Errorf(domain.CodeConflict, "could not find a free random name; ask for one")
+	}
+	if err := domain.ValidateSubdomain(in.Subdomain); err != nil {
+		return "", err
+	}
+	r, _, err := Reservation(tx.Tx, in.Subdomain)
+	if err != nil {
+		return "", err
+	}
+	t, _, err := LiveTunnelByHost(tx.Tx, in.Subdomain)
+	if err != nil {
+		return "", err
+	}
+	if t.ID != "" && t.AccountID == in.AccountID {
+		return "", domain.Errorf(domain.CodeConflict, "subdomain %q already has a live tunnel on your account", in.Subdomain)
+	}
+	return in.Subdomain, domain.ClaimSubdomain(in.AccountID, in.Subdomain, r.AccountID, t.AccountID)
+}
+
+func firstErr(errs ...error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// TunnelFromEvents returns the tunnel OpenTunnelCmd opened, as the projection holds it.
+func TunnelFromEvents(evs []events.Event) (events.TunnelOpenedData, error) {
+	for _, ev := range evs {
+		var d events.TunnelOpenedData
+		if ev.Type == events.TunnelOpened {
+			return d, ev.DecodeData(&d)
+		}
+	}
+	return events.TunnelOpenedData{}, fmt.Errorf("projections: no tunnel.opened event")
+}
+
+// CloseTunnel closes one of the account's tunnels with a reason
+// (domain.Close*): CodeNotFound when not the account's, and nothing appended
+// when it is closed already.
+func CloseTunnel(accountID, tunnelID, reason string) events.Command {
+	return func(tx *events.Tx) ([]events.Draft, error) {
+		t, err := Tunnel(tx.Tx, tunnelID)
+		if err != nil || t.AccountID != accountID {
+			return nil, notFound("tunnel", tunnelID)
+		}
+		if !t.Live() {
+			return nil, nil
+		}
+		return []events.Draft{{Type: events.TunnelClosed, Account: accountID,
+			Data: events.TunnelClosedData{TunnelID: tunnelID, Reason: reason}}}, nil
+	}
+}

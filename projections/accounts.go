@@ -159,4 +159,3 @@ func AccountIDFromEvents(evs []events.Event) string {
 	}
 	return ""
 }
-

@@ -50,21 +50,29 @@ func Rebuild(db *bolt.DB, progress func(done, total uint64)) (uint64, error) {
 	return n, err
 }
 
-// CatchUp applies the events past the inline checkpoint (none in normal
-// operation, since projections commit with the events; some after a
-// projection was added or dropped). It returns how many it applied.
-func CatchUp(db *bolt.DB) (uint64, error) {
-	if err := Init(db); err != nil {
-		return 0, err
-	}
+// EnsureCurrent brings the projections level with the log at start-up. They
+// commit with the events, so normally nothing is to do; events past the
+// checkpoint (a log written without projections) are applied; a missing
+// bucket (a projection added by a newer binary, or dropped by hand) means its
+// state is unknown, so everything is rebuilt. It returns the events applied.
+func EnsureCurrent(db *bolt.DB, progress func(done, total uint64)) (uint64, error) {
+	missing := false
 	var from ulid.ULID
 	if err := db.View(func(tx *bolt.Tx) error {
+		for _, name := range allBuckets {
+			if tx.Bucket(name) == nil {
+				missing = true
+			}
+		}
 		copy(from[:], Checkpoint(tx))
 		return nil
 	}); err != nil {
 		return 0, err
 	}
-	return catchUp(db, from, 0, nil)
+	if missing {
+		return Rebuild(db, progress)
+	}
+	return catchUp(db, from, 0, progress)
 }
 
 func catchUp(db *bolt.DB, from ulid.ULID, total uint64, progress func(done, total uint64)) (uint64, error) {

@@ -51,9 +51,14 @@ func Encode(ev *Event) ([]byte, error) {
 	return b, nil
 }
 
-// Decode parses stored bytes. The returned Event does not alias b, so it may
-// outlive a bbolt transaction. Decode never panics on bad input.
-func Decode(b []byte) (Event, error) {
+// Decode parses stored bytes, checking that the data is JSON. The returned
+// Event does not alias b, so it may outlive a bbolt transaction. Decode never
+// panics on bad input.
+func Decode(b []byte) (Event, error) { return decode(b, true) }
+
+// decode skips the JSON check when the caller decodes the data anyway
+// (rebuild's scan: json.Unmarshal validates as it goes).
+func decode(b []byte, validate bool) (Event, error) {
 	var ev Event
 	if len(b) < minEncodedV1 {
 		return ev, fmt.Errorf("events: stored event too short (%d bytes)", len(b))
@@ -81,7 +86,7 @@ func Decode(b []byte) (Event, error) {
 	ev.Account = string(b[p : p+al])
 	p += al
 	ev.Data = append(json.RawMessage(nil), b[p:]...)
-	if !json.Valid(ev.Data) {
+	if validate && !json.Valid(ev.Data) {
 		return ev, fmt.Errorf("events: stored event %s: data is not JSON", ev.ID)
 	}
 	return ev, nil

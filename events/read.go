@@ -63,7 +63,7 @@ func ScanAfter(tx *bolt.Tx, after ulid.ULID, limit int) ([]Event, error) {
 	}
 	var out []Event
 	for ; k != nil && len(out) < limit; k, v = c.Next() {
-		ev, err := Decode(v)
+		ev, err := decode(v, false)
 		if err != nil {
 			return out, fmt.Errorf("event %x: %w", k, err)
 		}
@@ -156,10 +156,18 @@ func (l *Log) VerifyPrefix(n uint64, progress func(n uint64)) (Head, error) {
 			if h.Count > 0 && ev.ID.Compare(h.ID) <= 0 {
 				return fail("id does not increase")
 			}
+			sum := sha256.Sum256(v)
 			if ev.Prev != h.Hash {
+				// Either the previous event's bytes changed or this event's
+				// prev did. This event is intact if the next link (or the
+				// recorded head) still matches its hash: then blame the previous.
+				if h.Count > 0 && nextLinkMatches(tx, c, sum) {
+					return &VerifyError{Index: h.Count - 1, ID: h.ID.String(),
+						Reason: "stored bytes changed: their hash no longer matches the next event's prev"}
+				}
 				return fail("prev hash does not match the previous event")
 			}
-			h = Head{Count: h.Count + 1, ID: ev.ID, Hash: sha256.Sum256(v)}
+			h = Head{Count: h.Count + 1, ID: ev.ID, Hash: sum}
 			if progress != nil && h.Count%65536 == 0 {
 				progress(h.Count)
 			}
@@ -175,11 +183,26 @@ func (l *Log) VerifyPrefix(n uint64, progress func(n uint64)) (Head, error) {
 			return err
 		}
 		if stored != h {
+			if stored.ID == h.ID && stored.Count == h.Count && h.Count > 0 {
+				return &VerifyError{Index: h.Count - 1, ID: h.ID.String(),
+					Reason: "stored bytes changed: their hash no longer matches the recorded head"}
+			}
 			return &VerifyError{Index: h.Count, ID: stored.ID.String(), Reason: "recorded head does not match the chain"}
 		}
 		return nil
 	})
 	return h, err
+}
+
+// nextLinkMatches reports whether the event after c's position records sum as
+// its prev, or, at the end of the log, whether the recorded head's hash is sum.
+// It moves c.
+func nextLinkMatches(tx *bolt.Tx, c *bolt.Cursor, sum [32]byte) bool {
+	if _, v := c.Next(); v != nil {
+		return len(v) >= 49 && bytes.Equal(v[17:49], sum[:])
+	}
+	stored, err := readHead(tx)
+	return err == nil && stored.Hash == sum
 }
 
 // Backup writes a consistent copy of the whole file (events, bodies and

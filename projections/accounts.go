@@ -7,11 +7,7 @@ import (
 	"warren/events"
 )
 
-func applyAccountCreated(tx *bolt.Tx, ev *events.Event) error {
-	var d events.AccountCreatedData
-	if err := ev.DecodeData(&d); err != nil {
-		return err
-	}
+func applyAccountCreated(tx *bolt.Tx, ev *events.Event, d *events.AccountCreatedData) error {
 	a := domain.Account{ID: ev.Account, Email: d.Email, Name: d.Name, Plan: d.Plan, Operator: d.Operator, CreatedAt: ev.At}
 	if err := putJSON(tx.Bucket(bAccounts), []byte(a.ID), a); err != nil {
 		return err
@@ -19,11 +15,7 @@ func applyAccountCreated(tx *bolt.Tx, ev *events.Event) error {
 	return tx.Bucket(bAccountsByEmail).Put([]byte(a.Email), []byte(a.ID))
 }
 
-func applyPlanChanged(tx *bolt.Tx, ev *events.Event) error {
-	var d events.AccountPlanChangedData
-	if err := ev.DecodeData(&d); err != nil {
-		return err
-	}
+func applyPlanChanged(tx *bolt.Tx, ev *events.Event, d *events.AccountPlanChangedData) error {
 	a, err := Account(tx, ev.Account)
 	if err != nil {
 		return err

@@ -27,6 +27,10 @@ func TestMain(m *testing.M) {
 		crashChild(path)
 		return
 	}
+	if path := os.Getenv(rebuildChildEnv); path != "" {
+		rebuildChild(path)
+		return
+	}
 	os.Exit(m.Run())
 }
 

@@ -10,11 +10,7 @@ import (
 	"warren/events"
 )
 
-func applyDomainAdded(tx *bolt.Tx, ev *events.Event) error {
-	var d events.DomainAddedData
-	if err := ev.DecodeData(&d); err != nil {
-		return err
-	}
+func applyDomainAdded(tx *bolt.Tx, ev *events.Event, d *events.DomainAddedData) error {
 	cd := domain.CustomDomain{ID: d.DomainID, AccountID: ev.Account, Name: d.Name, Token: d.Token, State: domain.DomainPending, CreatedAt: ev.At}
 	if err := putJSON(tx.Bucket(bDomains), []byte(cd.ID), cd); err != nil {
 		return err
@@ -26,11 +22,7 @@ func applyDomainAdded(tx *bolt.Tx, ev *events.Event) error {
 	return tx.Bucket(bDomainsByAcct).Put(key([]byte(ev.Account), u[:]), []byte(cd.ID))
 }
 
-func applyDomainChecked(tx *bolt.Tx, ev *events.Event) error {
-	var d events.DomainVerificationFailedData // a superset of DomainData
-	if err := ev.DecodeData(&d); err != nil {
-		return err
-	}
+func applyDomainChecked(tx *bolt.Tx, ev *events.Event, d *events.DomainVerificationFailedData) error {
 	cd, err := Domain(tx, d.DomainID)
 	if err != nil {
 		return err
@@ -48,11 +40,7 @@ func applyDomainChecked(tx *bolt.Tx, ev *events.Event) error {
 	return putJSON(tx.Bucket(bDomains), []byte(cd.ID), cd)
 }
 
-func applyDomainRemoved(tx *bolt.Tx, ev *events.Event) error {
-	var d events.DomainData
-	if err := ev.DecodeData(&d); err != nil {
-		return err
-	}
+func applyDomainRemoved(tx *bolt.Tx, ev *events.Event, d *events.DomainData) error {
 	cd, err := Domain(tx, d.DomainID)
 	if err != nil {
 		return err

@@ -12,11 +12,7 @@ import (
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 
-func applyKeyCreated(tx *bolt.Tx, ev *events.Event) error {
-	var d events.KeyCreatedData
-	if err := ev.DecodeData(&d); err != nil {
-		return err
-	}
+func applyKeyCreated(tx *bolt.Tx, ev *events.Event, d *events.KeyCreatedData) error {
 	k := domain.APIKey{ID: d.KeyID, AccountID: ev.Account, Prefix: d.Prefix, Hash: d.Hash, Description: d.Description, CreatedAt: ev.At}
 	if err := putJSON(tx.Bucket(bKeys), []byte(k.ID), k); err != nil {
 		return err
@@ -28,11 +24,7 @@ func applyKeyCreated(tx *bolt.Tx, ev *events.Event) error {
 	return tx.Bucket(bKeysByAccount).Put(key([]byte(ev.Account), u[:]), []byte(k.ID))
 }
 
-func applyKeyRevoked(tx *bolt.Tx, ev *events.Event) error {
-	var d events.KeyRevokedData
-	if err := ev.DecodeData(&d); err != nil {
-		return err
-	}
+func applyKeyRevoked(tx *bolt.Tx, ev *events.Event, d *events.KeyRevokedData) error {
 	k, err := Key(tx, d.KeyID)
 	if err != nil {
 		return err

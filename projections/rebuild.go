@@ -14,7 +14,7 @@ import (
 // rebuildChunk is how many events one rebuild transaction applies: large
 // enough to amortise the commit, small enough to bound the dirty pages held
 // in memory.
-const rebuildChunk = 50_000
+const rebuildChunk = 10_000
 
 // Rebuild drops every projection bucket and replays the whole log through
 // the same Apply as the live path. It must not run beside a live writer (the
@@ -75,37 +75,70 @@ func EnsureCurrent(db *bolt.DB, progress func(done, total uint64)) (uint64, erro
 	return catchUp(db, from, 0, progress)
 }
 
+// chunk is a run of events with their payloads decoded.
+type chunk struct {
+	evs      []events.Event
+	payloads []any
+	err      error
+}
+
+// catchUp applies every event after from. Reading and decoding (the JSON
+// work) run in a goroutine of their own, one chunk ahead of the write
+// transactions that apply them, so the two halves use both cores. Each read
+// is a short transaction of its own: a read transaction held across a write
+// commit that grows the file would deadlock bbolt's remap.
 func catchUp(db *bolt.DB, from ulid.ULID, total uint64, progress func(done, total uint64)) (uint64, error) {
-	set := New()
+	chunks := make(chan chunk, 2)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		defer close(chunks)
+		cursor := from
+		for {
+			var c chunk
+			c.err = db.View(func(tx *bolt.Tx) error {
+				var err error
+				c.evs, err = events.ScanAfter(tx, cursor, rebuildChunk)
+				return err
+			})
+			if c.err == nil {
+				c.payloads = make([]any, len(c.evs))
+				for i := range c.evs {
+					if c.payloads[i], c.err = decodePayload(&c.evs[i]); c.err != nil {
+						c.err = fmt.Errorf("projections: %s %s: %w", c.evs[i].Type, c.evs[i].ID, c.err)
+						break
+					}
+				}
+			}
+			select {
+			case chunks <- c:
+			case <-stop:
+				return
+			}
+			if c.err != nil || len(c.evs) < rebuildChunk {
+				return
+			}
+			cursor = c.evs[len(c.evs)-1].ID
+		}
+	}()
 	var done uint64
-	for {
-		var n int
-		err := db.Update(func(tx *bolt.Tx) error {
-			evs, err := events.ScanAfter(tx, from, rebuildChunk)
-			if err != nil {
-				return err
-			}
-			n = len(evs)
-			if n == 0 {
-				return nil
-			}
-			if err := set.Apply(tx, evs); err != nil {
-				return err
-			}
-			from = evs[n-1].ID
-			return nil
-		})
+	for c := range chunks {
+		if c.err != nil {
+			return done, c.err
+		}
+		if len(c.evs) == 0 {
+			break
+		}
+		err := db.Update(func(tx *bolt.Tx) error { return applyBatch(tx, c.evs, c.payloads) })
 		if err != nil {
 			return done, err
 		}
-		done += uint64(n)
-		if progress != nil && n > 0 {
+		done += uint64(len(c.evs))
+		if progress != nil {
 			progress(done, total)
 		}
-		if n < rebuildChunk {
-			return done, nil
-		}
 	}
+	return done, nil
 }
 
 // Fingerprint hashes the names, keys and values of every projection bucket:

@@ -8,34 +8,52 @@ import (
 	"warren/events"
 )
 
-// The request index keeps summaries (no headers): lists read only the index;
-// the detail view reads the event itself from the log.
-func applyRequestCaptured(tx *bolt.Tx, ev *events.Event) error {
-	var r events.RequestCapturedData
-	if err := ev.DecodeData(&r); err != nil {
-		return err
-	}
+// requestSummary decodes a request.captured payload without its header sets,
+// which are the bulk of it and which no projection keeps: the index holds
+// summaries, and the detail view reads the event itself from the log.
+type requestSummary struct {
+	domain.CapturedRequest
+	ReqHeaders  skipJSON `json:"requestHeaders"`
+	RespHeaders skipJSON `json:"responseHeaders"`
+
+	stored []byte // the summary as the index stores it; see prepare
+}
+
+// prepare completes the summary from the envelope and encodes it, apart from
+// the write transaction (rebuild does it on the reading goroutine).
+func (s *requestSummary) prepare(ev *events.Event) error {
+	r := &s.CapturedRequest
 	r.ID, r.AccountID, r.CreatedAt = ev.ID.String(), ev.Account, ev.At
-	r.ReqHeaders, r.RespHeaders = nil, nil
+	s.stored = encodeSummary(r)
+	return nil
+}
+
+// skipJSON discards a JSON value without building it.
+type skipJSON struct{}
+
+func (*skipJSON) UnmarshalJSON([]byte) error { return nil }
+
+func applyRequestCaptured(tx *bolt.Tx, ev *events.Event, s *requestSummary, u usageBatch) error {
+	r := &s.CapturedRequest
 	acc := []byte(ev.Account)
-	if err := putJSON(tx.Bucket(bRequests), key(acc, ev.ID[:]), r); err != nil {
+	if err := tx.Bucket(bRequests).Put(key(acc, ev.ID[:]), s.stored); err != nil {
 		return err
 	}
 	if err := tx.Bucket(bRequestsByTun).Put(key(acc, []byte(r.Tunnel), ev.ID[:]), []byte{}); err != nil {
 		return err
 	}
-	return addTraffic(tx, ev.Account, ev.At, r.BytesIn, r.BytesOut)
+	u.addTraffic(ev.Account, ev.At, r.BytesIn, r.BytesOut)
+	return nil
 }
 
 // RequestSummary returns the indexed summary of one of the account's
 // captured requests (no headers), or CodeNotFound.
 func RequestSummary(tx *bolt.Tx, accountID string, id ulid.ULID) (domain.CapturedRequest, error) {
-	var r domain.CapturedRequest
-	ok, err := getJSON(tx.Bucket(bRequests), key([]byte(accountID), id[:]), &r)
-	if err == nil && !ok {
-		err = notFound("request", domain.RequestIDPrefix+id.String())
+	v := tx.Bucket(bRequests).Get(key([]byte(accountID), id[:]))
+	if v == nil {
+		return domain.CapturedRequest{}, notFound("request", domain.RequestIDPrefix+id.String())
 	}
-	return r, err
+	return decodeSummary(v)
 }
 
 // Request returns the full capture (headers, body info) of one of the
@@ -70,8 +88,7 @@ func Requests(tx *bolt.Tx, accountID, tunnel string, before ulid.ULID, limit int
 	var out []domain.CapturedRequest
 	if tunnel == "" {
 		err := listNewest(tx.Bucket(bRequests), acc, before, limit, func(_, v []byte) error {
-			var r domain.CapturedRequest
-			err := jsonUnmarshal(v, &r)
+			r, err := decodeSummary(v)
 			out = append(out, r)
 			return err
 		})
@@ -79,12 +96,9 @@ func Requests(tx *bolt.Tx, accountID, tunnel string, before ulid.ULID, limit int
 	}
 	reqs := tx.Bucket(bRequests)
 	err := listNewest(tx.Bucket(bRequestsByTun), key(acc, []byte(tunnel)), before, limit, func(k, _ []byte) error {
-		var r domain.CapturedRequest
-		if _, err := getJSON(reqs, key(acc, k[len(k)-16:]), &r); err != nil {
-			return err
-		}
+		r, err := decodeSummary(reqs.Get(key(acc, k[len(k)-16:])))
 		out = append(out, r)
-		return nil
+		return err
 	})
 	return out, err
 }
@@ -116,8 +130,8 @@ func RequestsAfter(tx *bolt.Tx, accountID, tunnel string, after ulid.ULID, limit
 		if tunnel != "" {
 			v = reqs.Get(key(acc, id[:]))
 		}
-		var r domain.CapturedRequest
-		if err := jsonUnmarshal(v, &r); err != nil {
+		r, err := decodeSummary(v)
+		if err != nil {
 			return nil, err
 		}
 		out = append(out, r)

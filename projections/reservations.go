@@ -15,11 +15,7 @@ type reservationRecord struct {
 	Seq ulid.ULID `json:"seq"`
 }
 
-func applyReservationCreated(tx *bolt.Tx, ev *events.Event) error {
-	var d events.ReservationData
-	if err := ev.DecodeData(&d); err != nil {
-		return err
-	}
+func applyReservationCreated(tx *bolt.Tx, ev *events.Event, d *events.ReservationData) error {
 	r := reservationRecord{Reservation: domain.Reservation{Subdomain: d.Subdomain, AccountID: ev.Account, CreatedAt: ev.At}, Seq: ev.ID}
 	if err := putJSON(tx.Bucket(bReservations), []byte(d.Subdomain), r); err != nil {
 		return err
@@ -27,11 +23,7 @@ func applyReservationCreated(tx *bolt.Tx, ev *events.Event) error {
 	return tx.Bucket(bReservByAccount).Put(key([]byte(ev.Account), ev.ID[:]), []byte(d.Subdomain))
 }
 
-func applyReservationReleased(tx *bolt.Tx, ev *events.Event) error {
-	var d events.ReservationData
-	if err := ev.DecodeData(&d); err != nil {
-		return err
-	}
+func applyReservationReleased(tx *bolt.Tx, ev *events.Event, d *events.ReservationData) error {
 	r, ok, err := reservation(tx, d.Subdomain)
 	if err != nil || !ok {
 		return err

@@ -22,11 +22,7 @@ func tunnelHost(t domain.Tunnel) string {
 	return t.Subdomain
 }
 
-func applyTunnelOpened(tx *bolt.Tx, ev *events.Event) error {
-	var d events.TunnelOpenedData
-	if err := ev.DecodeData(&d); err != nil {
-		return err
-	}
+func applyTunnelOpened(tx *bolt.Tx, ev *events.Event, d *events.TunnelOpenedData) error {
 	t := domain.Tunnel{ID: d.TunnelID, AccountID: ev.Account, SessionID: d.SessionID, KeyID: d.KeyID,
 		Proto: d.Proto, Subdomain: d.Subdomain, Port: d.Port, PublicURL: d.URL, Local: d.Local,
 		RemoteAddr: d.RemoteAddr, OpenedAt: ev.At}
@@ -44,11 +40,7 @@ func applyTunnelOpened(tx *bolt.Tx, ev *events.Event) error {
 	return tx.Bucket(bTunnelsLiveAcct).Put(ak, []byte(t.ID))
 }
 
-func applyTunnelClosed(tx *bolt.Tx, ev *events.Event) error {
-	var d events.TunnelClosedData
-	if err := ev.DecodeData(&d); err != nil {
-		return err
-	}
+func applyTunnelClosed(tx *bolt.Tx, ev *events.Event, d *events.TunnelClosedData) error {
 	t, err := Tunnel(tx, d.TunnelID)
 	if err != nil {
 		return err

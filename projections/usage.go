@@ -52,13 +52,42 @@ const (
 	monthLayout = "2006-01"
 )
 
-func addTraffic(tx *bolt.Tx, accountID string, at time.Time, in, out int64) error {
+// usageBatch sums the traffic of a batch of events per rollup key, so a
+// batch costs one read and one write per key instead of per event.
+type usageBatch map[string]*usageDelta
+
+type usageDelta struct {
+	bucket []byte
+	add    counters
+}
+
+func (u usageBatch) addTraffic(accountID string, at time.Time, in, out int64) {
 	acc := []byte(accountID)
-	add := counters{Requests: 1, BytesIn: in, BytesOut: out}
-	if err := bump(tx.Bucket(bUsageMonth), key(acc, []byte(at.UTC().Format(monthLayout))), add); err != nil {
-		return err
+	at = at.UTC()
+	for _, k := range []struct {
+		b []byte
+		k []byte
+	}{{bUsageMonth, key(acc, []byte(at.Format(monthLayout)))}, {bUsageDay, key(acc, []byte(at.Format(dayLayout)))}} {
+		id := string(k.b) + "/" + string(k.k)
+		d := u[id]
+		if d == nil {
+			d = &usageDelta{bucket: k.b}
+			u[id] = d
+		}
+		d.add.Requests++
+		d.add.BytesIn += in
+		d.add.BytesOut += out
 	}
-	return bump(tx.Bucket(bUsageDay), key(acc, []byte(at.UTC().Format(dayLayout))), add)
+}
+
+func (u usageBatch) flush(tx *bolt.Tx) error {
+	for id, d := range u {
+		k := []byte(id[len(d.bucket)+1:])
+		if err := bump(tx.Bucket(d.bucket), k, d.add); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // addTunnelSeconds spreads a tunnel's open time over the UTC days it spans.

@@ -401,6 +401,9 @@ func (l *Log) commitTx(batch []*appendReq) error {
 		}()
 		events := btx.Bucket(bucketEvents)
 		bodies := btx.Bucket(bucketBodies)
+		// Keys only ever grow, so pages split full rather than half empty
+		// (bbolt's default), which halves the file and what rebuild maps.
+		events.FillPercent, bodies.FillPercent = 1.0, 1.0
 		now := l.opts.Now().UTC()
 		tx := &Tx{Tx: btx, log: l, now: now}
 		for _, r := range batch {

@@ -10,9 +10,12 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"warren/domain"
 	"warren/events"
@@ -76,35 +79,80 @@ func statusKiB(field string) int64 {
 	return -1
 }
 
+// millionEvents builds, once per test process, a log of 1,000,000
+// request.captured events over November 2026 (plus some tunnels and
+// reservations) and returns its path and account id.
+func millionEvents(b *testing.B) (string, string) {
+	millionOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "warren-bench-")
+		if err != nil {
+			b.Fatal(err)
+		}
+		millionPath = filepath.Join(dir, "warren.db")
+		l, err := events.Open(millionPath, events.Options{Applier: New()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer l.Close()
+		acc, _ := MustAccount(b, l, "bench@example.com", domain.PlanPro)
+		millionAccount = acc
+		ctx := context.Background()
+		const total, batch = 1_000_000, 2000
+		at := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+		for i := 0; i < total; i += batch {
+			drafts := make([]events.Draft, 0, batch)
+			for j := 0; j < batch; j++ {
+				drafts = append(drafts, captured(acc, fmt.Sprintf("tun-%d", j%10), at.Add(time.Duration(i+j)*2*time.Second), 512, 2048))
+			}
+			if _, err := l.Append(ctx, drafts...); err != nil {
+				b.Fatal(err)
+			}
+			if i%100_000 == 0 {
+				MustExec(b, l, Reserve(acc, fmt.Sprintf("res-%d", i)))
+				MustExec(b, l, openHTTP(acc, ""))
+			}
+		}
+	})
+	return millionPath, millionAccount
+}
+
+var (
+	millionOnce    sync.Once
+	millionPath    string
+	millionAccount string
+)
+
+// BenchmarkStatement1M computes one account-month statement over a month of
+// 1,000,000 captured requests. Target: ≤ 100 ms (it reads rollups).
+func BenchmarkStatement1M(b *testing.B) {
+	path, acc := millionEvents(b)
+	l, err := events.Open(path, events.Options{Applier: New()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	month := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		var st Statement
+		if err := l.DB().View(func(tx *bolt.Tx) (err error) {
+			st, err = MonthStatement(tx, acc, month, month.AddDate(0, 1, 1))
+			return err
+		}); err != nil {
+			b.Fatal(err)
+		}
+		if st.Requests < 1_000_000 {
+			b.Fatalf("statement counts %d requests", st.Requests)
+		}
+	}
+}
+
 // BenchmarkRebuild1M rebuilds a log of 1,000,000 events (captured requests
 // with headers, tunnels, reservations, keys) in a child process and reports
 // events/s and the child's peak RSS. Target: ≥ 200,000 events/s, < 256 MiB.
 // WARREN_REBUILD_CPUPROFILE=FILE profiles the child.
 func BenchmarkRebuild1M(b *testing.B) {
-	path := filepath.Join(b.TempDir(), "warren.db")
-	l, err := events.Open(path, events.Options{Applier: New()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	acc, _ := MustAccount(b, l, "bench@example.com", domain.PlanPro)
-	ctx := context.Background()
-	const total, batch = 1_000_000, 2000
-	at := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
-	for i := 0; i < total; i += batch {
-		drafts := make([]events.Draft, 0, batch)
-		for j := 0; j < batch; j++ {
-			d := captured(acc, fmt.Sprintf("tun-%d", j%10), at.Add(time.Duration(i+j)*time.Second), 512, 2048)
-			drafts = append(drafts, d)
-		}
-		if _, err := l.Append(ctx, drafts...); err != nil {
-			b.Fatal(err)
-		}
-		if i%100_000 == 0 {
-			MustExec(b, l, Reserve(acc, fmt.Sprintf("res-%d", i)))
-			MustExec(b, l, openHTTP(acc, ""))
-		}
-	}
-	l.Close()
+	path, _ := millionEvents(b)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^$")

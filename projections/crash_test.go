@@ -31,7 +31,11 @@ func TestMain(m *testing.M) {
 		rebuildChild(path)
 		return
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if millionPath != "" {
+		os.RemoveAll(filepath.Dir(millionPath))
+	}
+	os.Exit(code)
 }
 
 // crashChild appends through commands and plain appends from 8 goroutines,

@@ -19,6 +19,9 @@ func applyDomainAdded(tx *bolt.Tx, ev *events.Event, d *events.DomainAddedData) 
 		return err
 	}
 	u, _ := idULID(cd.ID)
+	if err := startHolding(tx, ev.Account, holdDomain, u, cd.Name, ev.At); err != nil {
+		return err
+	}
 	return tx.Bucket(bDomainsByAcct).Put(key([]byte(ev.Account), u[:]), []byte(cd.ID))
 }
 
@@ -46,6 +49,9 @@ func applyDomainRemoved(tx *bolt.Tx, ev *events.Event, d *events.DomainData) err
 		return err
 	}
 	u, _ := idULID(cd.ID)
+	if err := endHolding(tx, cd.AccountID, holdDomain, u, ev.At); err != nil {
+		return err
+	}
 	for _, del := range []struct {
 		b []byte
 		k []byte

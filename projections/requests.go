@@ -42,7 +42,7 @@ func applyRequestCaptured(tx *bolt.Tx, ev *events.Event, s *requestSummary, u us
 	if err := tx.Bucket(bRequestsByTun).Put(key(acc, []byte(r.Tunnel), ev.ID[:]), []byte{}); err != nil {
 		return err
 	}
-	u.addTraffic(ev.Account, ev.At, r.BytesIn, r.BytesOut)
+	u.addRequest(ev.Account, r.Tunnel, ev.At, r.BytesIn, r.BytesOut, r.ReplayOf != "")
 	return nil
 }
 

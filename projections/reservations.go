@@ -20,6 +20,9 @@ func applyReservationCreated(tx *bolt.Tx, ev *events.Event, d *events.Reservatio
 	if err := putJSON(tx.Bucket(bReservations), []byte(d.Subdomain), r); err != nil {
 		return err
 	}
+	if err := startHolding(tx, ev.Account, holdReservation, ev.ID, d.Subdomain, ev.At); err != nil {
+		return err
+	}
 	return tx.Bucket(bReservByAccount).Put(key([]byte(ev.Account), ev.ID[:]), []byte(d.Subdomain))
 }
 
@@ -29,6 +32,9 @@ func applyReservationReleased(tx *bolt.Tx, ev *events.Event, d *events.Reservati
 		return err
 	}
 	if err := tx.Bucket(bReservations).Delete([]byte(d.Subdomain)); err != nil {
+		return err
+	}
+	if err := endHolding(tx, r.AccountID, holdReservation, r.Seq, ev.At); err != nil {
 		return err
 	}
 	return tx.Bucket(bReservByAccount).Delete(key([]byte(r.AccountID), r.Seq[:]))

@@ -33,12 +33,14 @@ var (
 	bRequestsByTun   = []byte("p_requests_tunnel")  // acc 0 tunnel 0 ulid → ""
 	bUsageMonth      = []byte("p_usage_month")      // acc 0 YYYY-MM → counters
 	bUsageDay        = []byte("p_usage_day")        // acc 0 YYYY-MM-DD → counters
+	bUsageTunnelDay  = []byte("p_usage_tunnel_day") // acc 0 tunnel 0 YYYY-MM-DD → counters
+	bHoldings        = []byte("p_holdings")         // acc 0 kind 0 ulid → holding (statements)
 	bCheckpoints     = []byte("p_checkpoints")      // name → last applied ULID
 
 	allBuckets = [][]byte{bAccounts, bAccountsByEmail, bKeys, bKeysByHash, bKeysByAccount,
 		bReservations, bReservByAccount, bDomains, bDomainsByName, bDomainsByAcct,
 		bTunnels, bTunnelsByAcct, bTunnelsLive, bTunnelsLiveAcct, bRequests, bRequestsByTun,
-		bUsageMonth, bUsageDay, bCheckpoints}
+		bUsageMonth, bUsageDay, bUsageTunnelDay, bHoldings, bCheckpoints}
 )
 
 // Prefix marks projection buckets.

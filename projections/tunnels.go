@@ -14,6 +14,15 @@ import (
 // TCPHost is the live-index key of a TCP tunnel's port.
 func TCPHost(port int) string { return "tcp:" + strconv.Itoa(port) }
 
+// TunnelName is how captured requests and usage name a tunnel: its
+// subdomain, or "tcp-<port>".
+func TunnelName(t domain.Tunnel) string {
+	if t.Proto == domain.ProtoTCP {
+		return "tcp-" + strconv.Itoa(t.Port)
+	}
+	return t.Subdomain
+}
+
 // tunnelHost is the key a live tunnel is routed by.
 func tunnelHost(t domain.Tunnel) string {
 	if t.Proto == domain.ProtoTCP {
@@ -63,7 +72,7 @@ func applyTunnelClosed(tx *bolt.Tx, ev *events.Event, d *events.TunnelClosedData
 	if err := tx.Bucket(bTunnelsLiveAcct).Delete(key([]byte(t.AccountID), u[:])); err != nil {
 		return err
 	}
-	return addTunnelSeconds(tx, t.AccountID, t.OpenedAt, at)
+	return addTunnelSeconds(tx, t.AccountID, TunnelName(t), t.OpenedAt, at)
 }
 
 // Tunnel returns a tunnel, live or closed, by id (CodeNotFound).

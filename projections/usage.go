@@ -9,16 +9,19 @@ import (
 	"warren/domain"
 )
 
-// counters is a usage rollup, stored as four big-endian int64s.
+// counters is a usage rollup, stored as five big-endian int64s.
 type counters struct {
 	Requests      int64
 	BytesIn       int64
 	BytesOut      int64
 	TunnelSeconds int64
+	Replays       int64
 }
 
+const countersLen = 5 * 8
+
 func readCounters(v []byte) counters {
-	if len(v) != 32 {
+	if len(v) != countersLen {
 		return counters{}
 	}
 	return counters{
@@ -26,24 +29,31 @@ func readCounters(v []byte) counters {
 		BytesIn:       int64(binary.BigEndian.Uint64(v[8:])),
 		BytesOut:      int64(binary.BigEndian.Uint64(v[16:])),
 		TunnelSeconds: int64(binary.BigEndian.Uint64(v[24:])),
+		Replays:       int64(binary.BigEndian.Uint64(v[32:])),
 	}
 }
 
 func (c counters) bytes() []byte {
-	b := make([]byte, 32)
+	b := make([]byte, countersLen)
 	binary.BigEndian.PutUint64(b[0:], uint64(c.Requests))
 	binary.BigEndian.PutUint64(b[8:], uint64(c.BytesIn))
 	binary.BigEndian.PutUint64(b[16:], uint64(c.BytesOut))
 	binary.BigEndian.PutUint64(b[24:], uint64(c.TunnelSeconds))
+	binary.BigEndian.PutUint64(b[32:], uint64(c.Replays))
 	return b
+}
+
+func (c *counters) add(d counters) {
+	c.Requests += d.Requests
+	c.BytesIn += d.BytesIn
+	c.BytesOut += d.BytesOut
+	c.TunnelSeconds += d.TunnelSeconds
+	c.Replays += d.Replays
 }
 
 func bump(b *bolt.Bucket, k []byte, add counters) error {
 	c := readCounters(b.Get(k))
-	c.Requests += add.Requests
-	c.BytesIn += add.BytesIn
-	c.BytesOut += add.BytesOut
-	c.TunnelSeconds += add.TunnelSeconds
+	c.add(add)
 	return b.Put(k, c.bytes())
 }
 
@@ -61,22 +71,27 @@ type usageDelta struct {
 	add    counters
 }
 
-func (u usageBatch) addTraffic(accountID string, at time.Time, in, out int64) {
+// addRequest counts one captured exchange in the account's month and day
+// and in the tunnel's day.
+func (u usageBatch) addRequest(accountID, tunnel string, at time.Time, in, out int64, replay bool) {
 	acc := []byte(accountID)
 	at = at.UTC()
+	day := []byte(at.Format(dayLayout))
+	add := counters{Requests: 1, BytesIn: in, BytesOut: out}
+	if replay {
+		add.Replays = 1
+	}
 	for _, k := range []struct {
 		b []byte
 		k []byte
-	}{{bUsageMonth, key(acc, []byte(at.Format(monthLayout)))}, {bUsageDay, key(acc, []byte(at.Format(dayLayout)))}} {
+	}{{bUsageMonth, key(acc, []byte(at.Format(monthLayout)))}, {bUsageDay, key(acc, day)}, {bUsageTunnelDay, key(acc, []byte(tunnel), day)}} {
 		id := string(k.b) + "/" + string(k.k)
 		d := u[id]
 		if d == nil {
 			d = &usageDelta{bucket: k.b}
 			u[id] = d
 		}
-		d.add.Requests++
-		d.add.BytesIn += in
-		d.add.BytesOut += out
+		d.add.add(add)
 	}
 }
 
@@ -90,11 +105,16 @@ func (u usageBatch) flush(tx *bolt.Tx) error {
 	return nil
 }
 
-// addTunnelSeconds spreads a tunnel's open time over the UTC days it spans.
-func addTunnelSeconds(tx *bolt.Tx, accountID string, from, to time.Time) error {
-	b := tx.Bucket(bUsageDay)
+// addTunnelSeconds spreads a tunnel's open time over the UTC days it spans,
+// for the account and for the tunnel's name.
+func addTunnelSeconds(tx *bolt.Tx, accountID, tunnel string, from, to time.Time) error {
+	acc := []byte(accountID)
 	for _, d := range splitDays(from, to) {
-		if err := bump(b, key([]byte(accountID), []byte(d.day)), counters{TunnelSeconds: d.seconds}); err != nil {
+		add := counters{TunnelSeconds: d.seconds}
+		if err := bump(tx.Bucket(bUsageDay), key(acc, []byte(d.day)), add); err != nil {
+			return err
+		}
+		if err := bump(tx.Bucket(bUsageTunnelDay), key(acc, []byte(tunnel), []byte(d.day)), add); err != nil {
 			return err
 		}
 	}
@@ -169,14 +189,29 @@ type UsageDay struct {
 // UsageDays returns one rollup per UTC day from..to inclusive, zeros for days
 // without traffic. Live tunnels count their seconds up to now.
 func UsageDays(tx *bolt.Tx, accountID string, from, to, now time.Time) ([]UsageDay, error) {
+	return usageDays(tx, accountID, "", from, to, now)
+}
+
+// TunnelUsageDays is UsageDays for one tunnel name (subdomain or "tcp-<port>").
+func TunnelUsageDays(tx *bolt.Tx, accountID, tunnel string, from, to, now time.Time) ([]UsageDay, error) {
+	return usageDays(tx, accountID, tunnel, from, to, now)
+}
+
+func usageDays(tx *bolt.Tx, accountID, tunnel string, from, to, now time.Time) ([]UsageDay, error) {
 	acc := []byte(accountID)
-	b := tx.Bucket(bUsageDay)
+	b, prefix := tx.Bucket(bUsageDay), acc
+	if tunnel != "" {
+		b, prefix = tx.Bucket(bUsageTunnelDay), key(acc, []byte(tunnel))
+	}
 	live := map[string]int64{}
 	tunnels, err := LiveTunnels(tx, accountID)
 	if err != nil {
 		return nil, err
 	}
 	for _, t := range tunnels {
+		if tunnel != "" && TunnelName(t) != tunnel {
+			continue
+		}
 		for _, d := range splitDays(t.OpenedAt, now) {
 			live[d.day] += d.seconds
 		}
@@ -184,7 +219,7 @@ func UsageDays(tx *bolt.Tx, accountID string, from, to, now time.Time) ([]UsageD
 	var out []UsageDay
 	for d := dayStart(from); !d.After(dayStart(to)); d = d.AddDate(0, 0, 1) {
 		day := d.Format(dayLayout)
-		c := readCounters(b.Get(key(acc, []byte(day))))
+		c := readCounters(b.Get(key(prefix, []byte(day))))
 		out = append(out, UsageDay{Date: day, Requests: c.Requests, BytesIn: c.BytesIn, BytesOut: c.BytesOut,
 			TunnelSeconds: c.TunnelSeconds + live[day]})
 	}

@@ -1,0 +1,90 @@
+package httpapi
+
+import (
+	"encoding/csv"
+	"net/http"
+	"strconv"
+	"strings"
+
+	bolt "go.etcd.io/bbolt"
+
+	"warren/projections"
+)
+
+// routesStatements serves monthly billing statements: an account's own, and
+// every account's for the operator.
+func (s *Server) routesStatements() []route {
+	return []route{
+		{Method: "GET", Path: "/api/v1/me/statements/:month", Access: accessKey, Handle: s.myStatementHandler},
+		{Method: "GET", Path: "/api/v1/admin/statements/:month", Access: accessOperator, Handle: s.allStatementsHandler},
+	}
+}
+
+func (s *Server) myStatementHandler(w http.ResponseWriter, r *http.Request, c *call) error {
+	month, err := projections.ParseMonth(c.Params.ByName("month"))
+	if err != nil {
+		return err
+	}
+	var st projections.Statement
+	if err := s.view(func(tx *bolt.Tx) (err error) {
+		st, err = projections.MonthStatement(tx, c.Account.ID, month, s.now())
+		return err
+	}); err != nil {
+		return err
+	}
+	if wantsCSV(r) {
+		return writeStatementsCSV(w, st.Month, []projections.Statement{st})
+	}
+	return writeJSON(w, http.StatusOK, st)
+}
+
+func (s *Server) allStatementsHandler(w http.ResponseWriter, r *http.Request, c *call) error {
+	month, err := projections.ParseMonth(c.Params.ByName("month"))
+	if err != nil {
+		return err
+	}
+	var all []projections.Statement
+	if err := s.view(func(tx *bolt.Tx) (err error) {
+		all, err = projections.AllStatements(tx, month, s.now())
+		return err
+	}); err != nil {
+		return err
+	}
+	if wantsCSV(r) {
+		return writeStatementsCSV(w, month.Format("2006-01"), all)
+	}
+	if all == nil {
+		all = []projections.Statement{}
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"month": month.Format("2006-01"), "statements": all})
+}
+
+// wantsCSV: ?format=csv, or an Accept that names text/csv.
+func wantsCSV(r *http.Request) bool {
+	if f := r.URL.Query().Get("format"); f != "" {
+		return f == "csv"
+	}
+	return strings.Contains(r.Header.Get("Accept"), "text/csv")
+}
+
+// statementColumns is the CSV header; the JSON field names, in order.
+var statementColumns = []string{"accountId", "email", "plan", "month", "closed", "requests", "bytesIn",
+	"bytesOut", "bytesTotal", "tunnelSeconds", "peakConcurrentTunnels", "reservationDays", "domainDays", "replays"}
+
+func writeStatementsCSV(w http.ResponseWriter, month string, sts []projections.Statement) error {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="warren-statement-`+month+`.csv"`)
+	cw := csv.NewWriter(w)
+	if err := cw.Write(statementColumns); err != nil {
+		return nil // the client went away; nothing left to tell it
+	}
+	i64 := func(n int64) string { return strconv.FormatInt(n, 10) }
+	f64 := func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+	for _, st := range sts {
+		_ = cw.Write([]string{st.AccountID, st.Email, st.Plan, st.Month, strconv.FormatBool(st.Closed),
+			i64(st.Requests), i64(st.BytesIn), i64(st.BytesOut), i64(st.BytesTotal), i64(st.TunnelSeconds),
+			strconv.Itoa(st.PeakTunnels), f64(st.ReservationDays), f64(st.DomainDays), i64(st.Replays)})
+	}
+	cw.Flush()
+	return nil
+}

@@ -97,8 +97,10 @@ func decodePayload(ev *events.Event) (any, error) {
 		p = new(events.TunnelClosedData)
 	case events.RequestCaptured:
 		p = new(requestSummary)
+	case events.BodiesPruned:
+		p = new(events.BodiesPrunedData)
 	default:
-		return nil, nil // bodies.pruned, or a type from a newer binary
+		return nil, nil // a type from a newer binary
 	}
 	// json v2 decodes these payloads about twice as fast as encoding/json,
 	// which is most of what rebuild spends.
@@ -140,6 +142,8 @@ func applyDecoded(tx *bolt.Tx, ev *events.Event, p any, u usageBatch) error {
 		return applyTunnelClosed(tx, ev, d)
 	case *requestSummary:
 		return applyRequestCaptured(tx, ev, d, u)
+	case *events.BodiesPrunedData:
+		return applyBodiesPruned(tx, ev, d)
 	}
 	return nil
 }

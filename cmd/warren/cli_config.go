@@ -1,0 +1,135 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"warren/httpapi/client"
+)
+
+// cliConfig is what `warren login` saves: where the server is and the key.
+type cliConfig struct {
+	Server string `json:"server"`
+	Key    string `json:"key"`
+}
+
+// configPath is <user config dir>/warren/config.json, computed from e's
+// environment (so tests point HOME or XDG_CONFIG_HOME at a temp dir);
+// WARREN_CONFIG names another file.
+func configPath(e *env) (string, error) {
+	if p := e.getenv("WARREN_CONFIG"); p != "" {
+		return p, nil
+	}
+	var dir string
+	switch runtime.GOOS {
+	case "windows", "darwin", "ios", "plan9":
+		d, err := os.UserConfigDir()
+		if err != nil {
+			return "", err
+		}
+		dir = d
+	default:
+		dir = e.getenv("XDG_CONFIG_HOME")
+		if dir == "" || !filepath.IsAbs(dir) {
+			home := e.getenv("HOME")
+			if home == "" {
+				return "", errors.New("neither $XDG_CONFIG_HOME nor $HOME is set")
+			}
+			dir = filepath.Join(home, ".config")
+		}
+	}
+	return filepath.Join(dir, "warren", "config.json"), nil
+}
+
+// loadConfig reads the saved config; a missing file is an empty config.
+func loadConfig(e *env) (cliConfig, error) {
+	var c cliConfig
+	p, err := configPath(e)
+	if err != nil {
+		return c, err
+	}
+	b, err := os.ReadFile(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return c, nil
+	}
+	if err != nil {
+		return c, err
+	}
+	if err := json.Unmarshal(b, &c); err != nil {
+		return c, fmt.Errorf("reading %s: %w", p, err)
+	}
+	return c, nil
+}
+
+// saveConfig writes the config 0600 (it holds a secret) in a 0700 directory,
+// through a temp file and a rename so a crash never leaves half a file.
+func saveConfig(e *env, c cliConfig) (string, error) {
+	p, err := configPath(e)
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return "", err
+	}
+	b, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return "", err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(p), ".config-*.json")
+	if err != nil {
+		return "", err
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return "", err
+	}
+	if _, err := tmp.Write(append(b, '\n')); err != nil {
+		tmp.Close()
+		return "", err
+	}
+	if err := tmp.Close(); err != nil {
+		return "", err
+	}
+	return p, os.Rename(tmp.Name(), p)
+}
+
+// resolveConfig is the saved config with WARREN_SERVER and WARREN_API_KEY
+// taking precedence.
+func resolveConfig(e *env) (cliConfig, error) {
+	c, err := loadConfig(e)
+	if err != nil {
+		return c, err
+	}
+	if v := envDefault(e, "WARREN_SERVER", ""); v != "" {
+		c.Server = v
+	}
+	if v := envDefault(e, "WARREN_API_KEY", ""); v != "" {
+		c.Key = v
+	}
+	return c, nil
+}
+
+// apiClient builds a client from the resolved config. stream selects an
+// http.Client without an overall timeout, for SSE.
+func apiClient(e *env, stream bool) (*client.Client, error) {
+	c, err := resolveConfig(e)
+	if err != nil {
+		return nil, err
+	}
+	if c.Server == "" || c.Key == "" {
+		return nil, errors.New("not logged in: run `warren login --server URL --key KEY` (or set WARREN_SERVER and WARREN_API_KEY)")
+	}
+	hc := &http.Client{Timeout: 30 * time.Second}
+	if stream {
+		hc = &http.Client{}
+	}
+	return client.New(c.Server, c.Key, hc)
+}

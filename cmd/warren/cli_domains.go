@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"warren/httpapi/client"
+)
+
+func domainSubs() map[string]command {
+	return map[string]command{
+		"add":    {summary: "add a custom domain and show the TXT record to publish: add NAME", run: runDomainAdd},
+		"verify": {summary: "have the server check the TXT record now: verify ID", run: runDomainVerify},
+		"rm":     {summary: "remove a custom domain: rm ID", run: runDomainRm},
+	}
+}
+
+// runDomains is `warren domains [--json]`.
+func runDomains(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "domains", "domains [--json] | domains add NAME | domains verify ID | domains rm ID")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	c, err := apiClient(e, false)
+	if err != nil {
+		return err
+	}
+	ds, err := c.Domains(ctx)
+	if err != nil {
+		return apiError(err)
+	}
+	if *asJSON {
+		return writeJSON(e.stdout, ds)
+	}
+	if len(ds) == 0 {
+		fmt.Fprintln(e.stdout, "No custom domains.")
+		return nil
+	}
+	t := newTable(e.stdout, "ID", "NAME", "STATE", "CHECKED", "LAST ERROR")
+	for _, d := range ds {
+		t.row(d.ID, d.Name, d.State, whenPtr(d.CheckedAt), orDash(d.LastError))
+	}
+	return t.flush()
+}
+
+func runDomainAdd(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "domains add", "domains add NAME [--json]")
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs(fs, pos, 1, "NAME"); err != nil {
+		return err
+	}
+	c, err := apiClient(e, false)
+	if err != nil {
+		return err
+	}
+	d, err := c.AddDomain(ctx, pos[0])
+	if err != nil {
+		return apiError(err)
+	}
+	if *asJSON {
+		return writeJSON(e.stdout, d)
+	}
+	fmt.Fprintf(e.stdout, "Added %s (%s). Publish this DNS record, then run `warren domains verify %s`:\n\n", d.Name, d.ID, d.ID)
+	t := newTable(e.stdout, "NAME", "TYPE", "VALUE")
+	t.row(d.TXTRecord.Name, d.TXTRecord.Type, d.TXTRecord.Value)
+	return t.flush()
+}
+
+func runDomainVerify(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "domains verify", "domains verify ID [--json]")
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs(fs, pos, 1, "ID"); err != nil {
+		return err
+	}
+	c, err := apiClient(e, false)
+	if err != nil {
+		return err
+	}
+	d, err := c.VerifyDomain(ctx, pos[0])
+	if err != nil {
+		return apiError(err)
+	}
+	if *asJSON {
+		return writeJSON(e.stdout, d)
+	}
+	return printVerified(e, d)
+}
+
+// printVerified says how the check went; a failed check is an error (exit
+// 1) so scripts can wait for DNS with `until warren domains verify …`.
+func printVerified(e *env, d client.Domain) error {
+	if d.State == "verified" {
+		fmt.Fprintf(e.stdout, "%s is verified.\n", d.Name)
+		return nil
+	}
+	return fmt.Errorf("%s is not verified (%s): %s", d.Name, d.State, orDash(d.LastError))
+}
+
+func runDomainRm(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "domains rm", "domains rm ID")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs(fs, pos, 1, "ID"); err != nil {
+		return err
+	}
+	c, err := apiClient(e, false)
+	if err != nil {
+		return err
+	}
+	if err := c.RemoveDomain(ctx, pos[0]); err != nil {
+		return apiError(err)
+	}
+	fmt.Fprintf(e.stdout, "Removed domain %s.\n", pos[0])
+	return nil
+}

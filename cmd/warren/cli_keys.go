@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"fmt"
+)
+
+func keySubs() map[string]command {
+	return map[string]command{
+		"create": {summary: "make a key (its secret is shown once): create [--description D]", run: runKeyCreate},
+		"revoke": {summary: "revoke a key: revoke ID", run: runKeyRevoke},
+	}
+}
+
+// runKeys is `warren keys [--json]`: metadata only, never secrets.
+func runKeys(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "keys", "keys [--json] | keys create [--description D] | keys revoke ID")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	c, err := apiClient(e, false)
+	if err != nil {
+		return err
+	}
+	ks, err := c.Keys(ctx)
+	if err != nil {
+		return apiError(err)
+	}
+	if *asJSON {
+		return writeJSON(e.stdout, ks)
+	}
+	t := newTable(e.stdout, "ID", "PREFIX", "DESCRIPTION", "CREATED", "REVOKED")
+	for _, k := range ks {
+		t.row(k.ID, k.Prefix+"…", orDash(k.Description), when(k.CreatedAt), whenPtr(k.RevokedAt))
+	}
+	return t.flush()
+}
+
+func runKeyCreate(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "keys create", "keys create [--description D] [--json]")
+	desc := fs.String("description", "", "what the key is for")
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs(fs, pos, 0, ""); err != nil {
+		return err
+	}
+	c, err := apiClient(e, false)
+	if err != nil {
+		return err
+	}
+	k, err := c.CreateKey(ctx, *desc)
+	if err != nil {
+		return apiError(err)
+	}
+	if *asJSON {
+		return writeJSON(e.stdout, k)
+	}
+	fmt.Fprintf(e.stdout, "Created key %s. Its secret is shown only this once; keep it:\n\n    %s\n\n", k.ID, k.Secret)
+	return nil
+}
+
+func runKeyRevoke(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "keys revoke", "keys revoke ID")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs(fs, pos, 1, "ID"); err != nil {
+		return err
+	}
+	c, err := apiClient(e, false)
+	if err != nil {
+		return err
+	}
+	if err := c.RevokeKey(ctx, pos[0]); err != nil {
+		return apiError(err)
+	}
+	fmt.Fprintf(e.stdout, "Revoked key %s.\n", pos[0])
+	return nil
+}

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"warren/httpapi/client"
+)
+
+// parseArgs parses fs's flags wherever they appear among the positional
+// arguments (`warren domains add example.com --json`) and returns the
+// positionals.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, &exitError{code: 0}
+			}
+			return nil, &exitError{code: 2}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// wantArgs fails with a usage error unless exactly n positionals were given.
+func wantArgs(fs *flag.FlagSet, pos []string, n int, what string) error {
+	if len(pos) == n {
+		return nil
+	}
+	fs.Usage()
+	if len(pos) < n {
+		return &exitError{code: 2, err: fmt.Errorf("missing %s", what)}
+	}
+	return &exitError{code: 2, err: fmt.Errorf("unexpected argument %q", pos[n])}
+}
+
+// writeJSON prints v indented, for scripts (--json).
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// table prints aligned columns for people.
+type table struct{ tw *tabwriter.Writer }
+
+func newTable(w io.Writer, header ...string) *table {
+	t := &table{tw: tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)}
+	t.row(header...)
+	return t
+}
+
+func (t *table) row(cols ...string) { fmt.Fprintln(t.tw, strings.Join(cols, "\t")) }
+
+func (t *table) flush() error { return t.tw.Flush() }
+
+// when formats a timestamp for a table (UTC, to the second); zero is "-".
+func when(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format("2006-01-02 15:04:05")
+}
+
+func whenPtr(t *time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return when(*t)
+}
+
+// count renders a limit: nil is unlimited.
+func count(n *int64) string {
+	if n == nil {
+		return "unlimited"
+	}
+	return strconv.FormatInt(*n, 10)
+}
+
+// byteSize renders a byte count for people (1.5 MiB); nil is unlimited.
+func byteSize(n *int64) string {
+	if n == nil {
+		return "unlimited"
+	}
+	return humanBytes(*n)
+}
+
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return strconv.FormatInt(n, 10) + " B"
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// apiError makes an API failure readable, adding a hint for a bad key.
+func apiError(err error) error {
+	var ae *client.Error
+	if errors.As(err, &ae) && ae.Status == 401 {
+		msg := "unauthorized"
+		if ae.Message != "" && ae.Message != "unauthorized" {
+			msg += ": " + ae.Message
+		}
+		return fmt.Errorf("%s (check the key: `warren login`, or WARREN_API_KEY)", msg)
+	}
+	return err
+}

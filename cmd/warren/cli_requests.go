@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+
+	"warren/httpapi/client"
+)
+
+// runRequests is `warren requests [--tunnel S] [--limit N] [--follow] [--json]`.
+func runRequests(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "requests", "requests [--tunnel SUBDOMAIN] [--limit N] [--follow] [--json]")
+	tunnel := fs.String("tunnel", "", "only this tunnel's requests (its subdomain)")
+	limit := fs.Int("limit", 20, "how many recent requests to show (1–1000)")
+	follow := fs.Bool("follow", false, "keep streaming new requests (needs --tunnel)")
+	asJSON := fs.Bool("json", false, "print JSON (one object per line with --follow)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *limit < 1 || *limit > 1000 {
+		return &exitError{code: 2, err: fmt.Errorf("--limit must be 1–1000, not %d", *limit)}
+	}
+	if *follow && *tunnel == "" {
+		return &exitError{code: 2, err: fmt.Errorf("--follow needs --tunnel SUBDOMAIN")}
+	}
+	c, err := apiClient(e, *follow)
+	if err != nil {
+		return err
+	}
+	rs, err := c.Requests(ctx, *tunnel, *limit)
+	if err != nil {
+		return apiError(err)
+	}
+	if !*follow {
+		if *asJSON {
+			return writeJSON(e.stdout, rs)
+		}
+		if len(rs) == 0 {
+			fmt.Fprintln(e.stdout, "No captured requests.")
+			return nil
+		}
+		t := newTable(e.stdout, requestHeader()...)
+		for _, r := range rs {
+			t.row(requestRow(r)...)
+		}
+		return t.flush()
+	}
+	// Following: print the recent ones oldest first, like a tail, then
+	// resume the stream right after the newest so nothing falls between.
+	slices.Reverse(rs)
+	p := &requestPrinter{w: e.stdout, json: *asJSON}
+	last := ""
+	for _, r := range rs {
+		if err := p.print(r); err != nil {
+			return err
+		}
+		last = r.ID
+	}
+	return apiError(c.FollowRequests(ctx, *tunnel, last, p.print))
+}
+
+func requestHeader() []string {
+	return []string{"ID", "TIME", "TUNNEL", "METHOD", "PATH", "STATUS", "DURATION", "BYTES"}
+}
+
+func requestRow(r client.Request) []string {
+	return []string{r.ID, when(r.CreatedAt), orDash(r.Tunnel), orDash(r.Method), orDash(r.Path),
+		strconv.Itoa(r.Status), strconv.FormatFloat(r.DurationMs, 'f', 1, 64) + "ms", strconv.FormatInt(r.Bytes, 10)}
+}
+
+// requestPrinter prints streamed requests one line each: unaligned columns
+// can't be buffered until the end of a stream, so lines use fixed widths.
+type requestPrinter struct {
+	w    io.Writer
+	json bool
+}
+
+func (p *requestPrinter) print(r client.Request) error {
+	if p.json {
+		b, err := json.Marshal(r)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(p.w, "%s\n", b)
+		return err
+	}
+	_, err := fmt.Fprintf(p.w, "%s  %-7s %3d  %8.1fms  %s\n", when(r.CreatedAt), orDash(r.Method), r.Status, r.DurationMs, orDash(r.Path))
+	return err
+}

@@ -21,7 +21,7 @@ func (s *Server) usageHandler(w http.ResponseWriter, r *http.Request, c *call) e
 
 func (s *Server) usageHistoryHandler(w http.ResponseWriter, r *http.Request, c *call) error {
 	q := r.URL.Query()
-	h, err := usageHistory(s.db, c.Account.ID, q.Get("from"), q.Get("to"), s.now())
+	h, err := usageHistory(s.db, c.Account.ID, q.Get("from"), q.Get("to"), q.Get("tunnel"), s.now())
 	if err != nil {
 		return err
 	}

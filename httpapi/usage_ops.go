@@ -61,9 +61,10 @@ type usageDayJSON struct {
 
 // usageHistoryJSON is GET /v1/usage/history.
 type usageHistoryJSON struct {
-	From string         `json:"from"`
-	To   string         `json:"to"`
-	Days []usageDayJSON `json:"days"`
+	From   string         `json:"from"`
+	To     string         `json:"to"`
+	Tunnel string         `json:"tunnel,omitempty"`
+	Days   []usageDayJSON `json:"days"`
 }
 
 const (
@@ -99,8 +100,9 @@ func historyRange(fromS, toS string, now time.Time) (from, to time.Time, err err
 }
 
 // usageHistory returns one rollup per day of the range, zeros for days
-// without traffic.
-func usageHistory(db *bolt.DB, accountID, fromS, toS string, now time.Time) (usageHistoryJSON, error) {
+// without traffic; for one tunnel name (subdomain or tcp-<port>) when tunnel
+// is set.
+func usageHistory(db *bolt.DB, accountID, fromS, toS, tunnel string, now time.Time) (usageHistoryJSON, error) {
 	from, to, err := historyRange(fromS, toS, now)
 	if err != nil {
 		return usageHistoryJSON{}, err
@@ -110,13 +112,17 @@ func usageHistory(db *bolt.DB, accountID, fromS, toS string, now time.Time) (usa
 		if _, err := projections.Account(tx, accountID); err != nil {
 			return err
 		}
-		days, err = projections.UsageDays(tx, accountID, from, to, now)
+		if tunnel != "" {
+			days, err = projections.TunnelUsageDays(tx, accountID, tunnel, from, to, now)
+		} else {
+			days, err = projections.UsageDays(tx, accountID, from, to, now)
+		}
 		return err
 	})
 	if err != nil {
 		return usageHistoryJSON{}, err
 	}
-	out := usageHistoryJSON{From: from.Format(dateLayout), To: to.Format(dateLayout), Days: make([]usageDayJSON, 0, len(days))}
+	out := usageHistoryJSON{From: from.Format(dateLayout), To: to.Format(dateLayout), Tunnel: tunnel, Days: make([]usageDayJSON, 0, len(days))}
 	for _, d := range days {
 		out.Days = append(out.Days, usageDayJSON{
 			Date: d.Date, Requests: d.Requests, TunnelSeconds: d.TunnelSeconds,

@@ -54,7 +54,7 @@ func TestUsage_Ops(t *testing.T) {
 		}
 	})
 	t.Run("HistoryZerosForEmptyDays", func(t *testing.T) {
-		h, err := usageHistory(l.DB(), a, day(-3).Format(dateLayout), day(0).Format(dateLayout), now)
+		h, err := usageHistory(l.DB(), a, day(-3).Format(dateLayout), day(0).Format(dateLayout), "", now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -70,7 +70,7 @@ func TestUsage_Ops(t *testing.T) {
 		}
 	})
 	t.Run("HistoryDefaultIs30Days", func(t *testing.T) {
-		h, err := usageHistory(l.DB(), a, "", "", now)
+		h, err := usageHistory(l.DB(), a, "", "", "", now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -83,15 +83,15 @@ func TestUsage_Ops(t *testing.T) {
 			{"2026-13-01", "2026-12-01"}, {"yesterday", ""}, {"", "2026-02-30"},
 			{"2026-05-02", "2026-05-01"}, {"2025-01-01", "2026-01-02"},
 		} {
-			_, err := usageHistory(l.DB(), a, c[0], c[1], now)
+			_, err := usageHistory(l.DB(), a, c[0], c[1], "", now)
 			wantCode(t, err, domain.CodeInvalid)
 		}
-		if _, err := usageHistory(l.DB(), a, "2025-01-01", "2026-01-01", now); err != nil {
+		if _, err := usageHistory(l.DB(), a, "2025-01-01", "2026-01-01", "", now); err != nil {
 			t.Fatalf("366 days: %v", err)
 		}
 	})
 	t.Run("ErrNoAccount", func(t *testing.T) {
-		_, err := usageHistory(l.DB(), "acc_01ARZ3NDEKTSV4RRFFQ69G5FAV", "", "", now)
+		_, err := usageHistory(l.DB(), "acc_01ARZ3NDEKTSV4RRFFQ69G5FAV", "", "", "", now)
 		wantCode(t, err, domain.CodeNotFound)
 	})
 }
@@ -124,7 +124,7 @@ func TestUsage_TunnelSeconds(t *testing.T) {
 	if _, err := l.Execute(ctx, projections.CloseTunnel(acc, opened.TunnelID, domain.CloseReleased)); err != nil {
 		t.Fatal(err)
 	}
-	h, err := usageHistory(l.DB(), acc, "2026-02-28", "2026-03-03", *clock.Load())
+	h, err := usageHistory(l.DB(), acc, "2026-02-28", "2026-03-03", "", *clock.Load())
 	if err != nil {
 		t.Fatal(err)
 	}

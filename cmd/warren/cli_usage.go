@@ -4,27 +4,33 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 )
 
-// runUsage is `warren usage [--history [--from D --to D]] [--json]`.
+// runUsage is `warren usage [--history [--from D --to D] [--tunnel S]] [--json]`
+// and `warren usage statement --month YYYY-MM [--csv|--json]`.
 func runUsage(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "usage", "usage [--json] | usage --history [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json]")
+	if len(args) > 0 && args[0] == "statement" {
+		return runStatement(ctx, e, args[1:])
+	}
+	fs := newFlagSet(e, "usage", "usage [--json] | usage --history [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--tunnel NAME] [--json] | usage statement --month YYYY-MM [--csv|--json]")
 	history := fs.Bool("history", false, "daily rollups (default: the last 30 days)")
 	from := fs.String("from", "", "first day of --history (YYYY-MM-DD, UTC)")
 	to := fs.String("to", "", "last day of --history (YYYY-MM-DD, UTC)")
+	tunnel := fs.String("tunnel", "", "with --history: one tunnel's rollups (subdomain or tcp-PORT)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if !*history && (*from != "" || *to != "") {
-		return &exitError{code: 2, err: fmt.Errorf("--from and --to go with --history")}
+	if !*history && (*from != "" || *to != "" || *tunnel != "") {
+		return &exitError{code: 2, err: fmt.Errorf("--from, --to and --tunnel go with --history")}
 	}
 	c, err := apiClient(e, false)
 	if err != nil {
 		return err
 	}
 	if *history {
-		days, err := c.UsageHistory(ctx, *from, *to)
+		days, err := c.UsageHistory(ctx, *from, *to, *tunnel)
 		if err != nil {
 			return apiError(err)
 		}
@@ -56,4 +62,50 @@ func runUsage(ctx context.Context, e *env, args []string) error {
 // tunnelTime renders seconds as 3h04m05s.
 func tunnelTime(s int64) string {
 	return fmt.Sprintf("%dh%02dm%02ds", s/3600, s/60%60, s%60)
+}
+
+// runStatement is `warren usage statement --month YYYY-MM [--csv|--json]`.
+func runStatement(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "usage statement", "usage statement [--month YYYY-MM] [--csv|--json]")
+	month := fs.String("month", time.Now().UTC().Format("2006-01"), "the UTC calendar month")
+	asCSV := fs.Bool("csv", false, "print the server's CSV")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	c, err := apiClient(e, false)
+	if err != nil {
+		return err
+	}
+	if *asCSV {
+		b, err := c.StatementCSV(ctx, *month)
+		if err != nil {
+			return apiError(err)
+		}
+		_, err = e.stdout.Write(b)
+		return err
+	}
+	st, err := c.Statement(ctx, *month)
+	if err != nil {
+		return apiError(err)
+	}
+	if *asJSON {
+		return writeJSON(e.stdout, st)
+	}
+	state := "open (figures so far)"
+	if st.Closed {
+		state = "closed (final)"
+	}
+	fmt.Fprintf(e.stdout, "Statement %s for %s (%s plan): %s\n\n", st.Month, st.Email, st.Plan, state)
+	t := newTable(e.stdout, "", "")
+	t.row("requests", strconv.FormatInt(st.Requests, 10))
+	t.row("bandwidth in", humanBytes(st.BytesIn))
+	t.row("bandwidth out", humanBytes(st.BytesOut))
+	t.row("bandwidth total", humanBytes(st.BytesTotal))
+	t.row("tunnel time", tunnelTime(st.TunnelSeconds))
+	t.row("peak concurrent tunnels", strconv.Itoa(st.PeakTunnels))
+	t.row("reservation-days", strconv.FormatFloat(st.ReservationDays, 'f', -1, 64))
+	t.row("domain-days", strconv.FormatFloat(st.DomainDays, 'f', -1, 64))
+	t.row("replays", strconv.FormatInt(st.Replays, 10))
+	return t.flush()
 }

@@ -151,11 +151,11 @@ func TestClient_AgainstTheAPI(t *testing.T) {
 		if err := c.RemoveDomain(ctx, d.ID); err != nil {
 			t.Fatal(err)
 		}
-		days, err := c.UsageHistory(ctx, "2026-01-01", "2026-01-03")
+		days, err := c.UsageHistory(ctx, "2026-01-01", "2026-01-03", "")
 		if err != nil || len(days) != 3 || days[2].Date != "2026-01-03" {
 			t.Fatalf("UsageHistory = %+v, %v", days, err)
 		}
-		_, err = c.UsageHistory(ctx, "2026-01-03", "2026-01-01")
+		_, err = c.UsageHistory(ctx, "2026-01-03", "2026-01-01", "")
 		wantAPIError(t, err, 400, "invalid")
 	})
 	t.Run("RequestsFollowsPages", func(t *testing.T) {

@@ -242,10 +242,11 @@ type UsageDay struct {
 }
 
 // UsageHistory returns daily rollups from..to (YYYY-MM-DD, inclusive; ""
-// lets the server default to the last 30 days).
-func (c *Client) UsageHistory(ctx context.Context, from, to string) ([]UsageDay, error) {
+// lets the server default to the last 30 days), of one tunnel name when
+// tunnel is set.
+func (c *Client) UsageHistory(ctx context.Context, from, to, tunnel string) ([]UsageDay, error) {
 	var h struct {
 		Days []UsageDay `json:"days"`
 	}
-	return h.Days, c.do(ctx, http.MethodGet, "/v1/usage/history"+query("from", from, "to", to), nil, &h)
+	return h.Days, c.do(ctx, http.MethodGet, "/v1/usage/history"+query("from", from, "to", to, "tunnel", tunnel), nil, &h)
 }

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"warren/events"
+)
+
+// runBackup is `warren backup --out FILE`: a consistent copy of the whole
+// data file (bbolt Tx.WriteTo) written beside FILE, synced, then renamed
+// over it, so FILE is either the old copy or a complete new one.
+func runBackup(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "backup", "backup --out FILE [--data DIR]")
+	data := dataFlag(e, fs)
+	out := fs.String("out", "", "where to write the copy (required)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *out == "" {
+		fs.Usage()
+		return &exitError{code: 2, err: fmt.Errorf("--out is required")}
+	}
+	l, err := openLog(*data, openOptions{readOnly: true}, events.Options{})
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	head, err := l.Head()
+	if err != nil {
+		return err
+	}
+	n, err := writeBackup(l, *out)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "wrote %s: %d bytes, %d events, head %s\n", *out, n, head.Count, head.HashHex())
+	return nil
+}
+
+func writeBackup(l *events.Log, out string) (n int64, err error) {
+	tmp, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".*.tmp")
+	if err != nil {
+		return 0, fmt.Errorf("creating the backup: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if n, err = l.Backup(tmp); err != nil {
+		return 0, fmt.Errorf("writing the backup: %w", err)
+	}
+	if err = tmp.Sync(); err != nil {
+		return 0, fmt.Errorf("syncing the backup: %w", err)
+	}
+	if err = tmp.Close(); err != nil {
+		return 0, err
+	}
+	if err = os.Chmod(tmp.Name(), 0o600); err != nil {
+		return 0, err
+	}
+	if err = os.Rename(tmp.Name(), out); err != nil {
+		return 0, fmt.Errorf("moving the backup into place: %w", err)
+	}
+	return n, nil
+}

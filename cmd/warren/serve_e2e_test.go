@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestServe_TunnelRoundTrip runs the whole product as processes: serve, an
+// agent (`warren http`), a public request by Host through the tunnel, the
+// capture listed by `warren requests`, and a shutdown that records the
+// tunnel as closed, leaving a log that verifies.
+func TestServe_TunnelRoundTrip(t *testing.T) {
+	local := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "hello from %s %s", r.Method, r.URL.Path)
+	}))
+	defer local.Close()
+
+	data := t.TempDir()
+	s := startServer(t, data)
+	key := keyRe.FindString(s.waitOutput(t, "/api/v1/me/plan"))
+	client := []string{"HOME=" + t.TempDir(), "XDG_CONFIG_HOME=" + t.TempDir(),
+		"WARREN_SERVER=" + s.url, "WARREN_API_KEY=" + key}
+
+	agent := exec.Command(warrenBin, "http", strings.TrimPrefix(local.URL, "http://"), "--subdomain", "demo")
+	agent.Env = childEnv(client...)
+	out, err := agent.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	agent.Stderr = io.Discard
+	if err := agent.Start(); err != nil {
+		t.Fatal(err)
+	}
+	agentDone := make(chan struct{})
+	defer func() {
+		agent.Process.Signal(syscall.SIGINT)
+		select {
+		case <-agentDone:
+		case <-time.After(10 * time.Second):
+			agent.Process.Kill()
+		}
+	}()
+	lines := make(chan string, 100)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+		agent.Wait()
+		close(agentDone)
+	}()
+	waitLine := func(substr string) {
+		t.Helper()
+		deadline := time.After(10 * time.Second)
+		for {
+			select {
+			case l, ok := <-lines:
+				if !ok {
+					t.Fatalf("agent exited before printing %q", substr)
+				}
+				if strings.Contains(l, substr) {
+					return
+				}
+			case <-deadline:
+				t.Fatalf("agent did not print %q within 10 s", substr)
+			}
+		}
+	}
+	waitLine("Forwarding " + strings.Replace(s.url, "://", "://demo.", 1))
+
+	t.Run("PublicRequest", func(t *testing.T) {
+		req, _ := http.NewRequest("GET", "http://"+s.addr+"/hello", nil)
+		req.Host = "demo.localhost"
+		resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || string(body) != "hello from GET /hello" {
+			t.Errorf("through the tunnel: %d %q", resp.StatusCode, body)
+		}
+	})
+
+	t.Run("CaptureListed", func(t *testing.T) {
+		// Capture is appended off the request path: poll briefly.
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			r := runWarren(t, client, "requests")
+			if r.code == 0 && strings.Contains(r.stdout, "/hello") && strings.Contains(r.stdout, "200") {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("warren requests never listed the capture: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+
+	t.Run("ShutdownClosesTunnel", func(t *testing.T) {
+		s.stop(t)
+		waitLine("shutdown")
+		v := mustRun(t, "events", "verify", "--data", data)
+		if !strings.HasPrefix(v.stdout, "ok: ") {
+			t.Errorf("verify: %s", v.stdout)
+		}
+		tail := mustRun(t, "events", "tail", "--data", data, "--limit", "0").stdout
+		for _, want := range []string{`"type":"tunnel.opened"`, `"type":"request.captured"`, `"type":"tunnel.closed"`, `"shutdown"`} {
+			if !strings.Contains(tail, want) {
+				t.Errorf("the log lacks %s:\n%s", want, tail)
+			}
+		}
+	})
+}

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"log/slog"
+	"net"
+	"net/http"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+
+	"warren/edge"
+	"warren/events"
+	"warren/httpapi"
+)
+
+// routeDeps is everything the HTTP side is built from.
+type routeDeps struct {
+	Log        *events.Log
+	BaseDomain string
+	PublicPort int           // port shown in public URLs (0: the scheme's default)
+	TCPPorts   [2]int        // zero: TCP tunnels disabled
+	Resolver   *net.Resolver // custom-domain TXT checks
+	Scheme     string        // "" or "http": public URLs are http; "https" behind TLS
+	TCPHost    string        // bind address of TCP tunnel listeners
+	Publisher  message.Publisher
+	Subscriber message.Subscriber
+	Logger     *slog.Logger
+}
+
+// routes builds the edge, whose Host router serves tunnels and agent
+// sessions and hands the base domain (and api.<base>, and IP literals) to
+// the API handler. /healthz lives in the API handler, so it never shadows a
+// path of a tunnelled app.
+func routes(d routeDeps) (*edge.Server, error) {
+	apiSrv, err := httpapi.New(httpapi.Config{
+		Log:        d.Log,
+		BaseDomain: d.BaseDomain,
+		Subscriber: d.Subscriber,
+		Scheme:     schemeOverride(d.Scheme),
+		Resolver:   d.Resolver,
+		Rand:       rand.Reader,
+		Logger:     d.Logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	api := http.NewServeMux()
+	api.Handle("GET /healthz", healthz(d.Log))
+	api.Handle("/", apiSrv.Handler())
+	return edge.New(edge.Config{
+		Log:        d.Log,
+		BaseDomain: d.BaseDomain,
+		Scheme:     d.Scheme,
+		PublicPort: d.PublicPort,
+		API:        api,
+		Subscriber: d.Subscriber,
+		TCPPorts:   d.TCPPorts,
+		TCPHost:    d.TCPHost,
+		Logger:     d.Logger,
+	})
+}
+
+// schemeOverride tells the API to force https in the URIs it builds when TLS
+// terminates in front; for http it derives the scheme from each request.
+func schemeOverride(scheme string) string {
+	if scheme == "https" {
+		return scheme
+	}
+	return ""
+}
+
+// healthz answers 200 {"status":"ok"} while the log can be read, else 503.
+func healthz(l *events.Log) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		if _, err := l.Head(); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			json.NewEncoder(w).Encode(map[string]string{"status": "unavailable"})
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]string{"status": "ok"})
+	})
+}

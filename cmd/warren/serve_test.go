@@ -1,0 +1,248 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"warren/domain"
+	"warren/projections"
+)
+
+func TestServe_FirstStartAndRestart(t *testing.T) {
+	data := t.TempDir()
+
+	t.Run("FirstStart", func(t *testing.T) {
+		s := startServer(t, data)
+		_, port, err := net.SplitHostPort(s.addr)
+		if err != nil {
+			t.Fatalf("listening line %q: %v", s.addr, err)
+		}
+		if want := "http://localhost:" + port; s.url != want {
+			t.Errorf("URL = %q, want %q", s.url, want)
+		}
+		out := s.waitOutput(t, "/api/v1/me/plan")
+		keys := keyRe.FindAllString(out, -1)
+		if len(keys) == 0 {
+			t.Fatalf("no API key printed:\n%s", out)
+		}
+		if err := domain.CheckKeySecret(keys[0]); err != nil {
+			t.Errorf("printed key %q: %v", keys[0], err)
+		}
+		if !strings.Contains(out, `curl -H "Authorization: Bearer `+keys[0]+`" `+s.url+`/api/v1/me/plan`) {
+			t.Errorf("no ready-to-paste curl line:\n%s", out)
+		}
+		if !strings.Contains(out, "operator@localhost") {
+			t.Errorf("operator email not shown:\n%s", out)
+		}
+		code, body := getHealthz(t, s.addr)
+		if code != http.StatusOK || strings.TrimSpace(body) != `{"status":"ok"}` {
+			t.Errorf("GET /healthz = %d %q", code, body)
+		}
+		s.stop(t)
+	})
+
+	t.Run("RestartMakesNoSecondOperator", func(t *testing.T) {
+		s := startServer(t, data)
+		if code, _ := getHealthz(t, s.addr); code != http.StatusOK {
+			t.Errorf("GET /healthz after restart = %d", code)
+		}
+		out := s.stop(t)
+		if keyRe.MatchString(out) {
+			t.Errorf("restart printed a key:\n%s", out)
+		}
+		list := mustRun(t, "admin", "account", "list", "--data", data)
+		if n := strings.Count(list.stdout, "operator@localhost"); n != 1 {
+			t.Errorf("%d operator accounts listed, want 1:\n%s", n, list.stdout)
+		}
+		if n := strings.Count(strings.TrimSpace(list.stdout), "\n"); n != 1 {
+			t.Errorf("%d accounts listed, want 1:\n%s", n, list.stdout)
+		}
+	})
+}
+
+// TestServer_Run drives Main in-process, as the other packages' tests will
+// when the API and edge are mounted.
+func TestServer_Run(t *testing.T) {
+	t.Run("OK", func(t *testing.T) {
+		var stdout bytes.Buffer
+		m := NewMain(ServerConfig{DataDir: t.TempDir(), Addr: "127.0.0.1:0", Domain: "warren.test",
+			OperatorEmail: "root@warren.test", Stdout: &stdout})
+		if err := m.Run(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		defer m.Close()
+		resp, err := http.Get("http://" + m.Addr() + "/healthz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body map[string]string
+		err = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK || body["status"] != "ok" {
+			t.Errorf("GET /healthz = %d %v (%v)", resp.StatusCode, body, err)
+		}
+		// The edge routes by Host: the base domain reaches the API side
+		// (/healthz), an unknown subdomain gets the edge's 404.
+		for host, want := range map[string]int{"warren.test": http.StatusOK, "nope.warren.test": http.StatusNotFound} {
+			req, _ := http.NewRequest("GET", "http://"+m.Addr()+"/healthz", nil)
+			req.Host = host
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != want {
+				t.Errorf("GET /healthz with Host %s = %d, want %d", host, resp.StatusCode, want)
+			}
+		}
+		if !strings.Contains(stdout.String(), "Warren is running at http://warren.test:"+portOf(m.Addr())+"\n") {
+			t.Errorf("stdout:\n%s", stdout.String())
+		}
+		key := keyRe.FindString(stdout.String())
+		var acc domain.Account
+		if err := m.Log.DB().View(func(tx *bolt.Tx) error {
+			k, err := projections.KeyByHash(tx, domain.HashKeySecret(key))
+			if err != nil {
+				return err
+			}
+			acc, err = projections.Account(tx, k.AccountID)
+			return err
+		}); err != nil {
+			t.Fatalf("printed key %q does not find its account: %v", key, err)
+		}
+		if acc.Email != "root@warren.test" || !acc.Operator || acc.Plan != domain.PlanPro {
+			t.Errorf("operator account = %+v", acc)
+		}
+		if err := m.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+		if err := m.Close(); err != nil {
+			t.Errorf("second Close: %v", err)
+		}
+	})
+
+	t.Run("ErrAddrInUse", func(t *testing.T) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		data := t.TempDir()
+		m := NewMain(ServerConfig{DataDir: data, Addr: ln.Addr().String(), Domain: "localhost"})
+		if err := m.Run(context.Background()); err == nil {
+			m.Close()
+			t.Fatal("Run on a taken address succeeded")
+		}
+		// Run closed what it opened: the data dir is free again.
+		r := runWarren(t, nil, "events", "verify", "--data", data)
+		if r.code != 0 {
+			t.Errorf("events verify after a failed Run: exit %d: %s", r.code, r.stderr)
+		}
+	})
+}
+
+// TestServe_RebuildsDroppedProjections: projections are disposable; a
+// server started on a log whose projection buckets are gone rebuilds them.
+func TestServe_RebuildsDroppedProjections(t *testing.T) {
+	data := t.TempDir()
+	seedAccounts(t, data, 3)
+	db, err := bolt.Open(filepath.Join(data, "warren.db"), 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dropped := 0
+	err = db.Update(func(tx *bolt.Tx) error {
+		var names [][]byte
+		tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
+			if strings.HasPrefix(string(name), projections.Prefix) {
+				names = append(names, append([]byte(nil), name...))
+			}
+			return nil
+		})
+		for _, n := range names {
+			if err := tx.DeleteBucket(n); err != nil {
+				return err
+			}
+			dropped++
+		}
+		return nil
+	})
+	db.Close()
+	if err != nil || dropped == 0 {
+		t.Fatalf("dropping projections: %v (%d dropped)", err, dropped)
+	}
+	s := startServer(t, data)
+	out := s.stop(t)
+	if keyRe.MatchString(out) {
+		t.Errorf("a non-empty log got an operator:\n%s", out)
+	}
+	// Read the file directly: any offline command would rebuild them too.
+	db, err = bolt.Open(filepath.Join(data, "warren.db"), 0o600, &bolt.Options{Timeout: 2 * time.Second, ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var accs []domain.Account
+	if err := db.View(func(tx *bolt.Tx) error {
+		accs, err = projections.Accounts(tx, "", 10)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(accs) != 3 {
+		t.Errorf("%d accounts in the rebuilt projection, want 3: %+v", len(accs), accs)
+	}
+}
+
+// TestServer_Close: an open SSE stream must not hold shutdown for the grace
+// period; the stream is ended and Close returns.
+func TestServer_Close(t *testing.T) {
+	t.Run("EndsStreams", func(t *testing.T) {
+		var stdout bytes.Buffer
+		m := NewMain(ServerConfig{DataDir: t.TempDir(), Addr: "127.0.0.1:0", Domain: "localhost",
+			Stdout: &stdout, ShutdownGrace: time.Minute})
+		if err := m.Run(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		key := keyRe.FindString(stdout.String())
+		req, _ := http.NewRequest("GET", "http://"+m.Addr()+"/api/v1/me/tunnels/demo/requests/stream", nil)
+		req.Header.Set("Authorization", "Bearer "+key)
+		req.Header.Set("Accept", "text/event-stream")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			m.Close()
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+			m.Close()
+			t.Fatalf("stream answered %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		closed := make(chan error, 1)
+		go func() { closed <- m.Close() }()
+		// The grace period is a minute: returning well within the 10 s bound
+		// means the stream was ended, not waited for.
+		select {
+		case err := <-closed:
+			if err != nil {
+				t.Errorf("Close: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("Close waited on an open event stream")
+		}
+		if _, err := io.Copy(io.Discard, resp.Body); err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Logf("stream ended with %v", err)
+		}
+	})
+}

@@ -37,8 +37,11 @@ type ServerConfig struct {
 	TCPHost       string // bind address of TCP tunnel listeners ("": 127.0.0.1)
 	// ShutdownGrace bounds the wait for requests in flight at Close (0: 10 s).
 	ShutdownGrace time.Duration
-	Stdout        io.Writer
-	Logger        *slog.Logger
+	// RetentionEvery is how often captured bodies past their plan's
+	// retention are pruned (0: hourly).
+	RetentionEvery time.Duration
+	Stdout         io.Writer
+	Logger         *slog.Logger
 }
 
 // Main is a running server: the log, the bus and the HTTP listener. Tests
@@ -50,9 +53,10 @@ type Main struct {
 	PubSub *gochannel.GoChannel
 	Edge   *edge.Server
 
-	ln       net.Listener
-	srv      *http.Server
-	serveErr chan error
+	ln        net.Listener
+	srv       *http.Server
+	serveErr  chan error
+	retention *retention
 
 	// streams ends event streams at shutdown; see cutStreams.
 	streams    context.Context
@@ -69,6 +73,9 @@ func NewMain(cfg ServerConfig) *Main {
 	}
 	if cfg.ShutdownGrace <= 0 {
 		cfg.ShutdownGrace = 10 * time.Second
+	}
+	if cfg.RetentionEvery <= 0 {
+		cfg.RetentionEvery = time.Hour
 	}
 	m := &Main{cfg: cfg, serveErr: make(chan error, 1)}
 	m.streams, m.endStreams = context.WithCancel(context.Background())
@@ -136,6 +143,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 	}()
 	m.announce(secret, acc)
+	m.retention = startRetention(m, m.Log, m.cfg.RetentionEvery)
 	return nil
 }
 
@@ -196,6 +204,8 @@ func (m *Main) Close() error {
 		errs = append(errs, m.Edge.Shutdown(ctx))
 		m.Edge = nil
 	}
+	m.retention.stop()
+	m.retention = nil
 	if m.Log != nil {
 		errs = append(errs, m.Log.Close())
 		m.Log = nil

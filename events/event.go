@@ -34,10 +34,18 @@ const (
 
 // Encode returns the stored bytes of ev.
 func Encode(ev *Event) ([]byte, error) {
-	if len(ev.Type) == 0 || len(ev.Type) > maxTypeLen || len(ev.Account) > maxAcctLen {
-		return nil, fmt.Errorf("events: cannot encode event %s: type or account length out of range", ev.ID)
+	b, err := appendEncoded(make([]byte, 0, minEncodedV1+len(ev.Type)+len(ev.Account)+len(ev.Data)), ev)
+	if err != nil {
+		return nil, err
 	}
-	b := make([]byte, 0, minEncodedV1+len(ev.Type)+len(ev.Account)+len(ev.Data))
+	return b, nil
+}
+
+// appendEncoded appends the stored bytes of ev to b.
+func appendEncoded(b []byte, ev *Event) ([]byte, error) {
+	if len(ev.Type) == 0 || len(ev.Type) > maxTypeLen || len(ev.Account) > maxAcctLen {
+		return b, fmt.Errorf("events: cannot encode event %s: type or account length out of range", ev.ID)
+	}
 	b = append(b, formatV1)
 	b = append(b, ev.ID[:]...)
 	b = append(b, ev.Prev[:]...)

@@ -3,12 +3,10 @@ package events
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"runtime"
 	"sync"
 	"time"
 
@@ -102,6 +100,8 @@ type Log struct {
 	entropy *ulid.MonotonicEntropy
 	lastID  ulid.ULID
 	head    Head
+	// slabHint sizes the next batch's encoding buffer: the bytes of the last.
+	slabHint int
 }
 
 // Head describes the end of the log.
@@ -243,10 +243,12 @@ func (l *Log) nextID(now time.Time) ulid.ULID {
 }
 
 type appendReq struct {
-	cmd  Command
-	evs  []Event
-	err  error
-	done chan struct{}
+	cmd    Command // nil for Append: drafts holds the events
+	drafts []Draft
+	evs    []Event
+	raws   [][]byte // the stored bytes of evs, published as is
+	err    error
+	done   chan struct{}
 }
 
 // Append appends drafts atomically and returns them as stored, after fsync.
@@ -259,7 +261,10 @@ func (l *Log) Append(ctx context.Context, drafts ...Draft) ([]Event, error) {
 		if err != nil {
 			return nil, &domain.Error{Code: domain.CodeInternal, Message: "encoding event data", Err: err}
 		}
-		drafts[i].Data, drafts[i].encoded = data, true
+		if _, raw := drafts[i].Data.(json.RawMessage); !raw {
+			drafts[i].Data = data // re-boxing a RawMessage would allocate for nothing
+		}
+		drafts[i].encoded = true
 		if len(drafts[i].Bodies) > 0 {
 			bodies := make([][]byte, len(drafts[i].Bodies))
 			for j, b := range drafts[i].Bodies {
@@ -268,7 +273,7 @@ func (l *Log) Append(ctx context.Context, drafts ...Draft) ([]Event, error) {
 			drafts[i].Bodies, drafts[i].compressed = bodies, true
 		}
 	}
-	return l.Execute(ctx, func(*Tx) ([]Draft, error) { return drafts, nil })
+	return l.enqueue(ctx, &appendReq{drafts: drafts})
 }
 
 // Execute runs cmd inside a group-committed write transaction, appends the
@@ -279,7 +284,14 @@ func (l *Log) Execute(ctx context.Context, cmd Command) ([]Event, error) {
 	if l.queue == nil {
 		return nil, ErrClosed
 	}
-	r := &appendReq{cmd: cmd, done: make(chan struct{})}
+	return l.enqueue(ctx, &appendReq{cmd: cmd})
+}
+
+func (l *Log) enqueue(ctx context.Context, r *appendReq) ([]Event, error) {
+	if l.queue == nil {
+		return nil, ErrClosed
+	}
+	r.done = make(chan struct{})
 	l.enqueueMu.RLock()
 	if l.closed {
 		l.enqueueMu.RUnlock()
@@ -298,195 +310,4 @@ func (l *Log) Execute(ctx context.Context, cmd Command) ([]Event, error) {
 	// committed, and the caller must not believe otherwise.
 	<-r.done
 	return r.evs, r.err
-}
-
-func (l *Log) writer() {
-	defer close(l.stopped)
-	batch := make([]*appendReq, 0, l.opts.MaxBatch)
-	stopping := false
-	// The size and duration of the last commit steer how long to gather.
-	lastBatch, lastCommit := 0, time.Duration(0)
-	for {
-		var first *appendReq
-		if stopping {
-			// Close holds off new requests: drain what is queued, in batches, then stop.
-			select {
-			case first = <-l.queue:
-			default:
-				return
-			}
-		} else {
-			select {
-			case first = <-l.queue:
-			case <-l.stop:
-				stopping = true
-				continue
-			}
-		}
-		batch = append(batch[:0], first)
-	drain:
-		for len(batch) < l.opts.MaxBatch {
-			select {
-			case r := <-l.queue:
-				batch = append(batch, r)
-			default:
-				break drain
-			}
-		}
-		// The requests just acknowledged tend to come straight back: wait a
-		// little for them so they share this fsync rather than the next.
-		// A lone sequential appender (lastBatch 1) never waits.
-		if !stopping && lastBatch > 1 && len(batch) < l.opts.MaxBatch {
-			batch = l.gather(batch, min(len(batch)+lastBatch, l.opts.MaxBatch), lastCommit/8)
-		}
-		start := time.Now()
-		l.commit(batch)
-		lastBatch, lastCommit = len(batch), time.Since(start)
-	}
-}
-
-// gather waits up to wait for the batch to reach want requests. Appenders
-// just acknowledged come back within microseconds; without this pause the
-// writer would commit the first few alone and the rest in the next fsync,
-// alternating small and full batches and halving throughput under load.
-// wait is a fraction of the last commit, so a lone appender barely notices.
-// It yields rather than sleeps: Go timers below 1 ms round up to 1 ms when
-// the process is otherwise idle, which would cost more than the fsync.
-func (l *Log) gather(batch []*appendReq, want int, wait time.Duration) []*appendReq {
-	deadline := time.Now().Add(wait)
-	for len(batch) < want {
-		select {
-		case r := <-l.queue:
-			batch = append(batch, r)
-			continue
-		default:
-		}
-		if time.Now().After(deadline) {
-			break
-		}
-		runtime.Gosched()
-	}
-	return batch
-}
-
-// commit writes a batch in one transaction. If the transaction fails as a
-// whole, each request is retried alone so one bad request fails only itself.
-func (l *Log) commit(batch []*appendReq) {
-	err := l.commitTx(batch)
-	if err != nil && len(batch) > 1 {
-		for _, r := range batch {
-			l.commit([]*appendReq{r})
-		}
-		return
-	}
-	for _, r := range batch {
-		if err != nil {
-			r.evs, r.err = nil, err
-		}
-		if r.err == nil {
-			l.publish(r.evs)
-		}
-		close(r.done)
-	}
-}
-
-func (l *Log) commitTx(batch []*appendReq) error {
-	head := l.head
-	err := l.db.Update(func(btx *bolt.Tx) (err error) {
-		// A panicking command or applier fails its batch, not the server.
-		defer func() {
-			if p := recover(); p != nil {
-				err = &domain.Error{Code: domain.CodeInternal, Message: "append failed", Err: fmt.Errorf("panic: %v", p)}
-			}
-		}()
-		events := btx.Bucket(bucketEvents)
-		bodies := btx.Bucket(bucketBodies)
-		// Keys only ever grow, so pages split full rather than half empty
-		// (bbolt's default), which halves the file and what rebuild maps.
-		events.FillPercent, bodies.FillPercent = 1.0, 1.0
-		now := l.opts.Now().UTC()
-		tx := &Tx{Tx: btx, log: l, now: now}
-		for _, r := range batch {
-			r.evs, r.err = nil, nil
-			drafts, err := r.cmd(tx)
-			if err != nil {
-				r.err = err
-				continue
-			}
-			if len(drafts) == 0 {
-				continue
-			}
-			evs := make([]Event, len(drafts))
-			for i := range drafts {
-				d := &drafts[i]
-				ev := &evs[i]
-				ev.ID = l.nextID(now)
-				ev.Type, ev.Account, ev.Version, ev.Prev = d.Type, d.Account, CurrentVersion, head.Hash
-				ev.At = d.At.UTC()
-				if d.At.IsZero() {
-					ev.At = now
-				}
-				if d.encoded {
-					ev.Data = d.Data.(json.RawMessage)
-				} else if ev.Data, err = marshalData(d.Data); err != nil {
-					r.err = &domain.Error{Code: domain.CodeInternal, Message: "encoding event data", Err: err}
-					break
-				}
-				raw, err := Encode(ev)
-				if err != nil {
-					r.err = &domain.Error{Code: domain.CodeInternal, Message: "encoding event", Err: err}
-					break
-				}
-				for j, body := range d.Bodies {
-					if !d.compressed {
-						body = l.codec.Compress(body)
-					}
-					if err := bodies.Put(bodyKey(ev.ID, j), body); err != nil {
-						return err
-					}
-				}
-				if err := events.Put(ev.ID[:], raw); err != nil {
-					return err
-				}
-				head = Head{Count: head.Count + 1, ID: ev.ID, Hash: sha256.Sum256(raw)}
-			}
-			if r.err != nil {
-				// Encoding failed before anything of this request was applied,
-				// but puts may have happened: abort the batch, retry alone.
-				return r.err
-			}
-			if l.opts.Applier != nil {
-				if err := l.opts.Applier.Apply(btx, evs); err != nil {
-					return fmt.Errorf("applying %d events to projections: %w", len(evs), err)
-				}
-			}
-			r.evs = evs
-		}
-		return putHead(btx, head)
-	})
-	if err != nil {
-		return err
-	}
-	l.head = head
-	return nil
-}
-
-func marshalData(v any) (json.RawMessage, error) {
-	switch d := v.(type) {
-	case nil:
-		return json.RawMessage("{}"), nil
-	case json.RawMessage:
-		if !json.Valid(d) {
-			return nil, errors.New("raw event data is not valid JSON")
-		}
-		return d, nil
-	}
-	return json.Marshal(v)
-}
-
-func bodyKey(id ulid.ULID, part int) []byte {
-	k := make([]byte, 17)
-	copy(k, id[:])
-	k[16] = byte(part)
-	return k
 }

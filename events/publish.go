@@ -19,10 +19,11 @@ const (
 	MetaAccount = "account"
 )
 
-// publish hands committed events to the publisher. GoChannel drops messages
-// nobody subscribes to and may reorder: subscribers read the log for truth
-// and order, and use messages as wake-ups.
-func (l *Log) publish(evs []Event) {
+// publish hands committed events (and their stored bytes, never changed
+// again) to the publisher. GoChannel drops messages nobody subscribes to and
+// may reorder: subscribers read the log for truth and order, and use messages
+// as wake-ups.
+func (l *Log) publish(evs []Event, raws [][]byte) {
 	if l.opts.Publisher == nil || len(evs) == 0 {
 		return
 	}
@@ -30,11 +31,7 @@ func (l *Log) publish(evs []Event) {
 	var reqs []*message.Message
 	for i := range evs {
 		ev := &evs[i]
-		raw, err := Encode(ev)
-		if err != nil {
-			continue // it was encoded once already; cannot fail now
-		}
-		m := message.NewMessage(ev.ID.String(), raw)
+		m := message.NewMessage(ev.ID.String(), raws[i])
 		m.Metadata.Set(MetaType, string(ev.Type))
 		m.Metadata.Set(MetaAccount, ev.Account)
 		all = append(all, m)

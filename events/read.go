@@ -163,7 +163,7 @@ func (l *Log) VerifyPrefix(n uint64, progress func(n uint64)) (Head, error) {
 				// recorded head) still matches its hash: then blame the previous.
 				if h.Count > 0 && nextLinkMatches(tx, c, sum) {
 					return &VerifyError{Index: h.Count - 1, ID: h.ID.String(),
-						Reason: "stored bytes changed: their hash no longer matches the next event's prev"}
+						Reason: "its hash no longer matches the next event's prev: its bytes changed, or an event after it is missing"}
 				}
 				return fail("prev hash does not match the previous event")
 			}

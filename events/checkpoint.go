@@ -62,24 +62,28 @@ func LoadOrCreateSigner(dataDir string) (*Signer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint key: %w", err)
 	}
-	// O_EXCL: two processes starting at once must not each write a key.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) {
-		return LoadSigner(dataDir)
+	// Written whole to a temporary file, then linked into place: link fails
+	// if the key exists, so two processes starting at once agree on one key
+	// and neither can read a half-written file.
+	tmp, err := os.CreateTemp(dataDir, "."+CheckpointKeyFile+".*.tmp")
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint key: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	line := "warren-checkpoint-ed25519 " + base64.StdEncoding.EncodeToString(priv.Seed()) + "\n"
+	_, err = tmp.WriteString(line)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
 	}
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint key: %w", err)
 	}
-	line := "warren-checkpoint-ed25519 " + base64.StdEncoding.EncodeToString(priv.Seed()) + "\n"
-	if _, err := f.WriteString(line); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("checkpoint key: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("checkpoint key: %w", err)
-	}
-	if err := f.Close(); err != nil {
+	if err := os.Link(tmp.Name(), path); errors.Is(err, fs.ErrExist) {
+		return LoadSigner(dataDir)
+	} else if err != nil {
 		return nil, fmt.Errorf("checkpoint key: %w", err)
 	}
 	return &Signer{priv: priv}, nil

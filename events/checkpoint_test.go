@@ -46,6 +46,31 @@ func TestLoadOrCreateSigner(t *testing.T) {
 			t.Fatal("second start made a new key")
 		}
 	})
+	t.Run("ConcurrentStartsAgree", func(t *testing.T) {
+		dir := t.TempDir()
+		const n = 8
+		keys := make(chan ed25519.PublicKey, n)
+		for range n {
+			go func() {
+				s, err := events.LoadOrCreateSigner(dir)
+				if err != nil {
+					t.Error(err)
+					keys <- nil
+					return
+				}
+				keys <- s.Public()
+			}()
+		}
+		first := <-keys
+		for range n - 1 {
+			if k := <-keys; !k.Equal(first) {
+				t.Fatal("concurrent starts made different keys")
+			}
+		}
+		if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+			t.Fatalf("left %d files behind", len(ents))
+		}
+	})
 	t.Run("ErrMissing", func(t *testing.T) {
 		if _, err := events.LoadSigner(t.TempDir()); err == nil {
 			t.Fatal("LoadSigner on an empty dir succeeded")
@@ -188,5 +213,55 @@ func TestLog_Checkpoint(t *testing.T) {
 				t.Fatalf("%q: %v", text, err)
 			}
 		}
+	})
+}
+
+// BenchmarkVerifyCheckpoint measures checking a checkpoint of 200,000
+// events (signature plus the prefix's hash chain).
+func BenchmarkVerifyCheckpoint(b *testing.B) {
+	const n, batch = 200_000, 5000
+	l, _ := openLog(b, events.Options{})
+	for done := 0; done < n; done += batch {
+		drafts := make([]events.Draft, batch)
+		for i := range drafts {
+			drafts[i] = reservation("acc_bench", fmt.Sprintf("s%07d", done+i))
+		}
+		mustAppend(b, l, drafts...)
+	}
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	signer := events.NewSigner(priv)
+	text, err := l.Checkpoint(signer, "warren.example")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := events.VerifyCheckpoint(l, text, signer.Public(), nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// FuzzParseCheckpoint: any text parses or fails with a *domain.Error, never
+// panics, and only texts signed by the key are accepted.
+func FuzzParseCheckpoint(f *testing.F) {
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	signer := events.NewSigner(priv)
+	good := signer.Sign(events.Checkpoint{Origin: "warren.example", Size: 42})
+	f.Add(good)
+	f.Add("warren.example\n42\nAAAA\n\n— warren.example AAAA\n")
+	f.Add("")
+	f.Add("\n\n")
+	f.Add(events.VerifierKey("warren.example", signer.Public()))
+	f.Fuzz(func(t *testing.T, text string) {
+		c, err := events.ParseCheckpoint(text, signer.Public())
+		var de *domain.Error
+		if err != nil && !errors.As(err, &de) {
+			t.Fatalf("error is not a *domain.Error: %v", err)
+		}
+		if err == nil && signer.Sign(c) != text && !strings.HasPrefix(text, c.Body()+"\n") {
+			t.Fatalf("accepted a text that does not start with what it states: %q", text)
+		}
+		_, _ = events.ParsePublicKey(text)
 	})
 }

@@ -11,7 +11,7 @@ func apiCommands() map[string]command {
 	return map[string]command{
 		"login":        {summary: "check an API key against a server and save both", run: runLogin},
 		"tunnels":      {summary: "list your live tunnels, or close one", run: withSubs("tunnels", runTunnels, tunnelSubs())},
-		"requests":     {summary: "list captured requests; --follow streams new ones", run: runRequests},
+		"requests":     {summary: "list captured requests; --follow streams new ones; export", run: withSubs("requests", runRequests, requestsSubs())}, // export: audit_export.go
 		"reservations": {summary: "list, add or rm reserved subdomains", run: withSubs("reservations", runReservations, reservationSubs())},
 		"keys":         {summary: "list, create or revoke API keys", run: withSubs("keys", runKeys, keySubs())},
 		"domains":      {summary: "list, add, verify or rm custom domains", run: withSubs("domains", runDomains, domainSubs())},

@@ -13,15 +13,19 @@ import (
 // data file (bbolt Tx.WriteTo) written beside FILE, synced, then renamed
 // over it, so FILE is either the old copy or a complete new one.
 func runBackup(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "backup", "backup --out FILE [--data DIR]")
+	fs := newFlagSet(e, "backup", "backup --out FILE [--data DIR | --server URL [--key KEY]]")
 	data := dataFlag(e, fs)
 	out := fs.String("out", "", "where to write the copy (required)")
+	online := addBackupServerFlags(fs) // audit_backup.go
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *out == "" {
 		fs.Usage()
 		return &exitError{code: 2, err: fmt.Errorf("--out is required")}
+	}
+	if handled, err := online.run(ctx, e, *out); handled {
+		return err
 	}
 	l, err := openLog(*data, openOptions{readOnly: true}, events.Options{})
 	if err != nil {

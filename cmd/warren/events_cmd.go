@@ -18,15 +18,20 @@ func runEvents(ctx context.Context, e *env, args []string) error {
 	return subcommand(ctx, e, "events", map[string]command{
 		"verify": {summary: "walk the hash chain; exit 1 naming the first bad event", run: runEventsVerify},
 		"tail":   {summary: "print events as JSON lines (--follow to keep polling)", run: runEventsTail},
+		"list":   {summary: "your account's audit trail over the API (--type, --follow, --all)", run: runEventsList}, // audit_events.go
 	}, args)
 }
 
 // runEventsVerify exits 0 printing the count and head hash, or 1 naming the
 // first event whose encoding, id or hash is wrong.
 func runEventsVerify(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "events verify", "events verify [--data DIR]")
+	fs := newFlagSet(e, "events verify", "events verify [--data DIR] [--checkpoint FILE [--public-key-file F]] [--public-key]")
 	data := dataFlag(e, fs)
+	ck := addCheckpointFlags(e, fs) // audit_checkpoint.go
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if handled, err := ck.run(e, *data); handled {
 		return err
 	}
 	l, err := openLog(*data, openOptions{readOnly: true}, events.Options{})

@@ -57,6 +57,8 @@ type Main struct {
 	srv       *http.Server
 	serveErr  chan error
 	retention *retention
+	// checkpoints signs the log head hourly (audit_checkpoint.go).
+	checkpoints *checkpoints
 
 	// streams ends event streams at shutdown; see cutStreams.
 	streams    context.Context
@@ -101,6 +103,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 	}
 	if m.Log, err = openLog(m.cfg.DataDir, openOptions{caughtUp: caughtUp}, events.Options{Publisher: m.PubSub}); err != nil {
+		return err
+	}
+	if m.checkpoints, err = startCheckpoints(m.Log, m.cfg.DataDir, m.cfg.Domain, m.cfg.Logger, checkpointEvery); err != nil {
 		return err
 	}
 	if m.ln, err = net.Listen("tcp", m.cfg.Addr); err != nil {
@@ -206,6 +211,8 @@ func (m *Main) Close() error {
 	}
 	m.retention.stop()
 	m.retention = nil
+	m.checkpoints.stop()
+	m.checkpoints = nil
 	if m.Log != nil {
 		errs = append(errs, m.Log.Close())
 		m.Log = nil

@@ -23,9 +23,9 @@ func serverCommands() map[string]command {
 	return map[string]command{
 		"serve":   {summary: "run the Warren server (API, edge, dashboard)", run: runServe},
 		"admin":   {summary: "offline account administration (admin account create|plan|list)", run: runAdmin},
-		"events":  {summary: "inspect the event log (events verify|tail)", run: runEvents},
+		"events":  {summary: "inspect the event log (events verify|tail offline; events list over the API)", run: runEvents},
 		"rebuild": {summary: "drop and rebuild every projection from the event log (offline)", run: runRebuild},
-		"backup":  {summary: "write a consistent copy of the data file (offline)", run: runBackup},
+		"backup":  {summary: "write a consistent copy of the data file (offline, or --server while it runs)", run: runBackup},
 		"compact": {summary: "rewrite the data file without its free pages (offline)", run: runCompact},
 	}
 }

@@ -1,0 +1,239 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+
+	"warren/domain"
+	"warren/events"
+)
+
+// routesAudit registers the audit trail, checkpoint, backup and export
+// routes (the audit work of issue 5).
+func (s *Server) routesAudit() []route {
+	return []route{
+		{Method: http.MethodGet, Path: "/api/v1/checkpoint", Access: accessKey, Handle: s.checkpointHandler},
+		{Method: http.MethodGet, Path: "/api/v1/me/events", Access: accessKey, Handle: s.myEventsHandler},
+		{Method: http.MethodGet, Path: "/api/v1/me/events/stream", Access: accessKey, Handle: s.myEventsStreamHandler},
+		{Method: http.MethodGet, Path: "/api/v1/admin/events", Access: accessOperator, Handle: s.adminEventsHandler},
+		{Method: http.MethodGet, Path: "/api/v1/admin/backup", Access: accessOperator, Handle: s.backupHandler},
+	}
+}
+
+// auditEventJSON is one event as the audit API shows it.
+type auditEventJSON struct {
+	ID      string          `json:"id"`
+	Type    string          `json:"type"`
+	Account string          `json:"account,omitempty"`
+	At      string          `json:"at"`
+	Data    json.RawMessage `json:"data"`
+}
+
+// auditFilter selects events: all zero values match everything.
+type auditFilter struct {
+	Account string // "" = every account (the operator's view)
+	Type    string // type prefix, "key." or "tunnel.opened"
+	Since   time.Time
+	Until   time.Time
+}
+
+func (f auditFilter) match(ev *events.Event) bool {
+	return (f.Account == "" || ev.Account == f.Account) &&
+		strings.HasPrefix(string(ev.Type), f.Type) &&
+		(f.Since.IsZero() || !ev.At.Before(f.Since)) &&
+		(f.Until.IsZero() || ev.At.Before(f.Until))
+}
+
+// parseAuditFilter reads type, since and until (RFC 3339; since inclusive,
+// until exclusive). Bad times are CodeInvalid.
+func parseAuditFilter(r *http.Request, account string) (auditFilter, error) {
+	q := r.URL.Query()
+	f := auditFilter{Account: account, Type: q.Get("type")}
+	for _, t := range []struct {
+		name string
+		dst  *time.Time
+	}{{"since", &f.Since}, {"until", &f.Until}} {
+		v := q.Get(t.name)
+		if v == "" {
+			continue
+		}
+		at, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			return f, domain.Errorf(domain.CodeInvalid, "%s %q is not an RFC 3339 time", t.name, v)
+		}
+		*t.dst = at
+	}
+	return f, nil
+}
+
+// parseEventID reads an event id cursor: a bare ULID (the ids the audit API
+// shows) or one with a type prefix such as req_.
+func parseEventID(field, v string) (ulid.ULID, error) {
+	if i := strings.IndexByte(v, '_'); i >= 0 {
+		v = v[i+1:]
+	}
+	id, err := ulid.ParseStrict(v)
+	if err != nil {
+		return id, domain.Errorf(domain.CodeInvalid, "%s %q is not an event id", field, v)
+	}
+	return id, nil
+}
+
+func (s *Server) myEventsHandler(w http.ResponseWriter, r *http.Request, c *call) error {
+	return s.listEvents(w, r, c.Account.ID)
+}
+
+func (s *Server) adminEventsHandler(w http.ResponseWriter, r *http.Request, c *call) error {
+	return s.listEvents(w, r, "")
+}
+
+// listEvents writes one page of matching events, newest first.
+func (s *Server) listEvents(w http.ResponseWriter, r *http.Request, account string) error {
+	p, err := parsePage(r)
+	if err != nil {
+		return err
+	}
+	f, err := parseAuditFilter(r, account)
+	if err != nil {
+		return err
+	}
+	var before ulid.ULID
+	if p.Before != "" {
+		if before, err = parseEventID("before_id", p.Before); err != nil {
+			return err
+		}
+		// As for every list: a cursor must be one of the caller's own.
+		ev, ok, err := s.log.Get(before)
+		if err != nil {
+			return err
+		}
+		if !ok || (account != "" && ev.Account != account) {
+			return domain.Errorf(domain.CodeInvalid, "before_id %q is not one of your events", p.Before)
+		}
+	}
+	evs, err := s.auditBackward(f, before, p.fetch())
+	if err != nil {
+		return err
+	}
+	evs, more := cutPage(evs, p)
+	out := make([]auditEventJSON, 0, len(evs))
+	last := ""
+	for i := range evs {
+		j, err := toAuditEventJSON(&evs[i])
+		if err != nil {
+			return err
+		}
+		out = append(out, j)
+		last = j.ID
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"events": out, "next_page_uri": s.nextPageURI(r, p, more, last)})
+}
+
+// auditChunk is how many events one read transaction walks.
+const auditChunk = 1024
+
+// auditBackward walks the log from before (zero: the head) towards the
+// start and returns up to limit events matching f, newest first. It reads
+// every event on the way: an account with few events in a large log costs a
+// walk of the whole log (an index by account would fix that).
+func (s *Server) auditBackward(f auditFilter, before ulid.ULID, limit int) ([]events.Event, error) {
+	var out []events.Event
+	cursor := before
+	for len(out) < limit {
+		evs, err := s.log.ReadBackward(cursor, auditChunk)
+		if err != nil {
+			return nil, err
+		}
+		for i := range evs {
+			if f.match(&evs[i]) {
+				out = append(out, evs[i])
+				if len(out) == limit {
+					return out, nil
+				}
+			}
+		}
+		if len(evs) < auditChunk {
+			break
+		}
+		cursor = evs[len(evs)-1].ID
+	}
+	return out, nil
+}
+
+// auditForward returns up to limit events matching f after after, oldest
+// first (the stream's read).
+func (s *Server) auditForward(f auditFilter, after ulid.ULID, limit int) ([]events.Event, error) {
+	var out []events.Event
+	stop := errors.New("enough events")
+	err := s.log.ReadFrom(after, func(ev events.Event) error {
+		if f.match(&ev) {
+			out = append(out, ev)
+			if len(out) == limit {
+				return stop
+			}
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, stop) {
+		return nil, err
+	}
+	return out, nil
+}
+
+// toAuditEventJSON renders ev without secrets: key.created loses the key's
+// hash and shown prefix (keyId names it), request.captured the bodies' digests
+// (bodies are never included).
+func toAuditEventJSON(ev *events.Event) (auditEventJSON, error) {
+	data := ev.Data
+	var err error
+	switch ev.Type {
+	case events.KeyCreated:
+		data, err = dropFields(data, "hash", "prefix")
+	case events.RequestCaptured:
+		data, err = dropBodyDigests(data)
+	}
+	if err != nil {
+		return auditEventJSON{}, err
+	}
+	return auditEventJSON{ID: ev.ID.String(), Type: string(ev.Type), Account: ev.Account,
+		At: ev.At.UTC().Format(time.RFC3339Nano), Data: data}, nil
+}
+
+// dropFields removes top-level fields from a JSON object, keeping the rest
+// byte for byte.
+func dropFields(data json.RawMessage, names ...string) (json.RawMessage, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, err
+	}
+	for _, n := range names {
+		delete(m, n)
+	}
+	return json.Marshal(m)
+}
+
+func dropBodyDigests(data json.RawMessage) (json.RawMessage, error) {
+	if !bytes.Contains(data, []byte(`"sha256"`)) {
+		return data, nil
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, err
+	}
+	for _, k := range []string{"requestBody", "responseBody"} {
+		if b, ok := m[k]; ok {
+			nb, err := dropFields(b, "sha256")
+			if err != nil {
+				return nil, err
+			}
+			m[k] = nb
+		}
+	}
+	return json.Marshal(m)
+}

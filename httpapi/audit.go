@@ -9,9 +9,11 @@ import (
 	"time"
 
 	"github.com/oklog/ulid/v2"
+	bolt "go.etcd.io/bbolt"
 
 	"warren/domain"
 	"warren/events"
+	"warren/projections"
 )
 
 // routesAudit registers the audit trail, checkpoint, backup and export
@@ -138,11 +140,30 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request, account stri
 // auditChunk is how many events one read transaction walks.
 const auditChunk = 1024
 
-// auditBackward walks the log from before (zero: the head) towards the
-// start and returns up to limit events matching f, newest first. It reads
-// every event on the way: an account with few events in a large log costs a
-// walk of the whole log (an index by account would fix that).
+// auditBackward returns up to limit events matching f below before (zero:
+// from the head), newest first. An account's events come from its index
+// (projections.AccountEventsBackward), so a page costs a page even for an
+// account with few events in a large log; the operator's view walks the log.
 func (s *Server) auditBackward(f auditFilter, before ulid.ULID, limit int) ([]events.Event, error) {
+	if f.Account != "" {
+		var out []events.Event
+		err := s.view(func(tx *bolt.Tx) error {
+			var ferr error
+			projections.AccountEventsBackward(tx, f.Account, f.Type, before, func(id ulid.ULID, _ events.Type) bool {
+				ev, ok, err := events.GetTx(tx, id)
+				if err != nil {
+					ferr = err
+					return false
+				}
+				if ok && f.match(&ev) {
+					out = append(out, ev)
+				}
+				return len(out) < limit
+			})
+			return ferr
+		})
+		return out, err
+	}
 	var out []events.Event
 	cursor := before
 	for len(out) < limit {
@@ -170,6 +191,24 @@ func (s *Server) auditBackward(f auditFilter, before ulid.ULID, limit int) ([]ev
 // first (the stream's read).
 func (s *Server) auditForward(f auditFilter, after ulid.ULID, limit int) ([]events.Event, error) {
 	var out []events.Event
+	if f.Account != "" {
+		err := s.view(func(tx *bolt.Tx) error {
+			var ferr error
+			projections.AccountEventsForward(tx, f.Account, f.Type, after, func(id ulid.ULID, _ events.Type) bool {
+				ev, ok, err := events.GetTx(tx, id)
+				if err != nil {
+					ferr = err
+					return false
+				}
+				if ok && f.match(&ev) {
+					out = append(out, ev)
+				}
+				return len(out) < limit
+			})
+			return ferr
+		})
+		return out, err
+	}
 	stop := errors.New("enough events")
 	err := s.log.ReadFrom(after, func(ev events.Event) error {
 		if f.match(&ev) {

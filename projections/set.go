@@ -53,12 +53,16 @@ func applyBatch(tx *bolt.Tx, evs []events.Event, payloads []any) error {
 	// These indexes grow at the end of each account's (or tunnel's) range:
 	// pages split full instead of half empty (bbolt's default). Not stored;
 	// set on every transaction.
-	for _, name := range [][]byte{bRequests, bRequestsByTun, bKeysByAccount, bTunnelsByAcct, bDomainsByAcct, bTunnels} {
+	for _, name := range [][]byte{bRequests, bRequestsByTun, bKeysByAccount, bTunnelsByAcct, bDomainsByAcct, bTunnels, bEventsByAcct} {
 		tx.Bucket(name).FillPercent = 0.95
 	}
 	u := usageBatch{}
 	for i := range evs {
-		if err := applyDecoded(tx, &evs[i], payloads[i], u); err != nil {
+		err := applyDecoded(tx, &evs[i], payloads[i], u)
+		if err == nil {
+			err = indexAccountEvent(tx, &evs[i])
+		}
+		if err != nil {
 			return fmt.Errorf("projections: %s %s: %w", evs[i].Type, evs[i].ID, err)
 		}
 	}

@@ -36,12 +36,13 @@ var (
 	bUsageTunnelDay  = []byte("p_usage_tunnel_day") // acc 0 tunnel 0 YYYY-MM-DD → counters
 	bHoldings        = []byte("p_holdings")         // acc 0 kind 0 ulid → holding (statements)
 	bPruned          = []byte("p_pruned")           // acc → bodies pruned up to (retention)
+	bEventsByAcct    = []byte("p_events_account")   // acc 0 ulid → type (all but request.captured)
 	bCheckpoints     = []byte("p_checkpoints")      // name → last applied ULID
 
 	allBuckets = [][]byte{bAccounts, bAccountsByEmail, bKeys, bKeysByHash, bKeysByAccount,
 		bReservations, bReservByAccount, bDomains, bDomainsByName, bDomainsByAcct,
 		bTunnels, bTunnelsByAcct, bTunnelsLive, bTunnelsLiveAcct, bRequests, bRequestsByTun,
-		bUsageMonth, bUsageDay, bUsageTunnelDay, bHoldings, bPruned, bCheckpoints}
+		bUsageMonth, bUsageDay, bUsageTunnelDay, bHoldings, bPruned, bEventsByAcct, bCheckpoints}
 )
 
 // Prefix marks projection buckets.

@@ -10,6 +10,10 @@ const (
 	TopicEvents = "events"
 	// TopicRequests carries request.captured events only (the SSE streams).
 	TopicRequests = "requests"
+	// TopicControl carries every event but request.captured: what session
+	// control (revocations, releases, plan changes) listens to, without a
+	// wake-up per captured request.
+	TopicControl = "control"
 )
 
 // Metadata keys set on published messages. The message UUID is the event ULID
@@ -28,7 +32,7 @@ func (l *Log) publish(evs []Event, raws [][]byte) {
 		return
 	}
 	all := make([]*message.Message, 0, len(evs))
-	var reqs []*message.Message
+	var reqs, control []*message.Message
 	for i := range evs {
 		ev := &evs[i]
 		m := message.NewMessage(ev.ID.String(), raws[i])
@@ -37,11 +41,16 @@ func (l *Log) publish(evs []Event, raws [][]byte) {
 		all = append(all, m)
 		if ev.Type == RequestCaptured {
 			reqs = append(reqs, m.Copy())
+		} else {
+			control = append(control, m.Copy())
 		}
 	}
 	// GoChannel's Publish fails only once closed; the log stays the truth.
 	_ = l.opts.Publisher.Publish(TopicEvents, all...)
 	if len(reqs) > 0 {
 		_ = l.opts.Publisher.Publish(TopicRequests, reqs...)
+	}
+	if len(control) > 0 {
+		_ = l.opts.Publisher.Publish(TopicControl, control...)
 	}
 }

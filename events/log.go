@@ -131,6 +131,11 @@ func Open(path string, opts Options) (*Log, error) {
 		NoFreelistSync: true,
 		FreelistType:   bolt.FreelistMapType,
 		ReadOnly:       opts.ReadOnly,
+		// Growing the mapping waits for every open read transaction, so a
+		// long one (an online backup) would stall appends each time the
+		// file grows. Mapping 1 GiB up front (address space, not memory)
+		// makes that rare.
+		InitialMmapSize: 1 << 30,
 	})
 	if errors.Is(err, bolt.ErrTimeout) {
 		return nil, fmt.Errorf("%s is in use by another process (is a warren server running on it?)", path)

@@ -1,0 +1,145 @@
+package httpapi
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+	bolt "go.etcd.io/bbolt"
+
+	"warren/domain"
+	"warren/projections"
+)
+
+// requestJSON is a captured request's summary: list items and SSE data.
+// It carries lrok's and osmRouter's fields (bytes = in + out).
+type requestJSON struct {
+	ID         string    `json:"id"`
+	Tunnel     string    `json:"tunnel"`
+	Kind       string    `json:"kind"`
+	Method     string    `json:"method"`
+	Path       string    `json:"path"`
+	Status     int       `json:"status"`
+	DurationMs float64   `json:"durationMs"`
+	TTFBMs     float64   `json:"ttfbMs"`
+	Bytes      int64     `json:"bytes"`
+	BytesIn    int64     `json:"bytesIn"`
+	BytesOut   int64     `json:"bytesOut"`
+	IP         string    `json:"ip"`
+	UserAgent  string    `json:"userAgent"`
+	Proto      string    `json:"proto"`
+	Host       string    `json:"host"`
+	Error      *string   `json:"error"`
+	ReplayOf   *string   `json:"replayOf"`
+	CreatedAt  time.Time `json:"createdAt"`
+}
+
+func toRequestJSON(c domain.CapturedRequest) requestJSON {
+	j := requestJSON{ID: domain.RequestIDPrefix + c.ID, Tunnel: c.Tunnel, Kind: c.Kind, Method: c.Method,
+		Path: c.Path, Status: c.Status, DurationMs: c.DurationMs, TTFBMs: c.TTFBMs,
+		Bytes: c.BytesIn + c.BytesOut, BytesIn: c.BytesIn, BytesOut: c.BytesOut, IP: c.IP,
+		UserAgent: c.UserAgent, Proto: c.Proto, Host: c.Host, CreatedAt: c.CreatedAt.UTC()}
+	if c.Error != "" {
+		e := c.Error
+		j.Error = &e
+	}
+	if c.ReplayOf != "" {
+		ro := c.ReplayOf
+		if !strings.HasPrefix(ro, domain.RequestIDPrefix) {
+			ro = domain.RequestIDPrefix + ro
+		}
+		j.ReplayOf = &ro
+	}
+	return j
+}
+
+// parseRequestID accepts "req_<ULID>" and a bare ULID (CodeInvalid otherwise).
+func parseRequestID(param, id string) (ulid.ULID, error) {
+	if !strings.HasPrefix(id, domain.RequestIDPrefix) {
+		if u, err := ulid.ParseStrict(id); err == nil {
+			return u, nil
+		}
+	}
+	return projections.ParseID(param, domain.RequestIDPrefix, id)
+}
+
+func (s *Server) routesRequests() []route {
+	return []route{
+		{Method: http.MethodGet, Path: "/api/v1/me/tunnels/:sub/requests", Handle: s.listTunnelRequests},
+		// httprouter cannot hold a static "stream" or "export" beside ":id"; getRequest dispatches them.
+		{Method: http.MethodGet, Path: "/api/v1/me/tunnels/:sub/requests/:id", Handle: s.getRequest},
+		{Method: http.MethodGet, Path: "/v1/requests", Handle: s.listRequests},
+	}
+}
+
+// listTunnelRequests is GET /api/v1/me/tunnels/{sub}/requests: a tunnel's
+// captured requests newest first, also after it closed (keyed by name).
+func (s *Server) listTunnelRequests(w http.ResponseWriter, r *http.Request, c *call) error {
+	return s.writeRequestPage(w, r, c, c.Params.ByName("sub"))
+}
+
+// listRequests is osmRouter's GET /v1/requests (?tunnel= narrows it).
+func (s *Server) listRequests(w http.ResponseWriter, r *http.Request, c *call) error {
+	return s.writeRequestPage(w, r, c, r.URL.Query().Get("tunnel"))
+}
+
+func (s *Server) writeRequestPage(w http.ResponseWriter, r *http.Request, c *call, tunnel string) error {
+	p, err := parsePage(r)
+	if err != nil {
+		return err
+	}
+	var before ulid.ULID
+	if p.Before != "" {
+		if before, err = parseRequestID("before_id", p.Before); err != nil {
+			return err
+		}
+	}
+	var rs []domain.CapturedRequest
+	if err := s.view(func(tx *bolt.Tx) error {
+		rs, err = projections.Requests(tx, c.Account.ID, tunnel, before, p.fetch())
+		return err
+	}); err != nil {
+		return asCursorError(err, p.Before)
+	}
+	rs, more := cutPage(rs, p)
+	out := make([]requestJSON, 0, len(rs))
+	last := ""
+	for _, cr := range rs {
+		j := toRequestJSON(cr)
+		out = append(out, j)
+		last = j.ID
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"requests": out, "next_page_uri": s.nextPageURI(r, p, more, last)})
+}
+
+// getRequest is GET /api/v1/me/tunnels/{sub}/requests/{id}: the full
+// capture. 404 when the request is not the caller's or not that tunnel's.
+func (s *Server) getRequest(w http.ResponseWriter, r *http.Request, c *call) error {
+	switch c.Params.ByName("id") {
+	case "stream":
+		return s.streamRequests(w, r, c)
+	case "export":
+		return s.exportHandler(w, r, c) // export.go (audit)
+	}
+	sub := c.Params.ByName("sub")
+	id, err := parseRequestID("id", c.Params.ByName("id"))
+	if err != nil {
+		return domain.Errorf(domain.CodeNotFound, "request %q not found", c.Params.ByName("id"))
+	}
+	var cr domain.CapturedRequest
+	if err := s.view(func(tx *bolt.Tx) error {
+		cr, err = projections.Request(tx, c.Account.ID, id)
+		return err
+	}); err != nil {
+		return err
+	}
+	if cr.Tunnel != sub {
+		return domain.Errorf(domain.CodeNotFound, "request %q not found", domain.RequestIDPrefix+id.String())
+	}
+	d, err := s.requestDetail(id, cr)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, d)
+}

@@ -1,0 +1,99 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/julienschmidt/httprouter"
+
+	"warren/domain"
+)
+
+// access is who may call a route.
+type access int
+
+const (
+	accessKey      access = iota // any valid, unrevoked API key
+	accessOperator               // a key of an operator account
+	accessPublic                 // no key checked by the router (the handler may)
+)
+
+// route is one entry of the registration table. Handlers return an error
+// instead of writing one, so every error goes through writeError's table.
+type route struct {
+	Method string
+	Path   string // httprouter syntax: /v1/tunnels/:id
+	Access access
+	Handle func(w http.ResponseWriter, r *http.Request, c *call) error
+}
+
+// call is what a handler knows about the request beyond *http.Request.
+type call struct {
+	Account domain.Account // the authenticated account (zero for accessPublic)
+	Key     domain.APIKey  // the key that authenticated
+	Params  httprouter.Params
+}
+
+// routes is the registration table: one method per resource, each in its own file.
+func (s *Server) routes() []route {
+	var rs []route
+	for _, group := range [][]route{
+		s.routesRoot(),
+		s.routesAccount(),
+		s.routesTunnels(),
+		s.routesRequests(),
+		s.routesReservations(),
+		s.routesAdmin(),
+		s.routesKeys(),    // keys.go (api-client)
+		s.routesDomains(), // domains.go (api-client)
+		s.routesUsage(),   // usage.go (api-client)
+		s.routesStatements(),
+		s.routesAudit(), // audit.go (audit): events, checkpoint, backup, export
+	} {
+		rs = append(rs, group...)
+	}
+	return rs
+}
+
+func (s *Server) buildRouter(rs []route) *httprouter.Router {
+	r := httprouter.New()
+	r.RedirectTrailingSlash = false
+	r.RedirectFixedPath = false
+	r.HandleMethodNotAllowed = true
+	r.NotFound = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		s.writeError(w, req, domain.Errorf(domain.CodeNotFound, "no such route: %s %s", req.Method, req.URL.Path))
+	})
+	// httprouter sets Allow before calling this.
+	r.MethodNotAllowed = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		writeJSON(w, http.StatusMethodNotAllowed, errorJSON{Error: "method_not_allowed",
+			Message: req.Method + " is not allowed here; allowed: " + w.Header().Get("Allow")})
+	})
+	r.PanicHandler = func(w http.ResponseWriter, req *http.Request, v any) {
+		s.logger.Error("httpapi: panic", "method", req.Method, "path", req.URL.Path, "panic", v)
+		writeJSON(w, http.StatusInternalServerError, errorJSON{Error: string(domain.CodeInternal), Message: "internal error"})
+	}
+	for _, rt := range rs {
+		r.Handle(rt.Method, rt.Path, s.wrap(rt))
+	}
+	return r
+}
+
+// wrap authenticates per the route's access and runs its handler.
+func (s *Server) wrap(rt route) httprouter.Handle {
+	return func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
+		c := &call{Params: ps}
+		if rt.Access != accessPublic {
+			acc, key, err := s.authenticate(r)
+			if err == nil && rt.Access == accessOperator && !acc.Operator {
+				err = domain.Errorf(domain.CodeForbidden, "this route is for operator accounts")
+			}
+			if err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			c.Account, c.Key = acc, key
+		}
+		if err := rt.Handle(w, r, c); err != nil {
+			s.writeError(w, r, err)
+		}
+	}
+}

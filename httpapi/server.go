@@ -1,0 +1,121 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/julienschmidt/httprouter"
+	bolt "go.etcd.io/bbolt"
+
+	"warren/domain"
+	"warren/events"
+)
+
+// Config is everything the API is built from. Log, BaseDomain and
+// Subscriber are required; the rest have defaults.
+type Config struct {
+	Log        *events.Log
+	BaseDomain string
+	// Subscriber is the GoChannel the log publishes to; SSE streams subscribe
+	// to events.TopicRequests on it.
+	Subscriber message.Subscriber
+	// Scheme forces the scheme of next_page_uri and resource URIs ("https"
+	// behind a TLS proxy); "" derives it from the request.
+	Scheme string
+	// Resolver answers custom-domain TXT checks (nil: net.DefaultResolver).
+	Resolver *net.Resolver
+	// Rand is the source of key secrets and tokens (nil: crypto/rand.Reader).
+	Rand io.Reader
+	// Now is the clock (nil: time.Now).
+	Now    func() time.Time
+	Logger *slog.Logger // nil: slog.Default()
+	// Heartbeat is the SSE comment interval (0: 15 s).
+	Heartbeat time.Duration
+	// StreamQueue bounds an SSE client's queue of wake-ups; on overflow the
+	// connection is closed and the client resumes with Last-Event-ID (0: 256).
+	StreamQueue int
+}
+
+// Server is the API. It holds no state of its own: every request reads the
+// projections and changes state only through the log.
+type Server struct {
+	cfg    Config
+	log    *events.Log
+	db     *bolt.DB
+	logger *slog.Logger
+	now    func() time.Time
+	rnd    io.Reader
+	table  []route
+	router *httprouter.Router
+
+	hubsMu sync.Mutex
+	hubs   map[string]*hub // SSE wake-ups, one subscription per topic
+}
+
+// New checks cfg and builds the router. It fails with CodeInvalid for a
+// missing dependency.
+func New(cfg Config) (*Server, error) {
+	switch {
+	case cfg.Log == nil:
+		return nil, domain.Errorf(domain.CodeInvalid, "httpapi: Config.Log is required")
+	case cfg.BaseDomain == "":
+		return nil, domain.Errorf(domain.CodeInvalid, "httpapi: Config.BaseDomain is required")
+	case cfg.Subscriber == nil:
+		return nil, domain.Errorf(domain.CodeInvalid, "httpapi: Config.Subscriber is required")
+	}
+	if cfg.Resolver == nil {
+		cfg.Resolver = net.DefaultResolver
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Heartbeat <= 0 {
+		cfg.Heartbeat = 15 * time.Second
+	}
+	if cfg.StreamQueue <= 0 {
+		cfg.StreamQueue = 256
+	}
+	s := &Server{cfg: cfg, log: cfg.Log, db: cfg.Log.DB(), logger: cfg.Logger, now: cfg.Now, rnd: cfg.Rand, hubs: map[string]*hub{}}
+	s.table = s.routes()
+	s.router = s.buildRouter(s.table)
+	return s, nil
+}
+
+// Handler is the API's http.Handler.
+func (s *Server) Handler() http.Handler { return s.withVersion(s.router) }
+
+// Routes lists the registered method and path pairs (httprouter syntax).
+func (s *Server) Routes() [][2]string {
+	out := make([][2]string, 0, len(s.table))
+	for _, rt := range s.table {
+		out = append(out, [2]string{rt.Method, rt.Path})
+	}
+	return out
+}
+
+// view runs fn in a read transaction of the log's database.
+func (s *Server) view(fn func(tx *bolt.Tx) error) error { return s.db.View(fn) }
+
+// exec runs a command through the log: it decides inside the write
+// transaction and returns the appended events or its *domain.Error.
+func (s *Server) exec(ctx context.Context, cmd events.Command) ([]events.Event, error) {
+	evs, err := s.log.Execute(ctx, cmd)
+	if errors.Is(err, context.Canceled) {
+		return nil, domain.Errorf(domain.CodeUnavailable, "request cancelled")
+	}
+	return evs, err
+}

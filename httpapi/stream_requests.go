@@ -1,0 +1,59 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/oklog/ulid/v2"
+	bolt "go.etcd.io/bbolt"
+
+	"warren/domain"
+	"warren/events"
+	"warren/projections"
+)
+
+// streamRequests is GET /api/v1/me/tunnels/{sub}/requests/stream: an SSE
+// stream of the tunnel's new captured requests ("event: request", "id:
+// <ULID>", data: the summary JSON), resumable with Last-Event-ID.
+func (s *Server) streamRequests(w http.ResponseWriter, r *http.Request, c *call) error {
+	acc, sub := c.Account.ID, c.Params.ByName("sub")
+	return s.serveSSE(w, r, sseSource{
+		Topic: events.TopicRequests,
+		Wakes: accountWakes(acc),
+		After: func(after ulid.ULID, limit int) ([]sseItem, error) {
+			var rs []domain.CapturedRequest
+			err := s.view(func(tx *bolt.Tx) error {
+				var err error
+				rs, err = projections.RequestsAfter(tx, acc, sub, after, limit)
+				return err
+			})
+			if err != nil {
+				return nil, err
+			}
+			items := make([]sseItem, 0, len(rs))
+			for _, cr := range rs {
+				id, err := ulid.ParseStrict(cr.ID)
+				if err != nil {
+					return nil, err
+				}
+				data, err := json.Marshal(toRequestJSON(cr))
+				if err != nil {
+					return nil, err
+				}
+				items = append(items, sseItem{ID: id, Event: "request", Data: data})
+			}
+			return items, nil
+		},
+		Newest: func() (ulid.ULID, error) {
+			var newest ulid.ULID
+			err := s.view(func(tx *bolt.Tx) error {
+				rs, err := projections.Requests(tx, acc, sub, ulid.ULID{}, 1)
+				if err == nil && len(rs) == 1 {
+					newest, err = ulid.ParseStrict(rs[0].ID)
+				}
+				return err
+			})
+			return newest, err
+		},
+	})
+}

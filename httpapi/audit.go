@@ -146,23 +146,9 @@ const auditChunk = 1024
 // account with few events in a large log; the operator's view walks the log.
 func (s *Server) auditBackward(f auditFilter, before ulid.ULID, limit int) ([]events.Event, error) {
 	if f.Account != "" {
-		var out []events.Event
-		err := s.view(func(tx *bolt.Tx) error {
-			var ferr error
-			projections.AccountEventsBackward(tx, f.Account, f.Type, before, func(id ulid.ULID, _ events.Type) bool {
-				ev, ok, err := events.GetTx(tx, id)
-				if err != nil {
-					ferr = err
-					return false
-				}
-				if ok && f.match(&ev) {
-					out = append(out, ev)
-				}
-				return len(out) < limit
-			})
-			return ferr
+		return s.collectIndexed(f, limit, func(tx *bolt.Tx, fn func(ulid.ULID, events.Type) bool) {
+			projections.AccountEventsBackward(tx, f.Account, f.Type, before, fn)
 		})
-		return out, err
 	}
 	var out []events.Event
 	cursor := before
@@ -187,27 +173,36 @@ func (s *Server) auditBackward(f auditFilter, before ulid.ULID, limit int) ([]ev
 	return out, nil
 }
 
+// collectIndexed reads, in one transaction, the events an account index
+// walk names, keeping up to limit that match f.
+func (s *Server) collectIndexed(f auditFilter, limit int, walk func(*bolt.Tx, func(ulid.ULID, events.Type) bool)) ([]events.Event, error) {
+	var out []events.Event
+	err := s.view(func(tx *bolt.Tx) error {
+		var ferr error
+		walk(tx, func(id ulid.ULID, _ events.Type) bool {
+			ev, ok, err := events.GetTx(tx, id)
+			if err != nil {
+				ferr = err
+				return false
+			}
+			if ok && f.match(&ev) {
+				out = append(out, ev)
+			}
+			return len(out) < limit
+		})
+		return ferr
+	})
+	return out, err
+}
+
 // auditForward returns up to limit events matching f after after, oldest
 // first (the stream's read).
 func (s *Server) auditForward(f auditFilter, after ulid.ULID, limit int) ([]events.Event, error) {
 	var out []events.Event
 	if f.Account != "" {
-		err := s.view(func(tx *bolt.Tx) error {
-			var ferr error
-			projections.AccountEventsForward(tx, f.Account, f.Type, after, func(id ulid.ULID, _ events.Type) bool {
-				ev, ok, err := events.GetTx(tx, id)
-				if err != nil {
-					ferr = err
-					return false
-				}
-				if ok && f.match(&ev) {
-					out = append(out, ev)
-				}
-				return len(out) < limit
-			})
-			return ferr
+		return s.collectIndexed(f, limit, func(tx *bolt.Tx, fn func(ulid.ULID, events.Type) bool) {
+			projections.AccountEventsForward(tx, f.Account, f.Type, after, fn)
 		})
-		return out, err
 	}
 	stop := errors.New("enough events")
 	err := s.log.ReadFrom(after, func(ev events.Event) error {

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+
+	"warren/domain"
+	"warren/edge/agent"
+)
+
+// tunnelsFile is the JSON form of `warren start --config`:
+//
+//	{"tunnels": [{"proto": "http", "local": "3000", "subdomain": "hooks"}]}
+type tunnelsFile struct {
+	Tunnels []struct {
+		Proto     string `json:"proto"`
+		Local     string `json:"local"`
+		Subdomain string `json:"subdomain"`
+		Hostname  string `json:"hostname"`
+	} `json:"tunnels"`
+}
+
+// loadTunnelsFile reads JSON, or the simple YAML form:
+//
+//	tunnels:
+//	  - proto: http
+//	    local: 3000
+//	    subdomain: hooks
+//	  - proto: tcp
+//	    local: 5432
+func loadTunnelsFile(path string) ([]agent.Spec, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var specs []agent.Spec
+	if strings.HasPrefix(strings.TrimSpace(string(b)), "{") {
+		var f tunnelsFile
+		if err := json.Unmarshal(b, &f); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		for _, t := range f.Tunnels {
+			specs = append(specs, agent.Spec{Proto: t.Proto, Local: t.Local, Subdomain: t.Subdomain, Hostname: t.Hostname})
+		}
+	} else if specs, err = parseSimpleYAML(path, string(b)); err != nil {
+		return nil, err
+	}
+	if len(specs) == 0 {
+		return nil, fmt.Errorf("%s lists no tunnels", path)
+	}
+	for i, s := range specs {
+		if s.Proto == "" {
+			specs[i].Proto = domain.ProtoHTTP
+		}
+		if s.Local == "" {
+			return nil, fmt.Errorf("%s: tunnel %d has no local address", path, i+1)
+		}
+		if specs[i].Proto != domain.ProtoHTTP && specs[i].Proto != domain.ProtoTCP {
+			return nil, fmt.Errorf("%s: tunnel %d: proto %q is neither http nor tcp", path, i+1, s.Proto)
+		}
+	}
+	return specs, nil
+}
+
+func parseSimpleYAML(path, text string) ([]agent.Spec, error) {
+	var specs []agent.Spec
+	for n, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if i := strings.Index(line, " #"); i >= 0 {
+			line = strings.TrimSpace(line[:i])
+		}
+		if line == "" || strings.HasPrefix(line, "#") || line == "tunnels:" {
+			continue
+		}
+		if rest, ok := strings.CutPrefix(line, "-"); ok {
+			specs = append(specs, agent.Spec{})
+			line = strings.TrimSpace(rest)
+			if line == "" {
+				continue
+			}
+		}
+		k, v, ok := strings.Cut(line, ":")
+		if !ok || len(specs) == 0 {
+			return nil, fmt.Errorf("%s:%d: expected `- key: value` under tunnels:", path, n+1)
+		}
+		v = strings.Trim(strings.TrimSpace(v), `"'`)
+		s := &specs[len(specs)-1]
+		switch strings.TrimSpace(k) {
+		case "proto":
+			s.Proto = v
+		case "local", "addr", "port":
+			s.Local = v
+		case "subdomain":
+			s.Subdomain = v
+		case "hostname":
+			s.Hostname = v
+		default:
+			return nil, fmt.Errorf("%s:%d: unknown key %q (proto, local, subdomain, hostname)", path, n+1, k)
+		}
+	}
+	return specs, nil
+}

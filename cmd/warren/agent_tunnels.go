@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"warren/domain"
+	"warren/edge/agent"
+	"warren/edge/wire"
+)
+
+func runHTTP(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("http", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	sub := fs.String("subdomain", "", "ask for this subdomain (default: a random name)")
+	host := fs.String("hostname", "", "also route this verified custom domain here")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs(fs, pos, 1, "PORT or HOST:PORT"); err != nil {
+		return err
+	}
+	return serveTunnels(ctx, e, []agent.Spec{{Proto: domain.ProtoHTTP, Local: pos[0], Subdomain: *sub, Hostname: *host}})
+}
+
+func runTCP(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("tcp", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs(fs, pos, 1, "PORT or HOST:PORT"); err != nil {
+		return err
+	}
+	return serveTunnels(ctx, e, []agent.Spec{{Proto: domain.ProtoTCP, Local: pos[0]}})
+}
+
+func runStart(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("start", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	file := fs.String("config", "", "tunnels file (JSON or the simple YAML form; see docs/edge.md)")
+	if _, err := parseArgs(fs, args); err != nil {
+		return err
+	}
+	if *file == "" {
+		fs.Usage()
+		return &exitError{code: 2, err: errors.New("missing --config FILE")}
+	}
+	specs, err := loadTunnelsFile(*file)
+	if err != nil {
+		return err
+	}
+	return serveTunnels(ctx, e, specs)
+}
+
+// serveTunnels connects one agent, opens specs, prints their URLs and then a
+// line per request until ctx ends (Ctrl-C), then closes the tunnels cleanly.
+func serveTunnels(ctx context.Context, e *env, specs []agent.Spec) error {
+	cfg, err := resolveConfig(e)
+	if err != nil {
+		return err
+	}
+	if cfg.Server == "" || cfg.Key == "" {
+		return errors.New("not logged in: run `warren login --server URL --key KEY` (or set WARREN_SERVER and WARREN_API_KEY)")
+	}
+	out := &lockedWriter{w: e.stdout}
+	allClosed := make(chan string, 1)
+	var c *agent.Client
+	c, err = agent.Dial(ctx, agent.Options{
+		Server: cfg.Server, Key: cfg.Key,
+		OnRequest: func(l wire.RequestLine) { out.printf("%s\n", requestLineText(l)) },
+		OnEvent: func(ev agent.Event) {
+			out.printf("%s\n", eventText(ev))
+			// The server closed the last tunnel (DELETE, revocation): nothing left to serve.
+			if ev.Kind == "closed" && len(c.Tunnels()) == 0 {
+				select {
+				case allClosed <- ev.Message:
+				default:
+				}
+			}
+		},
+	})
+	if err != nil {
+		return err
+	}
+	for _, s := range specs {
+		t, err := c.Open(ctx, s)
+		if err != nil {
+			closeAgent(c)
+			return fmt.Errorf("opening %s tunnel to %s: %w", s.Proto, s.Local, err)
+		}
+		out.printf("Forwarding %s -> %s\n", t.URL, t.Local)
+	}
+	out.printf("Press Ctrl-C to close the tunnel%s.\n", plural(len(specs)))
+	select {
+	case <-ctx.Done():
+	case reason := <-allClosed:
+		closeAgent(c)
+		return fmt.Errorf("the server closed the tunnel%s (%s)", plural(len(specs)), reason)
+	case <-c.Done():
+		return errors.New("the agent stopped (key refused or revoked)")
+	}
+	closeAgent(c)
+	out.printf("Tunnel%s closed.\n", plural(len(specs)))
+	return nil
+}
+
+func closeAgent(c *agent.Client) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = c.Close(ctx)
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// requestLineText renders one request: time, method, path, status, duration.
+func requestLineText(l wire.RequestLine) string {
+	at := l.At.Local().Format("15:04:05")
+	switch l.Kind {
+	case domain.KindTCP:
+		return fmt.Sprintf("%s TCP  %s  in %d B, out %d B, %.0fms %s", at, l.Tunnel, l.BytesIn, l.BytesOut, l.DurationMs, l.Error)
+	case domain.KindWebSocket:
+		return fmt.Sprintf("%s WS   %s %d  %.0fms  in %d B, out %d B", at, l.Path, l.Status, l.DurationMs, l.BytesIn, l.BytesOut)
+	}
+	s := fmt.Sprintf("%s %-6s %s %d %s", at, l.Method, l.Path, l.Status, fmtDuration(l.DurationMs))
+	if l.Error != "" {
+		s += "  (" + l.Error + ")"
+	}
+	if l.ID != "" {
+		s += "  " + l.ID
+	}
+	return s
+}
+
+func fmtDuration(ms float64) string {
+	if ms < 10 {
+		return fmt.Sprintf("%.1fms", ms)
+	}
+	return fmt.Sprintf("%.0fms", ms)
+}
+
+func eventText(ev agent.Event) string {
+	switch ev.Kind {
+	case "closed":
+		return fmt.Sprintf("Tunnel %s closed by the server (%s).", ev.Tunnel.URL, ev.Message)
+	case "reopened":
+		return fmt.Sprintf("Forwarding %s -> %s (reopened)", ev.Tunnel.URL, ev.Tunnel.Local)
+	}
+	return ev.Message
+}
+
+// lockedWriter serialises lines printed from the agent's goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) printf(format string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	fmt.Fprintf(l.w, format, args...)
+}

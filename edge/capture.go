@@ -1,0 +1,178 @@
+package edge
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"warren/domain"
+	"warren/edge/wire"
+	"warren/events"
+)
+
+func contextWithExchange(ctx context.Context, x *exchange) context.Context {
+	return context.WithValue(ctx, exchangeKey{}, x)
+}
+
+// capturer appends captured exchanges off the proxy's path: a bounded queue
+// feeds a few appenders, each appending what has piled up as one batch (the
+// log group-commits the batches into shared fsyncs). A full queue makes put
+// wait, so under overload the proxy slows and nothing is dropped.
+type capturer struct {
+	log    *events.Log
+	q      chan captureItem
+	logger *slog.Logger
+	wg     sync.WaitGroup
+	mu     sync.RWMutex // held for reading by put, for writing by close
+	closed bool
+
+	appended, failed, batches atomic.Int64
+	waitNs                    atomic.Int64 // time put spent waiting on a full queue
+}
+
+// CaptureStats are the capture pipeline's counters since start.
+type CaptureStats struct {
+	Queued   int           // waiting to be appended now
+	Appended int64         // events appended
+	Failed   int64         // events whose append failed (logged)
+	Batches  int64         // Append calls
+	Waited   time.Duration // total time the proxy waited on a full queue
+}
+
+// CaptureStats reports the capture pipeline's counters.
+func (s *Server) CaptureStats() CaptureStats {
+	c := s.cap
+	return CaptureStats{Queued: len(c.q), Appended: c.appended.Load(), Failed: c.failed.Load(),
+		Batches: c.batches.Load(), Waited: time.Duration(c.waitNs.Load())}
+}
+
+// captureItem is a captured exchange waiting to be appended, with the agent
+// session to tell (nil: nobody asked) once it has its id.
+type captureItem struct {
+	draft events.Draft
+	sess  *session
+	line  wire.Msg
+}
+
+// size is the bytes an item holds: its bodies.
+func (it captureItem) size() int {
+	n := 0
+	for _, b := range it.draft.Bodies {
+		n += len(b)
+	}
+	return n
+}
+
+// maxBatch and maxBatchBytes bound one appender's batch: big enough to
+// amortise a commit, small enough that one batch's bodies stay a few MiB.
+const (
+	maxBatch      = 1024
+	maxBatchBytes = 8 << 20
+)
+
+// lingerFor is how long an appender waits to fill a batch.
+const lingerFor = 5 * time.Millisecond
+
+func newCapturer(log *events.Log, size, appenders int, logger *slog.Logger) *capturer {
+	c := &capturer{log: log, q: make(chan captureItem, size), logger: logger}
+	for range appenders {
+		c.wg.Add(1)
+		go c.appender()
+	}
+	return c
+}
+
+func (c *capturer) appender() {
+	defer c.wg.Done()
+	batch := make([]captureItem, 0, maxBatch)
+	drafts := make([]events.Draft, 0, maxBatch)
+	linger := time.NewTimer(0)
+	<-linger.C
+	for it := range c.q {
+		batch = append(batch[:0], it)
+		size := it.size()
+		// Linger briefly for more: one commit per few dozen events costs far
+		// less than one per event, and nobody waits on these appends.
+		linger.Reset(lingerFor)
+	fill:
+		for len(batch) < maxBatch && size < maxBatchBytes {
+			select {
+			case it, ok := <-c.q:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, it)
+				size += it.size()
+			case <-linger.C:
+				break fill
+			}
+		}
+		if !linger.Stop() {
+			select {
+			case <-linger.C:
+			default:
+			}
+		}
+		drafts = drafts[:0]
+		for _, it := range batch {
+			drafts = append(drafts, it.draft)
+		}
+		c.batches.Add(1)
+		evs, err := c.log.Append(context.Background(), drafts...)
+		if err != nil {
+			c.failed.Add(int64(len(batch)))
+			c.logger.Error("appending captured requests", "count", len(batch), "err", err)
+		} else {
+			c.appended.Add(int64(len(batch)))
+			for i, it := range batch {
+				if it.sess != nil && i < len(evs) {
+					it.line.Request.ID = domain.RequestIDPrefix + evs[i].ID.String()
+					it.sess.notify(it.line)
+				}
+			}
+		}
+		clear(batch)
+		clear(drafts)
+	}
+}
+
+// put queues d, waiting while the queue is full. After close it appends
+// synchronously so late exchanges are still recorded.
+func (c *capturer) put(d captureItem) {
+	c.mu.RLock()
+	if !c.closed {
+		select {
+		case c.q <- d:
+		default:
+			t0 := time.Now()
+			c.q <- d
+			c.waitNs.Add(int64(time.Since(t0)))
+		}
+		c.mu.RUnlock()
+		return
+	}
+	c.mu.RUnlock()
+	if _, err := c.log.Append(context.Background(), d.draft); err != nil {
+		c.logger.Error("appending a captured request", "err", err)
+	}
+}
+
+// close stops the queue and waits for the appenders to drain it.
+func (c *capturer) close(ctx context.Context) error {
+	c.mu.Lock()
+	if !c.closed {
+		c.closed = true
+		close(c.q)
+	}
+	c.mu.Unlock()
+	done := make(chan struct{})
+	go func() { c.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,123 @@
+package edge
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+
+	"warren/events"
+)
+
+// Config is everything the edge depends on. Log, BaseDomain and API are required.
+type Config struct {
+	Log        *events.Log
+	BaseDomain string // e.g. "warren.example.com" or "localhost"
+	// Scheme and PublicPort shape public URLs: scheme://sub.base[:port].
+	Scheme     string // "http" (default) or "https"
+	PublicPort int    // 0: the scheme's default port, left out of URLs
+	// API serves the base domain and api.<base>.
+	API http.Handler
+	// Subscriber feeds committed events (tunnel.closed from the API,
+	// key.revoked, plan changes). Nil: the edge does not react to them.
+	Subscriber message.Subscriber
+	// TCPPorts is the inclusive range TCP tunnels draw from; zero disables TCP tunnels.
+	TCPPorts [2]int
+	// TCPHost is the address TCP tunnel listeners bind (default 127.0.0.1) and
+	// TCPPublicHost the host shown in their URLs (default BaseDomain).
+	TCPHost       string
+	TCPPublicHost string
+	// ResponseHeaderTimeout bounds the wait for the local service's response
+	// headers (504 after it; default 60 s). Bodies have no time limit.
+	ResponseHeaderTimeout time.Duration
+	// CaptureQueue bounds captured exchanges waiting to be appended (default
+	// 4096); when full, the proxy waits. Appenders is how many goroutines
+	// append them (default 2).
+	CaptureQueue int
+	Appenders    int
+	// DisableCapture turns off capture bodies and events (benchmarks only).
+	DisableCapture bool
+	// UsageTTL is how long an account's plan and monthly usage are cached on
+	// the hot path (default 2 s).
+	UsageTTL time.Duration
+	Now      func() time.Time
+	Logger   *slog.Logger
+}
+
+func (c *Config) defaults() error {
+	if c.Log == nil || c.API == nil || c.BaseDomain == "" {
+		return errors.New("edge: Config needs Log, API and BaseDomain")
+	}
+	c.BaseDomain = strings.ToLower(strings.TrimSuffix(c.BaseDomain, "."))
+	if c.Scheme == "" {
+		c.Scheme = "http"
+	}
+	if c.Scheme != "http" && c.Scheme != "https" {
+		return fmt.Errorf("edge: scheme %q is neither http nor https", c.Scheme)
+	}
+	if c.TCPPorts != [2]int{} && (c.TCPPorts[0] <= 0 || c.TCPPorts[1] < c.TCPPorts[0] || c.TCPPorts[1] > 65535) {
+		return fmt.Errorf("edge: bad TCP port range %d-%d", c.TCPPorts[0], c.TCPPorts[1])
+	}
+	if c.TCPHost == "" {
+		c.TCPHost = "127.0.0.1"
+	}
+	if c.TCPPublicHost == "" {
+		c.TCPPublicHost = c.BaseDomain
+	}
+	if c.ResponseHeaderTimeout == 0 {
+		c.ResponseHeaderTimeout = 60 * time.Second
+	}
+	if c.CaptureQueue <= 0 {
+		c.CaptureQueue = 4096
+	}
+	if c.Appenders <= 0 {
+		c.Appenders = 2
+	}
+	if c.UsageTTL == 0 {
+		c.UsageTTL = 2 * time.Second
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return nil
+}
+
+// publicURL is the URL of a subdomain tunnel.
+func (c *Config) publicURL(sub string) string {
+	u := c.Scheme + "://" + sub + "." + c.BaseDomain
+	if c.PublicPort != 0 && !(c.Scheme == "http" && c.PublicPort == 80) && !(c.Scheme == "https" && c.PublicPort == 443) {
+		u += ":" + strconv.Itoa(c.PublicPort)
+	}
+	return u
+}
+
+// ParsePortRange parses "20000-20999" (the --tcp-ports flag).
+func ParsePortRange(s string) ([2]int, error) {
+	lo, hi, ok := strings.Cut(s, "-")
+	a, err1 := strconv.Atoi(strings.TrimSpace(lo))
+	b, err2 := strconv.Atoi(strings.TrimSpace(hi))
+	if !ok || err1 != nil || err2 != nil || a <= 0 || b < a || b > 65535 {
+		return [2]int{}, fmt.Errorf("bad port range %q (want LOW-HIGH, e.g. 20000-20999)", s)
+	}
+	return [2]int{a, b}, nil
+}
+
+// NewHTTPServer returns the public http.Server settings the edge expects:
+// header reads bounded in time and size (slowloris, huge headers), no
+// whole-request timeouts (bodies may stream for hours), idle keep-alives reaped.
+func NewHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		IdleTimeout:       120 * time.Second,
+	}
+}

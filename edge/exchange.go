@@ -1,0 +1,293 @@
+package edge
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"warren/domain"
+	"warren/edge/wire"
+	"warren/events"
+)
+
+// statusClientClosed is recorded when the client went away before an answer
+// (nginx's 499); it is never sent.
+const statusClientClosed = 499
+
+// exchange is one public request (or upgraded connection) being captured.
+type exchange struct {
+	t        *tunnel
+	start    time.Time
+	ip       string
+	kind     string
+	replayOf string
+
+	reqBody  captureBody
+	respBody captureBody
+
+	mu          sync.Mutex
+	status      int
+	ttfb        time.Time
+	respHeaders http.Header
+	errCode     string
+	in, out     int64 // upgraded connections: bytes after the 101
+}
+
+func (x *exchange) setError(code string, status int) {
+	x.mu.Lock()
+	if x.errCode == "" {
+		x.errCode = code
+	}
+	// A status already answered stays: a client abort after a 200 is a 200
+	// with error client_abort.
+	if x.status == 0 {
+		x.status = status
+	}
+	x.mu.Unlock()
+}
+
+func (x *exchange) addIn(n int64) {
+	x.mu.Lock()
+	x.in += n
+	x.mu.Unlock()
+}
+
+func (x *exchange) addOut(n int64) {
+	x.mu.Lock()
+	x.out += n
+	x.mu.Unlock()
+}
+
+// captureBody tees up to limit bytes and counts all of them. It never holds
+// more than limit bytes, whatever the body's size.
+type captureBody struct {
+	limit   int64
+	buf     []byte
+	size    int64
+	readErr error // a request body read that failed (client abort)
+}
+
+func (c *captureBody) add(p []byte) {
+	c.size += int64(len(p))
+	if room := c.limit - int64(len(c.buf)); room > 0 {
+		if int64(len(p)) > room {
+			p = p[:room]
+		}
+		c.buf = append(c.buf, p...)
+	}
+}
+
+func (c *captureBody) info() domain.BodyInfo {
+	bi := domain.BodyInfo{Size: c.size, Stored: int64(len(c.buf)), Truncated: c.size > int64(len(c.buf))}
+	if len(c.buf) > 0 {
+		sum := sha256.Sum256(c.buf)
+		bi.SHA256 = hex.EncodeToString(sum[:])
+	}
+	return bi
+}
+
+// teeReader captures a request body as the proxy reads it.
+type teeReader struct {
+	rc io.ReadCloser
+	c  *captureBody
+	mu *sync.Mutex
+}
+
+func (r *teeReader) Read(p []byte) (int, error) {
+	n, err := r.rc.Read(p)
+	r.mu.Lock()
+	r.c.add(p[:n])
+	if err != nil && !errors.Is(err, io.EOF) {
+		r.c.readErr = err
+	}
+	r.mu.Unlock()
+	return n, err
+}
+
+func (r *teeReader) Close() error { return r.rc.Close() }
+
+// captureWriter captures the response as it is written to the client.
+type captureWriter struct {
+	http.ResponseWriter
+	x     *exchange
+	wrote bool
+}
+
+func (w *captureWriter) WriteHeader(code int) {
+	if !w.wrote && code >= 200 {
+		w.wrote = true
+		w.x.mu.Lock()
+		if w.x.ttfb.IsZero() {
+			w.x.ttfb = time.Now()
+		}
+		if w.x.status == 0 || w.x.errCode != "" {
+			w.x.status = code
+		}
+		if w.x.respHeaders == nil {
+			w.x.respHeaders = w.Header().Clone()
+		}
+		w.x.mu.Unlock()
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *captureWriter) Write(p []byte) (int, error) {
+	if !w.wrote {
+		w.WriteHeader(http.StatusOK)
+	}
+	n, err := w.ResponseWriter.Write(p)
+	w.x.mu.Lock()
+	w.x.respBody.add(p[:n])
+	w.x.mu.Unlock()
+	return n, err
+}
+
+func (w *captureWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap lets http.ResponseController reach Hijack for upgrades.
+func (w *captureWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// serveTunnel proxies one public request to t and captures it, exactly once
+// whatever the outcome.
+func (s *Server) serveTunnel(w http.ResponseWriter, r *http.Request, t *tunnel) {
+	x := s.newExchange(t, r)
+	defer func() {
+		p := recover()
+		if p != nil && x.errCode == "" {
+			x.setError("client_abort", statusClientClosed)
+		}
+		s.finish(x, r)
+		if p != nil {
+			panic(p)
+		}
+	}()
+	s.proxyExchange(w, r, x)
+}
+
+func (s *Server) newExchange(t *tunnel, r *http.Request) *exchange {
+	x := &exchange{t: t, start: time.Now(), kind: domain.KindHTTP}
+	x.ip, _, _ = net.SplitHostPort(r.RemoteAddr)
+	if x.ip == "" {
+		x.ip = r.RemoteAddr
+	}
+	return x
+}
+
+// proxyExchange runs the quota check and the proxy for x.
+func (s *Server) proxyExchange(w http.ResponseWriter, r *http.Request, x *exchange) {
+	t := x.t
+	acct, err := s.usage.get(t.info.AccountID)
+	if err == nil && !s.cfg.DisableCapture {
+		x.reqBody.limit = acct.plan.Limits.CaptureBodyBytes
+		x.respBody.limit = acct.plan.Limits.CaptureBodyBytes
+	}
+	if err == nil && acct.over() {
+		x.setError("quota", http.StatusTooManyRequests)
+		writeError(&captureWriter{ResponseWriter: w, x: x}, r, http.StatusTooManyRequests, "quota", "Bandwidth quota exhausted",
+			"This tunnel's account used its "+acct.plan.Name+" plan's monthly bandwidth ("+humanBytes(*acct.plan.Limits.BandwidthBytes)+
+				"). Requests are refused until next month or a plan upgrade.")
+		return
+	}
+	if t.gone() {
+		x.setError("agent_gone", http.StatusBadGateway)
+		writeError(&captureWriter{ResponseWriter: w, x: x}, r, http.StatusBadGateway, "agent_gone", "Tunnel offline",
+			"The agent serving "+t.name+" disconnected. Restart `warren http` on its machine.")
+		return
+	}
+	// A local service may answer before it read the whole upload (echoes,
+	// early errors): keep reading the client's body after our headers went out.
+	_ = http.NewResponseController(w).EnableFullDuplex()
+	if r.Body != nil && r.Body != http.NoBody {
+		r.Body = &teeReader{rc: r.Body, c: &x.reqBody, mu: &x.mu}
+	}
+	ctx := r.Context()
+	r = r.WithContext(contextWithExchange(ctx, x))
+	s.proxy.ServeHTTP(&captureWriter{ResponseWriter: w, x: x}, r)
+}
+
+// finish turns x into a request.captured event, queued for the appenders,
+// and tells the agent a line to print.
+func (s *Server) finish(x *exchange, r *http.Request) {
+	cr := s.captured(x, r)
+	s.usage.add(x.t.info.AccountID, cr.BytesIn+cr.BytesOut)
+	it := captureItem{}
+	if x.t.sess != nil && x.t.sess.wantLines.Load() {
+		it.sess, it.line = x.t.sess, requestLine(cr)
+	}
+	if s.cfg.DisableCapture {
+		if it.sess != nil {
+			it.sess.notify(it.line)
+		}
+		return
+	}
+	it.draft = s.draft(x, cr)
+	s.cap.put(it)
+}
+
+// captured builds the record of a finished exchange.
+func (s *Server) captured(x *exchange, r *http.Request) domain.CapturedRequest {
+	end := time.Now()
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.reqBody.readErr != nil && x.errCode == "" {
+		// The client's upload broke off, whatever the local service answered.
+		x.errCode = "client_abort"
+		if x.status == 0 {
+			x.status = statusClientClosed
+		}
+	}
+	cr := domain.CapturedRequest{
+		TunnelID: x.t.info.ID, Tunnel: x.t.name, Kind: x.kind, Status: x.status,
+		DurationMs: since(x.start, end),
+		BytesIn:    x.reqBody.size + x.in, BytesOut: x.respBody.size + x.out,
+		IP: x.ip, Proto: "tcp", Host: x.t.info.PublicURL,
+		ReqBody: x.reqBody.info(), RespBody: x.respBody.info(),
+		Error: x.errCode, ReplayOf: x.replayOf,
+	}
+	if r != nil { // nil for TCP connections
+		cr.Method, cr.Path, cr.UserAgent, cr.Proto, cr.Host = r.Method, r.URL.RequestURI(), r.UserAgent(), r.Proto, r.Host
+		// No copies: the exchange is over and the record is marshalled
+		// before this handler returns.
+		cr.ReqHeaders, cr.RespHeaders = r.Header, x.respHeaders
+	}
+	if !x.ttfb.IsZero() {
+		cr.TTFBMs = since(x.start, x.ttfb)
+	}
+	if x.kind == domain.KindWebSocket && cr.Error == "" {
+		cr.Error = "closed"
+	}
+	return cr
+}
+
+func (s *Server) draft(x *exchange, cr domain.CapturedRequest) events.Draft {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	var bodies [][]byte
+	if len(x.reqBody.buf) > 0 || len(x.respBody.buf) > 0 {
+		bodies = [][]byte{x.reqBody.buf, x.respBody.buf}
+	}
+	// Marshalled here, on the request's goroutine, so the log's single
+	// writer only checks the JSON.
+	var data any = cr
+	if raw, err := json.Marshal(cr); err == nil {
+		data = json.RawMessage(raw)
+	}
+	return events.Draft{Type: events.RequestCaptured, Account: x.t.info.AccountID, Data: data, Bodies: bodies}
+}
+
+func requestLine(cr domain.CapturedRequest) wire.Msg {
+	return wire.Msg{Type: wire.TypeRequest, Request: &wire.RequestLine{
+		Tunnel: cr.Tunnel, Kind: cr.Kind, Method: cr.Method, Path: cr.Path, Status: cr.Status,
+		DurationMs: cr.DurationMs, BytesIn: cr.BytesIn, BytesOut: cr.BytesOut, Error: cr.Error, At: time.Now().UTC(),
+	}}
+}

@@ -1,0 +1,179 @@
+package edge
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"strings"
+	"sync"
+	"time"
+
+	"warren/domain"
+	"warren/edge/wire"
+)
+
+type exchangeKey struct{}
+
+// newProxy builds the one reverse proxy. Its transport picks the tunnel's own
+// http.Transport (keep-alive pool of yamux streams) from the request context.
+func (s *Server) newProxy() *httputil.ReverseProxy {
+	return &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			// Rewrite mode already removed client-supplied X-Forwarded-*.
+			x := pr.In.Context().Value(exchangeKey{}).(*exchange)
+			pr.Out.URL.Scheme = "http"
+			pr.Out.URL.Host = x.t.name
+			pr.Out.Host = pr.In.Host
+			pr.Out.Header.Set("X-Forwarded-For", x.ip)
+			pr.Out.Header.Set("X-Forwarded-Host", pr.In.Host)
+			pr.Out.Header.Set("X-Forwarded-Proto", s.cfg.Scheme)
+		},
+		Transport: roundTripper{},
+		// 0: flush at once for SSE and unknown-length (streamed) bodies,
+		// buffer known-length ones (ReverseProxy's own rule).
+		FlushInterval:  0,
+		BufferPool:     newBufPool(),
+		ModifyResponse: modifyResponse,
+		ErrorHandler:   s.proxyError,
+		ErrorLog:       slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelDebug),
+	}
+}
+
+type roundTripper struct{}
+
+func (roundTripper) RoundTrip(r *http.Request) (*http.Response, error) {
+	x := r.Context().Value(exchangeKey{}).(*exchange)
+	return x.t.transport.RoundTrip(r)
+}
+
+// errAgentGone marks a failed dial: the agent session is closed or unresponsive.
+type errAgentGone struct{ err error }
+
+func (e *errAgentGone) Error() string { return "agent unreachable: " + e.err.Error() }
+func (e *errAgentGone) Unwrap() error { return e.err }
+
+// dialTunnel opens a stream to the agent, names the tunnel and waits for the
+// agent to have connected its local service.
+func dialTunnel(ctx context.Context, t *tunnel) (net.Conn, error) {
+	if t.sess == nil {
+		return nil, &errAgentGone{errors.New("tunnel closed")}
+	}
+	select {
+	case <-t.closed:
+		return nil, &errAgentGone{errors.New("tunnel closed")}
+	default:
+	}
+	st, err := t.sess.mux.OpenStream()
+	if err != nil {
+		return nil, &errAgentGone{err}
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	_ = st.SetDeadline(deadline)
+	stop := context.AfterFunc(ctx, func() { st.Close() })
+	defer stop()
+	if err := wire.WriteHeader(st, t.info.ID); err != nil {
+		st.Close()
+		return nil, &errAgentGone{err}
+	}
+	if err := wire.ReadStatus(st); err != nil {
+		st.Close()
+		var ref *wire.ErrRefused
+		if errors.As(err, &ref) {
+			return nil, err
+		}
+		return nil, &errAgentGone{err}
+	}
+	_ = st.SetDeadline(time.Time{})
+	return st, nil
+}
+
+// modifyResponse records what the local service answered. A 101's body is
+// the upgraded connection: it is wrapped to count bytes both ways.
+func modifyResponse(res *http.Response) error {
+	x := res.Request.Context().Value(exchangeKey{}).(*exchange)
+	x.mu.Lock()
+	x.status = res.StatusCode
+	x.respHeaders = res.Header // not mutated after ModifyResponse; marshalled before the handler returns
+	x.ttfb = time.Now()
+	x.mu.Unlock()
+	if res.StatusCode == http.StatusSwitchingProtocols {
+		if rwc, ok := res.Body.(io.ReadWriteCloser); ok {
+			x.kind = domain.KindWebSocket
+			res.Body = &countingConn{rwc: rwc, x: x}
+		}
+	}
+	return nil
+}
+
+// countingConn counts an upgraded connection's bytes: writes go to the
+// local service (in), reads come from it (out).
+type countingConn struct {
+	rwc io.ReadWriteCloser
+	x   *exchange
+}
+
+func (c *countingConn) Read(p []byte) (int, error) {
+	n, err := c.rwc.Read(p)
+	c.x.addOut(int64(n))
+	return n, err
+}
+
+func (c *countingConn) Write(p []byte) (int, error) {
+	n, err := c.rwc.Write(p)
+	c.x.addIn(int64(n))
+	return n, err
+}
+
+func (c *countingConn) Close() error { return c.rwc.Close() }
+
+// proxyError answers a failed exchange: 502 when the agent or local service
+// is unreachable, 504 on a response-header timeout; nothing for a client
+// that went away.
+func (s *Server) proxyError(w http.ResponseWriter, r *http.Request, err error) {
+	x := r.Context().Value(exchangeKey{}).(*exchange)
+	var ref *wire.ErrRefused
+	var gone *errAgentGone
+	var ne net.Error
+	switch {
+	case r.Context().Err() != nil || x.reqBody.readErr != nil:
+		x.setError("client_abort", statusClientClosed)
+		return
+	case errors.As(err, &ref):
+		x.setError("local_refused", http.StatusBadGateway)
+		writeError(w, r, http.StatusBadGateway, "local_refused", "Local service unreachable",
+			"The tunnel "+x.t.name+" is online, but its agent could not reach "+x.t.info.Local+": "+ref.Reason+".")
+	case errors.As(err, &gone):
+		x.setError("agent_gone", http.StatusBadGateway)
+		writeError(w, r, http.StatusBadGateway, "agent_gone", "Tunnel agent unreachable",
+			"The agent serving "+x.t.name+" is not connected. Restart `warren http` on its machine.")
+	case errors.As(err, &ne) && ne.Timeout() || strings.Contains(err.Error(), "timeout awaiting response headers"):
+		x.setError("timeout", http.StatusGatewayTimeout)
+		writeError(w, r, http.StatusGatewayTimeout, "timeout", "Local service timed out",
+			"The local service behind "+x.t.name+" did not answer with response headers in time.")
+	default:
+		x.setError("bad_gateway", http.StatusBadGateway)
+		writeError(w, r, http.StatusBadGateway, "bad_gateway", "Bad gateway",
+			"The exchange with the local service behind "+x.t.name+" failed.")
+	}
+}
+
+// copyBufSize is the proxy's copy buffer: large copies mean large yamux
+// frames and fewer syscalls on bulk transfers.
+const copyBufSize = 256 << 10
+
+// bufPool recycles the proxy's copy buffers.
+type bufPool struct{ p *sync.Pool }
+
+func newBufPool() bufPool {
+	return bufPool{&sync.Pool{New: func() any { b := make([]byte, copyBufSize); return &b }}}
+}
+
+func (b bufPool) Get() []byte  { return *(b.p.Get().(*[]byte)) }
+func (b bufPool) Put(p []byte) { b.p.Put(&p) }

@@ -1,0 +1,241 @@
+package edge
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+	bolt "go.etcd.io/bbolt"
+
+	"warren/domain"
+	"warren/projections"
+)
+
+// Overrides change a replayed request. Nil fields keep the captured value; a
+// header set to "" is removed.
+type Overrides struct {
+	Method  *string           `json:"method,omitempty"`
+	Path    *string           `json:"path,omitempty"`
+	Headers map[string]string `json:"headers,omitempty"`
+	Body    *string           `json:"body,omitempty"`
+}
+
+// hopHeaders are connection-scoped or set by the edge, so never replayed as captured.
+func hopHeaders() []string {
+	return []string{"Connection", "Keep-Alive", "Proxy-Connection", "Te", "Trailer",
+		"Transfer-Encoding", "Upgrade", "Content-Length", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto"}
+}
+
+// Replay re-sends one of the account's captured HTTP requests through the
+// live tunnel sub (and only there), records the exchange as a new
+// request.captured with ReplayOf, and returns it. Errors: CodeNotFound (no
+// such request of this account on sub), CodeConflict (tunnel offline),
+// CodeInvalid (not HTTP, or a truncated body without a body override).
+func (s *Server) Replay(ctx context.Context, accountID, sub string, reqID ulid.ULID, o Overrides) (domain.CapturedRequest, error) {
+	var orig domain.CapturedRequest
+	err := s.cfg.Log.DB().View(func(tx *bolt.Tx) error {
+		var err error
+		orig, err = projections.Request(tx, accountID, reqID)
+		return err
+	})
+	if err != nil {
+		return domain.CapturedRequest{}, err
+	}
+	if orig.Tunnel != sub {
+		return domain.CapturedRequest{}, domain.Errorf(domain.CodeNotFound, "request %q not found on tunnel %q", domain.RequestIDPrefix+reqID.String(), sub)
+	}
+	if orig.Kind != domain.KindHTTP {
+		return domain.CapturedRequest{}, domain.Errorf(domain.CodeInvalid, "only HTTP requests can be replayed, not %s connections", orig.Kind)
+	}
+	t := s.tunnelFor(accountID, sub)
+	if t == nil {
+		return domain.CapturedRequest{}, domain.Errorf(domain.CodeConflict, "tunnel %q is offline; start its agent, or replay locally with `warren replay --to`", sub)
+	}
+	var body []byte
+	switch {
+	case o.Body != nil:
+		body = []byte(*o.Body)
+	case orig.ReqBody.Truncated:
+		return domain.CapturedRequest{}, domain.Errorf(domain.CodeInvalid, "the captured body was truncated at %d of %d bytes; pass a body override", orig.ReqBody.Stored, orig.ReqBody.Size)
+	case orig.ReqBody.Size > 0:
+		b, ok, err := s.cfg.Log.Body(reqID, 0)
+		if err != nil {
+			return domain.CapturedRequest{}, err
+		}
+		if !ok {
+			return domain.CapturedRequest{}, s.prunedError(accountID, reqID)
+		}
+		body = b
+	}
+	method, path := orig.Method, orig.Path
+	if o.Method != nil {
+		method = strings.ToUpper(*o.Method)
+	}
+	if o.Path != nil {
+		path = *o.Path
+	}
+	if !strings.HasPrefix(path, "/") {
+		return domain.CapturedRequest{}, domain.Errorf(domain.CodeInvalid, "path %q must start with /", path)
+	}
+	r, err := http.NewRequestWithContext(ctx, method, "http://"+t.name+path, bytes.NewReader(body))
+	if err != nil {
+		return domain.CapturedRequest{}, domain.Errorf(domain.CodeInvalid, "cannot build the request: %v", err)
+	}
+	r.Header = http.Header(orig.ReqHeaders).Clone()
+	if r.Header == nil {
+		r.Header = http.Header{}
+	}
+	for _, h := range hopHeaders() {
+		r.Header.Del(h)
+	}
+	for k, v := range o.Headers {
+		if v == "" {
+			r.Header.Del(k)
+		} else {
+			r.Header.Set(k, v)
+		}
+	}
+	if len(body) == 0 {
+		r.Body = http.NoBody
+	}
+	r.Host, r.RemoteAddr, r.RequestURI, r.Proto = orig.Host, orig.IP+":0", path, "HTTP/1.1"
+
+	x := s.newExchange(t, r)
+	x.ip, x.replayOf = orig.IP, domain.RequestIDPrefix+reqID.String()
+	w := &discardWriter{h: http.Header{}}
+	s.proxyExchange(w, r, x)
+	cr := s.captured(x, r)
+	s.usage.add(accountID, cr.BytesIn+cr.BytesOut)
+	evs, err := s.cfg.Log.Append(ctx, s.draft(x, cr))
+	if err != nil {
+		return domain.CapturedRequest{}, err
+	}
+	cr.ID, cr.AccountID, cr.CreatedAt = evs[0].ID.String(), evs[0].Account, evs[0].At
+	line := requestLine(cr)
+	line.Request.ID = domain.RequestIDPrefix + cr.ID
+	t.sess.notify(line)
+	return cr, nil
+}
+
+// discardWriter receives a replay's response: the capture keeps what the plan allows.
+type discardWriter struct {
+	h    http.Header
+	code int
+}
+
+func (w *discardWriter) Header() http.Header         { return w.h }
+func (w *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (w *discardWriter) WriteHeader(code int)        { w.code = code }
+
+// isReplayPath matches /api/v1/me/tunnels/{sub}/requests/{id}/replay.
+func isReplayPath(p string) bool {
+	_, _, ok := replayParams(p)
+	return ok
+}
+
+func replayParams(p string) (sub, id string, ok bool) {
+	rest, ok := strings.CutPrefix(p, "/api/v1/me/tunnels/")
+	if !ok {
+		return "", "", false
+	}
+	parts := strings.Split(rest, "/")
+	if len(parts) != 4 || parts[1] != "requests" || parts[3] != "replay" || parts[0] == "" || parts[2] == "" {
+		return "", "", false
+	}
+	return parts[0], parts[2], true
+}
+
+// serveReplay is the HTTP face of Replay, with the API's auth and error shape.
+func (s *Server) serveReplay(w http.ResponseWriter, r *http.Request) {
+	sub, rawID, _ := replayParams(r.URL.Path)
+	k, err := s.authenticate(r)
+	if err != nil {
+		writeJSONError(w, http.StatusUnauthorized, "unauthorized", domain.ErrorMessage(err))
+		return
+	}
+	id, err := ulid.ParseStrict(strings.TrimPrefix(rawID, domain.RequestIDPrefix))
+	if err != nil {
+		writeJSONError(w, http.StatusNotFound, string(domain.CodeNotFound), "request "+rawID+" not found")
+		return
+	}
+	var o Overrides
+	if r.ContentLength != 0 && r.Body != nil {
+		mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		raw, err := io.ReadAll(io.LimitReader(r.Body, 64<<20+1))
+		switch {
+		case err != nil:
+			writeJSONError(w, http.StatusBadRequest, "invalid", "cannot read the request body")
+			return
+		case len(bytes.TrimSpace(raw)) == 0:
+		case mt != "application/json":
+			writeJSONError(w, http.StatusUnsupportedMediaType, "unsupported_media_type", "the body must be application/json")
+			return
+		case len(raw) > 64<<20:
+			writeJSONError(w, http.StatusRequestEntityTooLarge, string(domain.CodeTooLarge), "overrides are limited to 64 MiB")
+			return
+		default:
+			dec := json.NewDecoder(bytes.NewReader(raw))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&o); err != nil {
+				writeJSONError(w, http.StatusBadRequest, "invalid", "bad overrides: "+err.Error())
+				return
+			}
+		}
+	}
+	cr, err := s.Replay(r.Context(), k.AccountID, sub, id, o)
+	if err != nil {
+		writeJSONError(w, statusOf(err), string(domain.ErrorCode(err)), domain.ErrorMessage(err))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusCreated)
+	_ = json.NewEncoder(w).Encode(toRequestJSON(cr))
+}
+
+// statusOf maps error codes to statuses, as the API does.
+func statusOf(err error) int {
+	switch domain.ErrorCode(err) {
+	case domain.CodeInvalid:
+		return http.StatusBadRequest
+	case domain.CodeUnauthorized:
+		return http.StatusUnauthorized
+	case domain.CodeForbidden:
+		return http.StatusForbidden
+	case domain.CodeNotFound:
+		return http.StatusNotFound
+	case domain.CodeConflict:
+		return http.StatusConflict
+	case domain.CodeGone:
+		return http.StatusGone
+	case domain.CodeTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case domain.CodeQuota:
+		return http.StatusTooManyRequests
+	case domain.CodeUnavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// prunedError explains a missing stored body: retention pruned it (when
+// known), so a replay needs a body override (CodeGone).
+func (s *Server) prunedError(accountID string, id ulid.ULID) error {
+	var at time.Time
+	var pruned bool
+	_ = s.cfg.Log.DB().View(func(tx *bolt.Tx) error {
+		var err error
+		at, pruned, err = projections.BodiesPrunedAt(tx, accountID, id)
+		return err
+	})
+	if pruned {
+		return domain.Errorf(domain.CodeGone, "the captured body was pruned by retention on %s; pass a body override",
+			at.UTC().Format(time.RFC3339))
+	}
+	return domain.Errorf(domain.CodeGone, "the captured body is no longer stored; pass a body override")
+}

@@ -1,0 +1,281 @@
+package edge
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/yamux"
+	"github.com/oklog/ulid/v2"
+	bolt "go.etcd.io/bbolt"
+
+	"warren/domain"
+	"warren/edge/wire"
+	"warren/projections"
+)
+
+// session is one connected agent: a yamux session whose first stream is the
+// control stream. It owns the tunnels it opened.
+type session struct {
+	srv       *Server
+	id        string
+	accountID string
+	keyID     string
+	remote    string
+	mux       *yamux.Session
+	ctl       *wire.Conn
+	lines     chan *wire.RequestLine // request lines, sent best-effort (pointers: a Msg is ~250 bytes, × 256 × 1,000 sessions)
+	wantLines atomic.Bool            // the agent asked for request lines
+
+	mu      sync.Mutex
+	tunnels map[string]*tunnel
+	ended   bool // set under mu when close took its snapshot of tunnels
+	once    sync.Once
+	done    chan struct{}
+}
+
+// authenticate resolves a Bearer API key to its key record. It fails with
+// CodeUnauthorized for a missing, malformed, unknown or revoked key.
+func (s *Server) authenticate(r *http.Request) (domain.APIKey, error) {
+	secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok {
+		return domain.APIKey{}, domain.Errorf(domain.CodeUnauthorized, "an API key is required (Authorization: Bearer ak_...)")
+	}
+	secret = strings.TrimSpace(secret)
+	if err := domain.CheckKeySecret(secret); err != nil {
+		return domain.APIKey{}, err
+	}
+	var k domain.APIKey
+	err := s.cfg.Log.DB().View(func(tx *bolt.Tx) error {
+		var err error
+		k, err = projections.KeyByHash(tx, domain.HashKeySecret(secret))
+		return err
+	})
+	if err != nil || k.Revoked() {
+		return domain.APIKey{}, domain.Errorf(domain.CodeUnauthorized, "invalid or revoked API key")
+	}
+	return k, nil
+}
+
+// serveAgent upgrades GET /api/v1/agent/connect to a yamux session.
+func (s *Server) serveAgent(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		writeJSONError(w, http.StatusMethodNotAllowed, "invalid", "use GET with Upgrade: "+wire.Upgrade)
+		return
+	}
+	if s.closing.Load() {
+		writeJSONError(w, http.StatusServiceUnavailable, string(domain.CodeUnavailable), "the server is shutting down")
+		return
+	}
+	k, err := s.authenticate(r)
+	if err != nil {
+		writeJSONError(w, http.StatusUnauthorized, "unauthorized", domain.ErrorMessage(err))
+		return
+	}
+	if !strings.EqualFold(r.Header.Get("Upgrade"), wire.Upgrade) {
+		writeJSONError(w, http.StatusUpgradeRequired, "invalid", "this endpoint needs Upgrade: "+wire.Upgrade)
+		return
+	}
+	conn, brw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		writeJSONError(w, http.StatusInternalServerError, "internal", "cannot upgrade this connection")
+		return
+	}
+	_ = conn.SetDeadline(time.Time{})
+	if _, err := io.WriteString(conn, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: "+wire.Upgrade+"\r\n\r\n"); err != nil {
+		conn.Close()
+		return
+	}
+	var c net.Conn = conn
+	if brw.Reader.Buffered() > 0 {
+		c = &wire.BufferedConn{Conn: conn, R: brw.Reader}
+	}
+	mux, err := yamux.Server(wire.Batch(c), wire.MuxConfig())
+	if err != nil {
+		conn.Close()
+		return
+	}
+	ss := &session{
+		srv: s, id: "ses_" + ulid.Make().String(), accountID: k.AccountID, keyID: k.ID,
+		remote: r.RemoteAddr, mux: mux, lines: make(chan *wire.RequestLine, 256),
+		tunnels: map[string]*tunnel{}, done: make(chan struct{}),
+	}
+	s.mu.Lock()
+	if s.closing.Load() {
+		s.mu.Unlock()
+		mux.Close()
+		return
+	}
+	s.sessions[ss] = struct{}{}
+	s.mu.Unlock()
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		ss.run()
+	}()
+}
+
+// run accepts the control stream and serves it until the session ends. A
+// dropped connection ends the session at once; a silent one within yamux's
+// keepalive (30 s).
+func (ss *session) run() {
+	defer ss.close(domain.CloseAgentGone)
+	go func() {
+		select {
+		case <-ss.mux.CloseChan():
+			ss.close(domain.CloseAgentGone)
+		case <-ss.done:
+		}
+	}()
+	st, err := ss.acceptControl()
+	if err != nil {
+		return
+	}
+	ss.ctl = wire.NewConn(st)
+	go ss.sendLines()
+	for {
+		m, err := ss.ctl.Read()
+		if err != nil {
+			return
+		}
+		switch m.Type {
+		case wire.TypeOpen:
+			if m.Lines {
+				ss.wantLines.Store(true)
+			}
+			// Opening appends an event (an fsync): do it off the read loop so
+			// heartbeats keep flowing.
+			go ss.open(m)
+		case wire.TypeClose:
+			go ss.closeByAgent(m)
+		case wire.TypeHeartbeat:
+			_ = ss.ctl.Write(wire.Msg{Type: wire.TypeHeartbeat})
+		}
+	}
+}
+
+func (ss *session) acceptControl() (net.Conn, error) {
+	type res struct {
+		c   net.Conn
+		err error
+	}
+	ch := make(chan res, 1)
+	go func() {
+		c, err := ss.mux.Accept()
+		ch <- res{c, err}
+	}()
+	select {
+	case r := <-ch:
+		return r.c, r.err
+	case <-time.After(30 * time.Second):
+		return nil, errors.New("agent opened no control stream")
+	}
+}
+
+// sendLines forwards request lines; they are informational, so a slow agent
+// loses lines rather than slowing the proxy (see notify).
+func (ss *session) sendLines() {
+	for {
+		select {
+		case l := <-ss.lines:
+			if ss.ctl.Write(wire.Msg{Type: wire.TypeRequest, Request: l}) != nil {
+				return
+			}
+		case <-ss.done:
+			return
+		}
+	}
+}
+
+// notify queues a request line for the agent without ever blocking.
+func (ss *session) notify(m wire.Msg) {
+	if !ss.wantLines.Load() {
+		return
+	}
+	select {
+	case ss.lines <- m.Request:
+	default:
+	}
+}
+
+func (ss *session) reply(m wire.Msg) {
+	if ss.ctl != nil {
+		_ = ss.ctl.Write(m)
+	}
+}
+
+// open handles an open message: decide and record through the projections
+// command, then route.
+func (ss *session) open(m wire.Msg) {
+	t, err := ss.srv.openTunnel(ss, m)
+	if err != nil {
+		ss.reply(wire.Msg{Type: wire.TypeError, Ref: m.Ref, Code: string(domain.ErrorCode(err)), Message: domain.ErrorMessage(err)})
+		return
+	}
+	ss.reply(wire.Msg{Type: wire.TypeOpened, Ref: m.Ref, ID: t.info.ID, URL: t.info.PublicURL,
+		Proto: t.info.Proto, Subdomain: t.info.Subdomain, Port: t.info.Port, Hostname: t.hostname, Local: t.info.Local})
+}
+
+func (ss *session) closeByAgent(m wire.Msg) {
+	ss.mu.Lock()
+	t := ss.tunnels[m.ID]
+	ss.mu.Unlock()
+	if t == nil {
+		ss.reply(wire.Msg{Type: wire.TypeClosed, ID: m.ID, Reason: "unknown tunnel"})
+		return
+	}
+	ss.srv.closeTunnel(t, domain.CloseReleased, true)
+}
+
+// close ends the session once, closing its tunnels with reason.
+func (ss *session) close(reason string) {
+	ss.once.Do(func() {
+		ss.mu.Lock()
+		ss.ended = true
+		ts := make([]*tunnel, 0, len(ss.tunnels))
+		for _, t := range ss.tunnels {
+			ts = append(ts, t)
+		}
+		ss.mu.Unlock()
+		var wg sync.WaitGroup
+		for _, t := range ts {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				// Tell a live agent why (revocation, shutdown) before the session goes.
+				ss.srv.closeTunnel(t, reason, reason != domain.CloseAgentGone)
+			}()
+		}
+		wg.Wait()
+		close(ss.done)
+		ss.mux.Close()
+		ss.srv.mu.Lock()
+		delete(ss.srv.sessions, ss)
+		ss.srv.mu.Unlock()
+	})
+}
+
+// closeSessionsOfKey closes every session authenticated by keyID (revocation).
+func (s *Server) closeSessionsOfKey(keyID string) {
+	s.mu.RLock()
+	var hit []*session
+	for ss := range s.sessions {
+		if ss.keyID == keyID {
+			hit = append(hit, ss)
+		}
+	}
+	s.mu.RUnlock()
+	for _, ss := range hit {
+		go ss.close(domain.CloseKeyRevoked)
+	}
+}
+
+// bg is a context for appends the edge makes on its own behalf (closes at
+// shutdown must still be recorded, so not s.ctx).
+func bg() context.Context { return context.Background() }

@@ -1,0 +1,135 @@
+package edge
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"warren/domain"
+	"warren/edge/wire"
+)
+
+// listenTCP binds the next free port of the range, round robin so a port
+// just released is not handed out again at once.
+func (s *Server) listenTCP() (net.Listener, int, error) {
+	lo, hi := s.cfg.TCPPorts[0], s.cfg.TCPPorts[1]
+	if lo == 0 {
+		return nil, 0, domain.Errorf(domain.CodeUnavailable, "this server has no TCP port range (serve --tcp-ports)")
+	}
+	n := hi - lo + 1
+	for range n {
+		s.mu.Lock()
+		p := s.nextPort
+		s.nextPort++
+		if s.nextPort > hi {
+			s.nextPort = lo
+		}
+		_, used := s.ports[p]
+		if !used {
+			s.ports[p] = nil // held while binding and recording
+		}
+		s.mu.Unlock()
+		if used {
+			continue
+		}
+		ln, err := net.Listen("tcp", net.JoinHostPort(s.cfg.TCPHost, strconv.Itoa(p)))
+		if err != nil {
+			s.mu.Lock()
+			delete(s.ports, p)
+			s.mu.Unlock()
+			continue
+		}
+		return ln, p, nil
+	}
+	return nil, 0, domain.Errorf(domain.CodeUnavailable, "no free TCP port in %d-%d", lo, hi)
+}
+
+// releasePort undoes listenTCP after a refused open.
+func (s *Server) releasePort(t *tunnel, port int) {
+	if t.ln != nil {
+		t.ln.Close()
+	}
+	if port != 0 {
+		s.mu.Lock()
+		if s.ports[port] == nil {
+			delete(s.ports, port)
+		}
+		s.mu.Unlock()
+	}
+}
+
+// acceptTCP serves a TCP tunnel's listener until the tunnel closes.
+func (s *Server) acceptTCP(t *tunnel) {
+	for {
+		c, err := t.ln.Accept()
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			return
+		}
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.serveTCPConn(t, c)
+		}()
+	}
+}
+
+// serveTCPConn pipes one public connection through a stream and captures it
+// as one event (bytes, duration, close reason).
+func (s *Server) serveTCPConn(t *tunnel, c net.Conn) {
+	defer c.Close()
+	x := &exchange{t: t, start: time.Now(), kind: domain.KindTCP}
+	x.ip, _, _ = net.SplitHostPort(c.RemoteAddr().String())
+	defer s.finish(x, nil)
+	if acct, err := s.usage.get(t.info.AccountID); err == nil && acct.over() {
+		x.setError("quota", 0)
+		return
+	}
+	st, err := dialTunnel(context.Background(), t)
+	if err != nil {
+		var ref *wire.ErrRefused
+		if errors.As(err, &ref) {
+			x.setError("local_refused", 0)
+		} else {
+			x.setError("agent_gone", 0)
+		}
+		return
+	}
+	defer st.Close()
+	x.ttfb = time.Now()
+	var wg sync.WaitGroup
+	var clientClosed bool
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		n, _ := io.Copy(st, c) // client → agent
+		x.addIn(n)
+		clientClosed = true
+		closeWrite(st)
+	}()
+	n, _ := io.Copy(c, st) // agent → client
+	x.addOut(n)
+	closeWrite(c)
+	wg.Wait()
+	// The close reason: who hung up first.
+	if clientClosed {
+		x.setError("client_closed", 0)
+	} else {
+		x.setError("local_closed", 0)
+	}
+}
+
+func closeWrite(c net.Conn) {
+	if cw, ok := c.(interface{ CloseWrite() error }); ok {
+		_ = cw.CloseWrite()
+		return
+	}
+	_ = c.Close()
+}

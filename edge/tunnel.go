@@ -1,0 +1,251 @@
+package edge
+
+import (
+	"crypto/rand"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"warren/domain"
+	"warren/edge/wire"
+	"warren/projections"
+)
+
+// tunnel is a live tunnel as the edge routes it. A tombstone (sess == nil)
+// keeps a tunnel whose agent vanished routable, so its public requests get a
+// captured 502 instead of a 404, until the name is opened again.
+type tunnel struct {
+	info      domain.Tunnel
+	name      string // subdomain, or "tcp-<port>": the captured requests' Tunnel
+	hostname  string // a verified custom domain bound to it, if any
+	sess      *session
+	transport *streamTransport
+	ln        net.Listener // tcp tunnels
+
+	once     sync.Once
+	closed   chan struct{}
+	goneTill time.Time // tombstones: routable (as a 502) until then
+}
+
+// tombstoneFor is how long a vanished agent's name answers 502 rather than 404.
+const tombstoneFor = time.Hour
+
+func (t *tunnel) gone() bool { return t.sess == nil }
+
+// openTunnel decides and records a tunnel.opened, then routes the tunnel.
+func (s *Server) openTunnel(ss *session, m wire.Msg) (*tunnel, error) {
+	if s.closing.Load() {
+		return nil, domain.Errorf(domain.CodeUnavailable, "the server is shutting down")
+	}
+	in := projections.OpenTunnel{
+		AccountID: ss.accountID, SessionID: ss.id, KeyID: ss.keyID, Proto: m.Proto,
+		Subdomain: m.Subdomain, Local: m.Local, RemoteAddr: ss.remote,
+		RandomName: func() (string, error) { return domain.RandomSubdomain(rand.Reader) },
+		URL: func(sub string, port int) string {
+			if port != 0 {
+				return "tcp://" + net.JoinHostPort(s.cfg.TCPPublicHost, strconv.Itoa(port))
+			}
+			return s.cfg.publicURL(sub)
+		},
+	}
+	t := &tunnel{sess: ss, closed: make(chan struct{})}
+	switch m.Proto {
+	case domain.ProtoHTTP:
+		if m.Hostname != "" {
+			if err := s.checkHostname(ss.accountID, m.Hostname); err != nil {
+				return nil, err
+			}
+			t.hostname = m.Hostname
+		}
+	case domain.ProtoTCP:
+		ln, port, err := s.listenTCP()
+		if err != nil {
+			return nil, err
+		}
+		t.ln, in.Port = ln, port
+	default:
+		return nil, domain.Errorf(domain.CodeInvalid, "unknown tunnel protocol %q (supported: http, tcp)", m.Proto)
+	}
+	evs, err := s.cfg.Log.Execute(bg(), projections.OpenTunnelCmd(in))
+	if err == nil && len(evs) == 0 {
+		err = domain.Errorf(domain.CodeInternal, "no tunnel opened")
+	}
+	if err != nil {
+		s.releasePort(t, in.Port)
+		return nil, err
+	}
+	d, err := projections.TunnelFromEvents(evs)
+	if err != nil {
+		s.releasePort(t, in.Port)
+		return nil, err
+	}
+	t.info = domain.Tunnel{ID: d.TunnelID, AccountID: ss.accountID, SessionID: ss.id, KeyID: ss.keyID,
+		Proto: d.Proto, Subdomain: d.Subdomain, Port: d.Port, PublicURL: d.URL, Local: d.Local,
+		RemoteAddr: d.RemoteAddr, OpenedAt: evs[0].At}
+	t.name = d.Subdomain
+	if d.Proto == domain.ProtoTCP {
+		t.name = "tcp-" + strconv.Itoa(d.Port)
+	}
+	t.transport = newStreamTransport(t, s.cfg.ResponseHeaderTimeout)
+
+	ss.mu.Lock()
+	ended := ss.ended
+	if !ended {
+		ss.tunnels[t.info.ID] = t
+	}
+	ss.mu.Unlock()
+	if ended {
+		// The session ended while the open was being recorded.
+		t.sess = nil
+		s.finishTunnel(t, domain.CloseAgentGone, false, true)
+		s.releasePort(t, d.Port)
+		return nil, domain.Errorf(domain.CodeUnavailable, "the agent session ended")
+	}
+	s.mu.Lock()
+	s.byID[t.info.ID] = t
+	switch d.Proto {
+	case domain.ProtoHTTP:
+		s.byHost[t.name] = t
+		if t.hostname != "" {
+			s.byHost[t.hostname] = t
+		}
+	case domain.ProtoTCP:
+		s.ports[d.Port] = t
+	}
+	s.mu.Unlock()
+	if t.ln != nil {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.acceptTCP(t)
+		}()
+	}
+	return t, nil
+}
+
+// checkHostname accepts a custom domain only when verified for the account.
+func (s *Server) checkHostname(accountID, name string) error {
+	var cd domain.CustomDomain
+	var ok bool
+	err := s.cfg.Log.DB().View(func(tx *bolt.Tx) error {
+		var err error
+		cd, ok, err = projections.VerifiedDomain(tx, name)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if !ok || cd.AccountID != accountID {
+		return domain.Errorf(domain.CodeForbidden, "domain %q is not verified on your account", name)
+	}
+	return nil
+}
+
+// closeTunnel unroutes t once, records tunnel.closed (unless record is
+// false: the event exists already) and tells the agent when notify is set.
+// An agent_gone close leaves a tombstone so later requests are a captured 502.
+func (s *Server) closeTunnel(t *tunnel, reason string, notify bool) {
+	s.finishTunnel(t, reason, notify, true)
+}
+
+func (s *Server) finishTunnel(t *tunnel, reason string, notify, record bool) {
+	t.once.Do(func() {
+		close(t.closed)
+		s.mu.Lock()
+		delete(s.byID, t.info.ID)
+		for _, h := range []string{t.name, t.hostname} {
+			if h == "" || s.byHost[h] != t {
+				continue
+			}
+			if reason == domain.CloseAgentGone && t.info.Proto == domain.ProtoHTTP {
+				s.byHost[h] = &tunnel{info: t.info, name: t.name, hostname: t.hostname, closed: t.closed,
+					goneTill: time.Now().Add(tombstoneFor)}
+				s.sweepTombstonesLocked()
+			} else {
+				delete(s.byHost, h)
+			}
+		}
+		if t.info.Port != 0 && s.ports[t.info.Port] == t {
+			delete(s.ports, t.info.Port)
+		}
+		s.mu.Unlock()
+		if t.ln != nil {
+			t.ln.Close()
+		}
+		if t.sess != nil {
+			t.sess.mu.Lock()
+			delete(t.sess.tunnels, t.info.ID)
+			t.sess.mu.Unlock()
+			if notify {
+				t.sess.reply(wire.Msg{Type: wire.TypeClosed, ID: t.info.ID, Reason: reason, URL: t.info.PublicURL})
+			}
+		}
+		t.transport.CloseIdleConnections()
+		if record {
+			if _, err := s.cfg.Log.Execute(bg(), projections.CloseTunnel(t.info.AccountID, t.info.ID, reason)); err != nil {
+				s.cfg.Logger.Error("recording tunnel close", "tunnel", t.info.ID, "reason", reason, "err", err)
+			}
+		}
+	})
+}
+
+// sweepTombstonesLocked forgets expired tombstones; s.mu is held.
+func (s *Server) sweepTombstonesLocked() {
+	now := time.Now()
+	for h, t := range s.byHost {
+		if t.gone() && now.After(t.goneTill) {
+			delete(s.byHost, h)
+		}
+	}
+}
+
+// lookupCustomDomain routes a verified custom domain: to the tunnel that
+// asked for that hostname, else to the account's newest live HTTP tunnel.
+func (s *Server) lookupCustomDomain(host string) *tunnel {
+	if t := s.lookupHost(host); t != nil {
+		return t
+	}
+	var cd domain.CustomDomain
+	var ok bool
+	_ = s.cfg.Log.DB().View(func(tx *bolt.Tx) error {
+		var err error
+		cd, ok, err = projections.VerifiedDomain(tx, host)
+		return err
+	})
+	if !ok {
+		return nil
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var best *tunnel
+	for _, t := range s.byID {
+		if t.info.AccountID == cd.AccountID && t.info.Proto == domain.ProtoHTTP && !t.gone() &&
+			(best == nil || t.info.OpenedAt.After(best.info.OpenedAt)) {
+			best = t
+		}
+	}
+	return best
+}
+
+// tunnelFor returns the live tunnel of an account by name (replay).
+func (s *Server) tunnelFor(accountID, name string) *tunnel {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if t := s.byHost[name]; t != nil && !t.gone() && t.info.AccountID == accountID {
+		return t
+	}
+	for _, t := range s.ports {
+		if t.name == name && t.info.AccountID == accountID {
+			return t
+		}
+	}
+	return nil
+}
+
+// since renders a duration in milliseconds with µs precision.
+func since(start, end time.Time) float64 {
+	return float64(end.Sub(start).Microseconds()) / 1000
+}

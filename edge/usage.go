@@ -1,0 +1,98 @@
+package edge
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"warren/domain"
+	"warren/events"
+	"warren/projections"
+)
+
+// usageCache keeps each account's plan and monthly bandwidth for a short TTL,
+// so the hot path is a map read rather than a bbolt transaction per request.
+// Bytes proxied since the last read are added locally, so the cache only
+// lags by what is still queued for appending.
+type usageCache struct {
+	log *events.Log
+	ttl time.Duration
+	now func() time.Time
+
+	mu sync.Mutex
+	m  map[string]*acctUsage
+}
+
+type acctUsage struct {
+	plan    domain.Plan
+	used    int64 // bandwidth this month, bytes
+	local   int64 // bytes proxied since fetched
+	fetched time.Time
+}
+
+func newUsageCache(log *events.Log, ttl time.Duration, now func() time.Time) *usageCache {
+	return &usageCache{log: log, ttl: ttl, now: now, m: map[string]*acctUsage{}}
+}
+
+// get returns a snapshot of an account's plan and usage.
+func (c *usageCache) get(accountID string) (acctUsage, error) {
+	now := c.now()
+	c.mu.Lock()
+	u := c.m[accountID]
+	if u != nil && now.Sub(u.fetched) < c.ttl {
+		snap := *u
+		c.mu.Unlock()
+		return snap, nil
+	}
+	c.mu.Unlock()
+	var un projections.UsageNow
+	err := c.log.DB().View(func(tx *bolt.Tx) error {
+		var err error
+		un, err = projections.Usage(tx, accountID, now)
+		return err
+	})
+	if err != nil {
+		return acctUsage{}, err
+	}
+	fresh := &acctUsage{plan: un.Plan, used: un.BandwidthBytes, fetched: now}
+	c.mu.Lock()
+	c.m[accountID] = fresh
+	snap := *fresh
+	c.mu.Unlock()
+	return snap, nil
+}
+
+// add counts bytes proxied since the last fetch.
+func (c *usageCache) add(accountID string, n int64) {
+	c.mu.Lock()
+	if u := c.m[accountID]; u != nil {
+		u.local += n
+	}
+	c.mu.Unlock()
+}
+
+// forget drops an account's entry (plan changed).
+func (c *usageCache) forget(accountID string) {
+	c.mu.Lock()
+	delete(c.m, accountID)
+	c.mu.Unlock()
+}
+
+// over reports whether the month's bandwidth is spent.
+func (u acctUsage) over() bool {
+	return !domain.Allows(u.plan.Limits.BandwidthBytes, u.used+u.local)
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}

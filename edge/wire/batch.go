@@ -1,0 +1,162 @@
+package wire
+
+import (
+	"errors"
+	"net"
+	"sync"
+	"time"
+)
+
+// yamux writes every frame with its own conn writes (a header, then a body)
+// from one send loop: with many streams busy, that is a syscall or two per
+// frame. batchConn queues small writes and a flusher sends everything queued
+// in one write, so under load many frames share a syscall and when idle a
+// frame leaves at once. Large writes (bulk bodies) are not copied: they wait
+// for the queue to drain and go out directly. Writers block once maxPending
+// bytes are queued, so a stuck peer still stalls yamux's sends (and trips
+// its write timeout).
+type batchConn struct {
+	net.Conn
+	mu      sync.Mutex
+	cond    *sync.Cond // queue drained, a write finished, or closing
+	buf     []byte
+	spare   []byte
+	writing bool // a conn write (flusher's or a direct one) is under way
+	err     error
+	closing bool
+	wake    chan struct{}
+	done    chan struct{}
+	once    sync.Once
+}
+
+const (
+	maxPending  = 1 << 20
+	directWrite = 32 << 10 // writes this large skip the queue
+)
+
+// Batch wraps the connection given to yamux.Server or yamux.Client.
+func Batch(c net.Conn) net.Conn {
+	b := &batchConn{Conn: c, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	b.cond = sync.NewCond(&b.mu)
+	go b.flusher()
+	return b
+}
+
+var errBatchClosed = errors.New("connection closed")
+
+func (b *batchConn) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	if len(p) >= directWrite {
+		return b.writeDirect(p)
+	}
+	for len(b.buf) >= maxPending && b.err == nil && !b.closing {
+		b.cond.Wait()
+	}
+	if err := b.failedLocked(); err != nil {
+		b.mu.Unlock()
+		return 0, err
+	}
+	b.buf = append(b.buf, p...)
+	b.mu.Unlock()
+	b.signal()
+	return len(p), nil
+}
+
+// writeDirect writes p itself once everything queued before it is out; b.mu
+// is held on entry and released.
+func (b *batchConn) writeDirect(p []byte) (int, error) {
+	for (len(b.buf) > 0 || b.writing) && b.err == nil && !b.closing {
+		if len(b.buf) > 0 {
+			b.signal()
+		}
+		b.cond.Wait()
+	}
+	if err := b.failedLocked(); err != nil {
+		b.mu.Unlock()
+		return 0, err
+	}
+	b.writing = true
+	b.mu.Unlock()
+	n, err := b.Conn.Write(p)
+	b.mu.Lock()
+	b.writing = false
+	if err != nil && b.err == nil {
+		b.err = err
+	}
+	b.cond.Broadcast()
+	b.mu.Unlock()
+	return n, err
+}
+
+func (b *batchConn) failedLocked() error {
+	if b.err != nil {
+		return b.err
+	}
+	if b.closing {
+		return errBatchClosed
+	}
+	return nil
+}
+
+func (b *batchConn) signal() {
+	select {
+	case b.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (b *batchConn) flusher() {
+	defer close(b.done)
+	for range b.wake {
+		for {
+			b.mu.Lock()
+			for b.writing && len(b.buf) > 0 {
+				b.cond.Wait() // a direct write is under way
+			}
+			if len(b.buf) == 0 {
+				closing := b.closing
+				b.mu.Unlock()
+				if closing {
+					return
+				}
+				break
+			}
+			// Swap buffers: writers fill the spare while out is written.
+			out := b.buf
+			b.buf, b.spare = b.spare[:0], nil
+			b.writing = true
+			b.mu.Unlock()
+			_, err := b.Conn.Write(out)
+			b.mu.Lock()
+			b.writing = false
+			if cap(out) <= 4*maxPending {
+				b.spare = out[:0]
+			}
+			if err != nil && b.err == nil {
+				b.err = err
+			}
+			b.cond.Broadcast()
+			b.mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}
+}
+
+// Close flushes what is queued (for at most a second) and closes the conn.
+func (b *batchConn) Close() error {
+	b.once.Do(func() {
+		b.mu.Lock()
+		b.closing = true
+		b.cond.Broadcast()
+		b.mu.Unlock()
+		_ = b.Conn.SetWriteDeadline(time.Now().Add(time.Second))
+		b.signal()
+		select {
+		case <-b.done:
+		case <-time.After(2 * time.Second):
+		}
+	})
+	return b.Conn.Close()
+}

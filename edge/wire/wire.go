@@ -1,0 +1,248 @@
+package wire
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/yamux"
+)
+
+// Version is the control protocol version carried in every message.
+const Version = 1
+
+// Upgrade is the HTTP Upgrade token of an agent connection.
+const Upgrade = "warren-agent/1"
+
+// ConnectPath is where agents dial.
+const ConnectPath = "/api/v1/agent/connect"
+
+// Control message types.
+const (
+	TypeOpen      = "open"      // agent → server: open a tunnel
+	TypeOpened    = "opened"    // server → agent: tunnel live
+	TypeError     = "error"     // server → agent: open refused
+	TypeClose     = "close"     // agent → server: close a tunnel
+	TypeClosed    = "closed"    // server → agent: tunnel closed (any reason)
+	TypeHeartbeat = "heartbeat" // both ways
+	TypeRequest   = "request"   // server → agent: one line per captured exchange
+)
+
+// Msg is one control message: a JSON object on one line. Fields not used by
+// a type are left out.
+type Msg struct {
+	V    int    `json:"v"`
+	Type string `json:"type"`
+	// Ref correlates an open with its opened or error reply.
+	Ref string `json:"ref,omitempty"`
+
+	// open / opened
+	Proto     string `json:"proto,omitempty"`
+	Subdomain string `json:"subdomain,omitempty"`
+	Hostname  string `json:"hostname,omitempty"` // a verified custom domain to route here
+	Local     string `json:"local,omitempty"`
+	ID        string `json:"id,omitempty"`
+	URL       string `json:"url,omitempty"`
+	Port      int    `json:"port,omitempty"`
+	// Lines asks for a request line per captured exchange (the CLI prints them).
+	Lines bool `json:"lines,omitempty"`
+
+	// error
+	Code    string `json:"code,omitempty"`
+	Message string `json:"message,omitempty"`
+
+	// closed
+	Reason string `json:"reason,omitempty"`
+
+	// request
+	Request *RequestLine `json:"request,omitempty"`
+}
+
+// RequestLine is what the agent prints per captured exchange.
+type RequestLine struct {
+	ID         string    `json:"id"`
+	Tunnel     string    `json:"tunnel"`
+	Kind       string    `json:"kind"`
+	Method     string    `json:"method,omitempty"`
+	Path       string    `json:"path,omitempty"`
+	Status     int       `json:"status"`
+	DurationMs float64   `json:"durationMs"`
+	BytesIn    int64     `json:"bytesIn"`
+	BytesOut   int64     `json:"bytesOut"`
+	Error      string    `json:"error,omitempty"`
+	At         time.Time `json:"at"`
+}
+
+// Conn reads and writes control messages on a stream. Writes are serialised;
+// reads belong to one goroutine.
+type Conn struct {
+	rw  io.ReadWriteCloser
+	r   *bufio.Reader
+	wmu sync.Mutex
+}
+
+// NewConn wraps a control stream.
+func NewConn(rw io.ReadWriteCloser) *Conn {
+	return &Conn{rw: rw, r: bufio.NewReaderSize(rw, 4096)}
+}
+
+// maxLine bounds one control message so a peer cannot make us buffer forever.
+const maxLine = 64 << 10
+
+// Read returns the next message. A message of another version is an error.
+func (c *Conn) Read() (Msg, error) {
+	var m Msg
+	line, err := c.r.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		return m, fmt.Errorf("control message longer than %d bytes", c.r.Size())
+	}
+	if err != nil {
+		return m, err
+	}
+	if len(line) > maxLine {
+		return m, errors.New("control message too long")
+	}
+	if err := json.Unmarshal(line, &m); err != nil {
+		return m, fmt.Errorf("bad control message: %w", err)
+	}
+	if m.V != Version {
+		return m, fmt.Errorf("control message version %d, want %d", m.V, Version)
+	}
+	return m, nil
+}
+
+// Write sends m (its V is set here).
+func (c *Conn) Write(m Msg) error {
+	m.V = Version
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	_, err = c.rw.Write(b)
+	return err
+}
+
+// Close closes the stream.
+func (c *Conn) Close() error { return c.rw.Close() }
+
+// Stream header: the server opens a stream per public connection and writes
+// [1] version [1] len(tunnel id) tunnel id; the agent answers one status
+// byte: StatusOK once its local service accepted the connection, else
+// StatusRefused followed by [1] len + a reason.
+const (
+	headerVersion = 1
+	StatusOK      = 0
+	StatusRefused = 1
+)
+
+// WriteHeader writes a stream header naming the tunnel.
+func WriteHeader(w io.Writer, tunnelID string) error {
+	if len(tunnelID) > 255 {
+		return errors.New("tunnel id too long")
+	}
+	b := make([]byte, 0, 2+len(tunnelID))
+	b = append(b, headerVersion, byte(len(tunnelID)))
+	b = append(b, tunnelID...)
+	_, err := w.Write(b)
+	return err
+}
+
+// ReadHeader reads a stream header and returns the tunnel id.
+func ReadHeader(r io.Reader) (string, error) {
+	var h [2]byte
+	if _, err := io.ReadFull(r, h[:]); err != nil {
+		return "", err
+	}
+	if h[0] != headerVersion {
+		return "", fmt.Errorf("stream header version %d", h[0])
+	}
+	id := make([]byte, h[1])
+	if _, err := io.ReadFull(r, id); err != nil {
+		return "", err
+	}
+	return string(id), nil
+}
+
+// WriteStatus answers a stream header.
+func WriteStatus(w io.Writer, status byte, reason string) error {
+	if len(reason) > 255 {
+		reason = reason[:255]
+	}
+	b := []byte{status}
+	if status != StatusOK {
+		b = append(b, byte(len(reason)))
+		b = append(b, reason...)
+	}
+	_, err := w.Write(b)
+	return err
+}
+
+// ErrRefused is returned by ReadStatus when the agent could not reach its
+// local service.
+type ErrRefused struct{ Reason string }
+
+func (e *ErrRefused) Error() string { return "local service refused: " + e.Reason }
+
+// ReadStatus reads the agent's answer to a header.
+func ReadStatus(r io.Reader) error {
+	var s [1]byte
+	if _, err := io.ReadFull(r, s[:]); err != nil {
+		return err
+	}
+	if s[0] == StatusOK {
+		return nil
+	}
+	var n [1]byte
+	if _, err := io.ReadFull(r, n[:]); err != nil {
+		return err
+	}
+	reason := make([]byte, n[0])
+	if _, err := io.ReadFull(r, reason); err != nil {
+		return err
+	}
+	return &ErrRefused{Reason: string(reason)}
+}
+
+// MuxConfig is the yamux configuration both ends use: keepalive every 10 s
+// and a write timeout so a dead peer is noticed within 30 s, and a stream
+// window large enough for bulk transfers over loopback and LANs.
+func MuxConfig() *yamux.Config {
+	c := yamux.DefaultConfig()
+	c.AcceptBacklog = 1024
+	c.EnableKeepAlive = true
+	c.KeepAliveInterval = 10 * time.Second
+	c.ConnectionWriteTimeout = 15 * time.Second
+	c.StreamOpenTimeout = 15 * time.Second
+	c.MaxStreamWindowSize = 4 << 20
+	// A stream closed on one side and not the other for this long is reset
+	// (yamux has no explicit reset): a safety net against peers that stop
+	// reading; TCP half-closes longer than this are cut.
+	c.StreamCloseTimeout = 2 * time.Minute
+	c.LogOutput = io.Discard
+	return c
+}
+
+// BufferedConn is a net.Conn whose first reads come from a bufio.Reader that
+// may hold bytes read past the HTTP upgrade.
+type BufferedConn struct {
+	net.Conn
+	R *bufio.Reader
+}
+
+func (c *BufferedConn) Read(p []byte) (int, error) {
+	if c.R != nil {
+		if c.R.Buffered() > 0 {
+			return c.R.Read(p)
+		}
+		c.R = nil
+	}
+	return c.Conn.Read(p)
+}

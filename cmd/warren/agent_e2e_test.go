@@ -48,11 +48,9 @@ func startAgent(t *testing.T, s *server, key string, args ...string) *agentProc 
 		}
 		a.exit <- cmd.Wait()
 	}()
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-		}
-	})
+	// Kill whether or not it already exited (ErrProcessDone then): reading
+	// cmd.ProcessState here would race with the Wait above.
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
 	return a
 }
 

@@ -134,11 +134,9 @@ func startServer(t *testing.T, data string) *server {
 		close(s.lines)
 		s.exit <- cmd.Wait()
 	}()
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-		}
-	})
+	// Kill whether or not it already exited (ErrProcessDone then): reading
+	// cmd.ProcessState here would race with the Wait above.
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
 	deadline := time.After(10 * time.Second)
 	for s.url == "" {
 		select {

@@ -202,7 +202,7 @@ func TestServer_Replay(t *testing.T) {
 	})
 	t.Run("ErrPrunedBody410", func(t *testing.T) {
 		// Pro keeps bodies 90 days: sweep as if 91 days had passed.
-		if _, err := projections.SweepBodies(context.Background(), te.log, time.Now().Add(91*24*time.Hour), 100); err != nil {
+		if _, err := projections.SweepBodies(context.Background(), te.log, time.Now().Add(91*24*time.Hour), 100, 0); err != nil {
 			t.Fatal(err)
 		}
 		_, err := te.srv.Replay(context.Background(), acc, "replay-me", id, Overrides{})

@@ -41,7 +41,7 @@ func TestRequestDetail_Bodies(t *testing.T) {
 	t.Run("Pruned", func(t *testing.T) {
 		// Retention goes by the request's ULID time: sweep as of 30 days
 		// on, past the free plan's 14.
-		n, err := projections.SweepBodies(context.Background(), e.log, time.Now().AddDate(0, 0, 30), 100)
+		n, err := projections.SweepBodies(context.Background(), e.log, time.Now().AddDate(0, 0, 30), 100, 0)
 		if err != nil || n != 2 {
 			t.Fatalf("swept %d, %v; want 2", n, err)
 		}

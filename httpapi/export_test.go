@@ -212,7 +212,7 @@ func TestExport_Requests(t *testing.T) {
 	t.Run("PrunedBodies", func(t *testing.T) {
 		// A year on, retention has pruned every stored body: the export
 		// still lists the requests and says why the bodies are missing.
-		if n, err := projections.SweepBodies(context.Background(), e.log, time.Now().AddDate(1, 0, 0), 100); err != nil || n == 0 {
+		if n, err := projections.SweepBodies(context.Background(), e.log, time.Now().AddDate(1, 0, 0), 100, 0); err != nil || n == 0 {
 			t.Fatalf("swept %d, %v", n, err)
 		}
 		st, _, b := e.do(t, "GET", "/api/v1/me/tunnels/alpha/requests/export?format=har", ka, "")

@@ -96,9 +96,11 @@ func (zeroEntropy) Read(p []byte) (int, error) {
 }
 
 // SweepBodies prunes, for every account, the bodies older than its plan's
-// retention days at now, in transactions of at most batch requests. It
-// returns the requests pruned.
-func SweepBodies(ctx context.Context, l *events.Log, now time.Time, batch int) (int, error) {
+// retention days at now — or than maxDays, the operator's window
+// (serve --retain-events), when that is shorter; 0 means none — in
+// transactions of at most batch requests. Events are never deleted or
+// rewritten. It returns the requests pruned.
+func SweepBodies(ctx context.Context, l *events.Log, now time.Time, batch, maxDays int) (int, error) {
 	type due struct {
 		account string
 		cutoff  time.Time
@@ -110,11 +112,14 @@ func SweepBodies(ctx context.Context, l *events.Log, now time.Time, batch int) (
 			if err := jsonUnmarshal(v, &a); err != nil {
 				return err
 			}
-			p, err := domain.PlanByName(a.Plan)
-			if err != nil || p.Limits.RetentionDays <= 0 {
+			days := maxDays
+			if p, err := domain.PlanByName(a.Plan); err == nil && p.Limits.RetentionDays > 0 && (days <= 0 || p.Limits.RetentionDays < days) {
+				days = p.Limits.RetentionDays
+			}
+			if days <= 0 {
 				return nil
 			}
-			work = append(work, due{a.ID, now.AddDate(0, 0, -p.Limits.RetentionDays)})
+			work = append(work, due{a.ID, now.AddDate(0, 0, -days)})
 			return nil
 		})
 	}); err != nil {

@@ -60,7 +60,7 @@ func TestSweepBodies(t *testing.T) {
 	// Now is day 29 + 12h; free keeps 14 days: days 0..15 are older than the cutoff.
 	now := start.AddDate(0, 0, 29).Add(12 * time.Hour)
 	clock.Set(now)
-	n, err := SweepBodies(ctx, l, now, 4) // small batches: several transactions
+	n, err := SweepBodies(ctx, l, now, 4, 0) // small batches: several transactions
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestSweepBodies(t *testing.T) {
 		}
 	}
 	// Idempotent, the chain still verifies, and rebuild still equals live.
-	if again, err := SweepBodies(ctx, l, now, 4); err != nil || again != 0 {
+	if again, err := SweepBodies(ctx, l, now, 4, 0); err != nil || again != 0 {
 		t.Fatalf("second sweep pruned %d (%v)", again, err)
 	}
 	if _, err := l.Verify(nil); err != nil {
@@ -117,4 +117,22 @@ func TestSweepBodies(t *testing.T) {
 	if pruneEvents != 4 {
 		t.Fatalf("%d bodies.pruned events, want 4 (16 requests in batches of 4)", pruneEvents)
 	}
+	t.Run("OperatorWindow", func(t *testing.T) {
+		// serve --retain-events 20: pro's 90 days are cut to 20 (days 0..9
+		// are older), free's 14 stay the shorter; no event is deleted.
+		head, _ := l.Head()
+		n, err := SweepBodies(ctx, l, now, 100, 20)
+		if err != nil || n != 10 {
+			t.Fatalf("window sweep pruned %d (%v), want 10", n, err)
+		}
+		for i, ev := range proIDs {
+			if _, ok, _ := l.Body(ev.ID, 0); ok != (i >= 10) {
+				t.Errorf("pro day %d: body present %v", i, ok)
+			}
+		}
+		after, err := l.Verify(nil)
+		if err != nil || after.Count != head.Count+1 {
+			t.Fatalf("after the window sweep: %d events (%v), want %d", after.Count, err, head.Count+1)
+		}
+	})
 }

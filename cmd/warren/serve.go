@@ -40,8 +40,11 @@ type ServerConfig struct {
 	// RetentionEvery is how often captured bodies past their plan's
 	// retention are pruned (0: hourly).
 	RetentionEvery time.Duration
-	Stdout         io.Writer
-	Logger         *slog.Logger
+	// RetainEventsDays caps, for every account, how long captured bodies
+	// are kept (0: each plan's retention). Events are never deleted.
+	RetainEventsDays int
+	Stdout           io.Writer
+	Logger           *slog.Logger
 }
 
 // Main is a running server: the log, the bus and the HTTP listener. Tests
@@ -310,8 +313,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	scheme := fs.String("scheme", envDefault(e, "WARREN_SCHEME", "http"), `scheme of public URLs: "https" when TLS terminates in front (env WARREN_SCHEME)`)
 	tcpHost := fs.String("tcp-host", envDefault(e, "WARREN_TCP_HOST", "127.0.0.1"), "address TCP tunnel listeners bind; 0.0.0.0 to serve them publicly (env WARREN_TCP_HOST)")
 	dnsResolver := fs.String("dns-resolver", envDefault(e, "WARREN_DNS_RESOLVER", ""), "host:port of the DNS server custom-domain checks ask (default: the system's; env WARREN_DNS_RESOLVER)")
+	retainEvents := fs.String("retain-events", envDefault(e, "WARREN_RETAIN_EVENTS", "0"), "days captured bodies are kept at most, whatever the plan (0: each plan's retention); events themselves are never deleted (env WARREN_RETAIN_EVENTS)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	retainDays, err := strconv.Atoi(*retainEvents)
+	if err != nil || retainDays < 0 {
+		return &exitError{code: 2, err: fmt.Errorf("--retain-events %q is not a number of days", *retainEvents)}
 	}
 	if _, err := httpapi.NewDNSResolver(*dnsResolver); err != nil {
 		return &exitError{code: 2, err: fmt.Errorf("--dns-resolver: %s", domain.ErrorMessage(err))}
@@ -340,7 +348,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	m := NewMain(ServerConfig{
 		DataDir: *data, Addr: *addr, Domain: *dom, OperatorEmail: *opEmail,
 		PublicPort: pubPort, TCPPorts: tcp, DNSResolver: *dnsResolver,
-		Scheme: *scheme, TCPHost: *tcpHost,
+		Scheme: *scheme, TCPHost: *tcpHost, RetainEventsDays: retainDays,
 		Stdout: e.stdout, Logger: slog.New(slog.NewTextHandler(e.stderr, nil)),
 	})
 	if err := m.Run(ctx); err != nil {

@@ -29,7 +29,7 @@ func startRetention(m *Main, l *events.Log, every time.Duration) *retention {
 		t := time.NewTicker(every)
 		defer t.Stop()
 		for {
-			n, err := projections.SweepBodies(ctx, l, time.Now(), retentionBatch)
+			n, err := projections.SweepBodies(ctx, l, time.Now(), retentionBatch, m.cfg.RetainEventsDays)
 			switch {
 			case ctx.Err() != nil:
 				return

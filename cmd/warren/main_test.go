@@ -102,6 +102,27 @@ type server struct {
 	out   bytes.Buffer
 	lines chan string
 	exit  chan error
+	// stderr is the child's, for failure messages.
+	stderr *lockedBuffer
+}
+
+// lockedBuffer is a bytes.Buffer the child's stderr copier and the test
+// may use at once.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // startServer starts `warren serve` on 127.0.0.1:0 over data and waits for
@@ -110,8 +131,8 @@ func startServer(t *testing.T, data string) *server {
 	t.Helper()
 	cmd := exec.Command(warrenBin, "serve", "--data", data, "--addr", "127.0.0.1:0", "--domain", "localhost")
 	cmd.Env = childEnv()
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	stderr := new(lockedBuffer)
+	cmd.Stderr = stderr
 	pipe, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -119,7 +140,7 @@ func startServer(t *testing.T, data string) *server {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	s := &server{cmd: cmd, lines: make(chan string, 100), exit: make(chan error, 1)}
+	s := &server{cmd: cmd, lines: make(chan string, 100), exit: make(chan error, 1), stderr: stderr}
 	go func() {
 		sc := bufio.NewScanner(pipe)
 		for sc.Scan() {
@@ -167,7 +188,7 @@ func (s *server) stop(t *testing.T) string {
 	select {
 	case err := <-s.exit:
 		if err != nil {
-			t.Errorf("serve exited with %v", err)
+			t.Errorf("serve exited with %v; stderr:\n%s", err, s.stderr.String())
 		}
 	case <-time.After(10 * time.Second):
 		s.cmd.Process.Kill()

@@ -131,7 +131,7 @@ func BenchmarkAppend64(b *testing.B) {
 func rawBolt64(b *testing.B, n int) time.Duration {
 	b.Helper()
 	db, err := bolt.Open(filepath.Join(b.TempDir(), "raw.db"), 0o600, &bolt.Options{
-		NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
+		FreelistType: bolt.FreelistMapType, InitialMmapSize: 1 << 30})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -127,10 +127,11 @@ func Open(path string, opts Options) (*Log, error) {
 		opts.MaxBatch = 4096
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout:        opts.Timeout,
-		NoFreelistSync: true,
-		FreelistType:   bolt.FreelistMapType,
-		ReadOnly:       opts.ReadOnly,
+		Timeout: opts.Timeout,
+		// The freelist is written with each commit: without it, every open
+		// walks the whole file to rebuild it, mapping all of it into RSS.
+		FreelistType: bolt.FreelistMapType,
+		ReadOnly:     opts.ReadOnly,
 		// Growing the mapping waits for every open read transaction, so a
 		// long one (an online backup) would stall appends each time the
 		// file grows. Mapping 1 GiB up front (address space, not memory)

@@ -226,3 +226,7 @@ func GetTx(tx *bolt.Tx, id ulid.ULID) (ev Event, ok bool, err error) {
 	ev, err = Decode(v)
 	return ev, err == nil, err
 }
+
+// HeadTx returns the end of the log as recorded inside tx (rebuild reads it
+// from its own transactions).
+func HeadTx(tx *bolt.Tx) (Head, error) { return readHead(tx) }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
+	"slices"
 
 	"github.com/oklog/ulid/v2"
 	bolt "go.etcd.io/bbolt"
@@ -14,7 +15,7 @@ import (
 // rebuildChunk is how many events one rebuild transaction applies: large
 // enough to amortise the commit, small enough to bound the dirty pages held
 // in memory.
-const rebuildChunk = 10_000
+const rebuildChunk = 5_000
 
 // Rebuild drops every projection bucket and replays the whole log through
 // the same Apply as the live path. It must not run beside a live writer (the
@@ -22,32 +23,91 @@ const rebuildChunk = 10_000
 // set, is called after each chunk with the events applied so far and the
 // log's total.
 func Rebuild(db *bolt.DB, progress func(done, total uint64)) (uint64, error) {
-	var total uint64
-	err := db.Update(func(tx *bolt.Tx) error {
-		var names [][]byte
-		if err := tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
+	var names [][]byte
+	if err := db.View(func(tx *bolt.Tx) error {
+		return tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
 			if bytes.HasPrefix(name, []byte(Prefix)) {
 				names = append(names, append([]byte(nil), name...))
+			}
+			return nil
+		})
+	}); err != nil {
+		return 0, err
+	}
+	// Dropping a bucket reads every page of it in one go, so large ones are
+	// emptied a batch of keys per transaction first, their pages leaving
+	// the resident set between batches. A crash in between leaves some
+	// buckets missing or partial, and a missing one makes EnsureCurrent
+	// rebuild (the checkpoint bucket goes last for that reason).
+	slices.SortStableFunc(names, func(a, b []byte) int {
+		return boolCmp(bytes.Equal(a, bCheckpoints), bytes.Equal(b, bCheckpoints))
+	})
+	for _, n := range names {
+		if err := emptyBucket(db, n); err != nil {
+			return 0, err
+		}
+		if err := db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(n) }); err != nil {
+			return 0, fmt.Errorf("projections: dropping %s: %w", n, err)
+		}
+		dropMapped(db)
+	}
+	var total uint64
+	if err := db.Update(func(tx *bolt.Tx) error {
+		// The recorded head, not Bucket.Stats, which would read every page.
+		h, err := events.HeadTx(tx)
+		total = h.Count
+		if err != nil {
+			return err
+		}
+		return createBuckets(tx)
+	}); err != nil {
+		return 0, err
+	}
+	return catchUp(db, ulid.ULID{}, total, progress)
+}
+
+// dropBatch is how many keys one emptying transaction deletes.
+const dropBatch = 50_000
+
+// emptyBucket deletes a bucket's keys in batches, one transaction each.
+func emptyBucket(db *bolt.DB, name []byte) error {
+	for {
+		var keys [][]byte
+		if err := db.View(func(tx *bolt.Tx) error {
+			c := tx.Bucket(name).Cursor()
+			for k, _ := c.First(); k != nil && len(keys) < dropBatch; k, _ = c.Next() {
+				keys = append(keys, append([]byte(nil), k...))
 			}
 			return nil
 		}); err != nil {
 			return err
 		}
-		for _, n := range names {
-			if err := tx.DeleteBucket(n); err != nil {
-				return fmt.Errorf("projections: dropping %s: %w", n, err)
+		if len(keys) < dropBatch {
+			return nil // small enough to drop whole
+		}
+		if err := db.Update(func(tx *bolt.Tx) error {
+			b := tx.Bucket(name)
+			for _, k := range keys {
+				if err := b.Delete(k); err != nil {
+					return err
+				}
 			}
+			return nil
+		}); err != nil {
+			return fmt.Errorf("projections: emptying %s: %w", name, err)
 		}
-		if b := tx.Bucket([]byte("events")); b != nil {
-			total = uint64(b.Stats().KeyN)
-		}
-		return createBuckets(tx)
-	})
-	if err != nil {
-		return 0, err
+		dropMapped(db)
 	}
-	n, err := catchUp(db, ulid.ULID{}, total, progress)
-	return n, err
+}
+
+func boolCmp(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }
 
 // EnsureCurrent brings the projections level with the log at start-up. They
@@ -133,6 +193,7 @@ func catchUp(db *bolt.DB, from ulid.ULID, total uint64, progress func(done, tota
 		if err != nil {
 			return done, err
 		}
+		dropMapped(db)
 		done += uint64(len(c.evs))
 		if progress != nil {
 			progress(done, total)

@@ -21,7 +21,7 @@ import (
 // rebuild, backup.
 func serverCommands() map[string]command {
 	return map[string]command{
-		"serve":   {summary: "run the Warren server (API, edge, dashboard)", run: runServe},
+		"serve":   {summary: "run the Warren server (API and tunnels)", run: runServe},
 		"admin":   {summary: "offline account administration (admin account create|plan|list)", run: runAdmin},
 		"events":  {summary: "inspect the event log (events verify|tail offline; events list over the API)", run: runEvents},
 		"rebuild": {summary: "drop and rebuild every projection from the event log (offline)", run: runRebuild},

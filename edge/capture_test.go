@@ -187,6 +187,38 @@ func TestServer_Replay(t *testing.T) {
 			t.Fatalf("origin saw %+v", s)
 		}
 	})
+	t.Run("ContentTypes", func(t *testing.T) {
+		// curl -d '{…}' sends the form type: a body that parses as JSON is JSON.
+		for _, tc := range []struct {
+			ct, body string
+			want     int
+		}{
+			{"application/x-www-form-urlencoded", `{"path":"/via-curl"}`, 201},
+			{"", `{"path":"/via-curl"}`, 201},
+			{"application/x-www-form-urlencoded", `path=/x`, 415},
+			{"text/plain", `{"path":"/x"}`, 415},
+		} {
+			req, _ := http.NewRequest("POST", "http://"+testBase+"/api/v1/me/tunnels/replay-me/requests/req_"+orig.ID+"/replay", strings.NewReader(tc.body))
+			req.Header.Set("Authorization", "Bearer "+key)
+			if tc.ct != "" {
+				req.Header.Set("Content-Type", tc.ct)
+			}
+			res, err := te.client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != tc.want {
+				t.Fatalf("%q %s: status %d body %s, want %d", tc.ct, tc.body, res.StatusCode, body, tc.want)
+			}
+			if tc.want == 201 {
+				if s := <-got; s.path != "/via-curl" {
+					t.Fatalf("origin saw %+v", s)
+				}
+			}
+		}
+	})
 	t.Run("ErrOtherAccount404", func(t *testing.T) {
 		req, _ := http.NewRequest("POST", "http://"+testBase+"/api/v1/me/tunnels/replay-me/requests/req_"+orig.ID+"/replay", nil)
 		req.Header.Set("Authorization", "Bearer "+keyB)

@@ -152,6 +152,18 @@ func replayParams(p string) (sub, id string, ok bool) {
 }
 
 // serveReplay is the HTTP face of Replay, with the API's auth and error shape.
+// jsonBodyType applies the API's content rule: JSON, no content type, or
+// curl's default form type (`curl -d '{…}'`) when the body parses as JSON.
+func jsonBodyType(mt string, raw []byte) bool {
+	switch {
+	case mt == "", mt == "application/json", strings.HasSuffix(mt, "+json"):
+		return true
+	case mt == "application/x-www-form-urlencoded":
+		return json.Valid(raw)
+	}
+	return false
+}
+
 func (s *Server) serveReplay(w http.ResponseWriter, r *http.Request) {
 	sub, rawID, _ := replayParams(r.URL.Path)
 	k, err := s.authenticate(r)
@@ -173,7 +185,7 @@ func (s *Server) serveReplay(w http.ResponseWriter, r *http.Request) {
 			writeJSONError(w, http.StatusBadRequest, "invalid", "cannot read the request body")
 			return
 		case len(bytes.TrimSpace(raw)) == 0:
-		case mt != "application/json":
+		case !jsonBodyType(mt, raw):
 			writeJSONError(w, http.StatusUnsupportedMediaType, "unsupported_media_type", "the body must be application/json")
 			return
 		case len(raw) > 64<<20:

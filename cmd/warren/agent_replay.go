@@ -23,7 +23,7 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	to := fs.String("to", "", "send to this local URL instead of through the tunnel (e.g. http://localhost:3000)")
-	tunnel := fs.String("tunnel", "", "replay a filtered set of this tunnel's requests, oldest first")
+	tunnel := fs.String("tunnel", "", "replay a filtered set of this tunnel's requests, oldest first (earlier replays are not replayed again)")
 	status := fs.String("status", "", "with --tunnel: only these statuses (500, 5xx, 4xx…)")
 	since := fs.Duration("since", 0, "with --tunnel: only requests newer than this (e.g. 1h)")
 	limit := fs.Int("limit", 1000, "with --tunnel: look at most at this many recent requests")
@@ -68,7 +68,9 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 	var ids []string
 	for i := len(reqs) - 1; i >= 0; i-- { // the API lists newest first; replay in original order
 		q := reqs[i]
-		if match(q.Status) && (cutoff.IsZero() || q.CreatedAt.After(cutoff)) {
+		// Re-delivering a set means its original requests: replays of them
+		// (this command's earlier runs among them) would be sent twice.
+		if q.ReplayOf == nil && match(q.Status) && (cutoff.IsZero() || q.CreatedAt.After(cutoff)) {
 			ids = append(ids, q.ID)
 		}
 	}

@@ -56,6 +56,7 @@ type Request struct {
 	UserAgent  string    `json:"userAgent,omitempty"`
 	Proto      string    `json:"proto,omitempty"`
 	Host       string    `json:"host,omitempty"`
+	ReplayOf   *string   `json:"replayOf"` // the original's id when this is a replay
 	CreatedAt  time.Time `json:"createdAt"`
 }
 

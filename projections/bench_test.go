@@ -3,6 +3,7 @@ package projections
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -174,4 +175,44 @@ func BenchmarkRebuild1M(b *testing.B) {
 		b.ReportMetric(float64(kib)/1024, "peak_rss_MiB")
 		b.ReportMetric(float64(anon)/1024, "peak_anon_MiB")
 	}
+}
+
+// BenchmarkAppendCaptured appends captured requests the way the edge does
+// (pre-marshalled JSON with both header sets, two small bodies, batches of
+// 30 from 2 appenders) through the inline projections; ns/op is per event.
+func BenchmarkAppendCaptured(b *testing.B) {
+	l, err := events.Open(filepath.Join(b.TempDir(), "warren.db"), events.Options{Applier: New()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	acc, _ := MustAccount(b, l, "bench@example.com", domain.PlanPro)
+	d := captured(acc, "hooks", time.Time{}, 512, 2048)
+	cr := d.Data.(domain.CapturedRequest)
+	cr.RespHeaders = map[string][]string{"Content-Type": {"application/json"}, "Date": {"Tue, 24 Nov 2026 19:41:12 GMT"}}
+	raw, err := json.Marshal(cr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	const batch = 30
+	b.ResetTimer()
+	var wg sync.WaitGroup
+	for g := 0; g < 2; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < b.N/2; i += batch {
+				drafts := make([]events.Draft, batch)
+				for j := range drafts {
+					drafts[j] = events.Draft{Type: events.RequestCaptured, Account: acc, Data: json.RawMessage(raw),
+						Bodies: [][]byte{[]byte(`{"id":"evt_1"}`), []byte(`{"ok":true}`)}}
+				}
+				if _, err := l.Append(context.Background(), drafts...); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }

@@ -70,6 +70,8 @@ func (s *Server) routesRequests() []route {
 		// httprouter cannot hold a static "stream" or "export" beside ":id"; getRequest dispatches them.
 		{Method: http.MethodGet, Path: "/api/v1/me/tunnels/:sub/requests/:id", Handle: s.getRequest},
 		{Method: http.MethodGet, Path: "/v1/requests", Handle: s.listRequests},
+		// Every tunnel's requests; streamRequests with no sub streams them all.
+		{Method: http.MethodGet, Path: "/api/v1/me/requests/stream", Handle: s.streamRequests},
 	}
 }
 

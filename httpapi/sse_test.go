@@ -293,3 +293,27 @@ func TestHub_Join(t *testing.T) {
 		}
 	})
 }
+
+func TestSSE_AccountRequests(t *testing.T) {
+	e := mustEnv(t)
+	a, aKey := e.account(t, "a@example.com", "pro", false)
+	b, _ := e.account(t, "b@example.com", "pro", false)
+	c := e.openSSE(t, "/api/v1/me/requests/stream", aKey, "")
+	defer c.close()
+	// B's request must not show; A's on two tunnels must, in order.
+	for _, d := range []events.Draft{captureDraft(b, "tun_b", "bee", 0, nil, nil),
+		captureDraft(a, "tun_1", "one", 1, nil, nil), captureDraft(a, "tun_2", "two", 2, nil, nil)} {
+		if _, err := e.log.Append(context.Background(), d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, want := range []string{`"tunnel":"one"`, `"tunnel":"two"`} {
+		ev, err := c.next()
+		for err == nil && ev.event == "" { // heartbeats
+			ev, err = c.next()
+		}
+		if err != nil || ev.event != "request" || !strings.Contains(ev.data, want) {
+			t.Fatalf("event %+v (%v), want %s", ev, err, want)
+		}
+	}
+}

@@ -14,7 +14,8 @@ import (
 
 // streamRequests is GET /api/v1/me/tunnels/{sub}/requests/stream: an SSE
 // stream of the tunnel's new captured requests ("event: request", "id:
-// <ULID>", data: the summary JSON), resumable with Last-Event-ID.
+// <ULID>", data: the summary JSON), resumable with Last-Event-ID. Without a
+// sub (GET /api/v1/me/requests/stream) it streams every tunnel's.
 func (s *Server) streamRequests(w http.ResponseWriter, r *http.Request, c *call) error {
 	acc, sub := c.Account.ID, c.Params.ByName("sub")
 	return s.serveSSE(w, r, sseSource{

@@ -350,6 +350,24 @@ func TestCLI_Requests(t *testing.T) {
 			t.Fatalf("streamed line %q", l)
 		}
 	})
+	t.Run("FollowEveryTunnel", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		r := startWarren(t, ctx, env, "requests", "--follow", "--json", "--limit", "1")
+		if l := r.nextLine(t); !strings.Contains(l, `"/live/3"`) {
+			t.Fatalf("first line %q", l)
+		}
+		if _, err := s.Log.Append(context.Background(), events.Draft{Type: events.RequestCaptured, Account: me.ID, Data: domain.CapturedRequest{
+			Tunnel: "other", Kind: domain.KindHTTP, Method: "GET", Path: "/elsewhere", Status: 204}}); err != nil {
+			t.Fatal(err)
+		}
+		capture("/live/4")
+		for _, want := range []string{`"/elsewhere"`, `"/live/4"`} {
+			if l := r.nextLine(t); !strings.Contains(l, want) {
+				t.Fatalf("streamed %q, want %s", l, want)
+			}
+		}
+	})
 }
 
 // liveWarren is a running `warren …` child whose stdout is read by line.

@@ -16,7 +16,7 @@ func runRequests(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "requests", "requests [--tunnel SUBDOMAIN] [--limit N] [--follow] [--json]")
 	tunnel := fs.String("tunnel", "", "only this tunnel's requests (its subdomain)")
 	limit := fs.Int("limit", 20, "how many recent requests to show (1–1000)")
-	follow := fs.Bool("follow", false, "keep streaming new requests (needs --tunnel)")
+	follow := fs.Bool("follow", false, "keep streaming new requests (of every tunnel without --tunnel)")
 	asJSON := fs.Bool("json", false, "print JSON (one object per line with --follow)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -24,9 +24,7 @@ func runRequests(ctx context.Context, e *env, args []string) error {
 	if *limit < 1 || *limit > 1000 {
 		return &exitError{code: 2, err: fmt.Errorf("--limit must be 1–1000, not %d", *limit)}
 	}
-	if *follow && *tunnel == "" {
-		return &exitError{code: 2, err: fmt.Errorf("--follow needs --tunnel SUBDOMAIN")}
-	}
+
 	c, err := apiClient(e, *follow)
 	if err != nil {
 		return err

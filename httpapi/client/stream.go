@@ -13,7 +13,8 @@ import (
 )
 
 // FollowRequests streams a tunnel's new captured requests to fn, in order,
-// from GET /api/v1/me/tunnels/{sub}/requests/stream. When the connection
+// from GET /api/v1/me/tunnels/{sub}/requests/stream (every tunnel's when sub
+// is ""). When the connection
 // drops it reconnects with Last-Event-ID set to the last id delivered, so the
 // server resumes from the log with no gap and no duplicate. lastID ("" for
 // "from now") is where to start. It returns when ctx ends (nil), when fn
@@ -21,6 +22,9 @@ import (
 // get better by retrying.
 func (c *Client) FollowRequests(ctx context.Context, sub, lastID string, fn func(Request) error) error {
 	path := "/api/v1/me/tunnels/" + url.PathEscape(sub) + "/requests/stream"
+	if sub == "" {
+		path = "/api/v1/me/requests/stream" // every tunnel's
+	}
 	backoff := 100 * time.Millisecond
 	for {
 		delivered, err := c.streamOnce(ctx, path, &lastID, fn)

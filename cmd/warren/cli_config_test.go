@@ -71,7 +71,7 @@ func TestCLI_Config(t *testing.T) {
 		}
 	})
 	t.Run("ErrUsage", func(t *testing.T) {
-		for _, args := range [][]string{{"keys", "frob"}, {"domains", "add"}, {"keys", "revoke", "a", "b"}, {"usage", "--from", "2026-01-01"}, {"requests", "--follow"}} {
+		for _, args := range [][]string{{"keys", "frob"}, {"domains", "add"}, {"keys", "revoke", "a", "b"}, {"usage", "--from", "2026-01-01"}} {
 			e, _, errb := testEnv(map[string]string{"HOME": t.TempDir(), "WARREN_SERVER": "http://127.0.0.1:9", "WARREN_API_KEY": "ak_x"})
 			if code := run(context.Background(), e, args); code != 2 {
 				t.Errorf("warren %v: exit %d, want 2; stderr %q", args, code, errb.String())

@@ -17,31 +17,14 @@ func domainSubs() map[string]command {
 
 // runDomains is `warren domains [--json]`.
 func runDomains(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "domains", "domains [--json] | domains add NAME | domains verify ID | domains rm ID")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	c, err := apiClient(e, false)
-	if err != nil {
-		return err
-	}
-	ds, err := c.Domains(ctx)
-	if err != nil {
-		return apiError(err)
-	}
-	if *asJSON {
-		return writeJSON(e.stdout, ds)
-	}
-	if len(ds) == 0 {
-		fmt.Fprintln(e.stdout, "No custom domains.")
-		return nil
-	}
-	t := newTable(e.stdout, "ID", "NAME", "STATE", "CHECKED", "LAST ERROR")
-	for _, d := range ds {
-		t.row(d.ID, d.Name, d.State, whenPtr(d.CheckedAt), orDash(d.LastError))
-	}
-	return t.flush()
+	return listing[client.Domain]{
+		name: "domains", usage: "domains [--json] | domains add NAME | domains verify ID | domains rm ID",
+		empty: "No custom domains.", header: []string{"ID", "NAME", "STATE", "CHECKED", "LAST ERROR"},
+		fetch: (*client.Client).Domains,
+		row: func(d client.Domain) []string {
+			return []string{d.ID, d.Name, d.State, whenPtr(d.CheckedAt), orDash(d.LastError)}
+		},
+	}.run(ctx, e, args)
 }
 
 func runDomainAdd(ctx context.Context, e *env, args []string) error {

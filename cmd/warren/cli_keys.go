@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+
+	"warren/httpapi/client"
 )
 
 func keySubs() map[string]command {
@@ -14,27 +16,14 @@ func keySubs() map[string]command {
 
 // runKeys is `warren keys [--json]`: metadata only, never secrets.
 func runKeys(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "keys", "keys [--json] | keys create [--description D] | keys revoke ID")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	c, err := apiClient(e, false)
-	if err != nil {
-		return err
-	}
-	ks, err := c.Keys(ctx)
-	if err != nil {
-		return apiError(err)
-	}
-	if *asJSON {
-		return writeJSON(e.stdout, ks)
-	}
-	t := newTable(e.stdout, "ID", "PREFIX", "DESCRIPTION", "CREATED", "REVOKED")
-	for _, k := range ks {
-		t.row(k.ID, k.Prefix+"…", orDash(k.Description), when(k.CreatedAt), whenPtr(k.RevokedAt))
-	}
-	return t.flush()
+	return listing[client.Key]{
+		name: "keys", usage: "keys [--json] | keys create [--description D] | keys revoke ID",
+		header: []string{"ID", "PREFIX", "DESCRIPTION", "CREATED", "REVOKED"},
+		fetch:  (*client.Client).Keys,
+		row: func(k client.Key) []string {
+			return []string{k.ID, k.Prefix + "…", orDash(k.Description), when(k.CreatedAt), whenPtr(k.RevokedAt)}
+		},
+	}.run(ctx, e, args)
 }
 
 func runKeyCreate(ctx context.Context, e *env, args []string) error {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -125,4 +126,43 @@ func apiError(err error) error {
 		return fmt.Errorf("%s (check the key: `warren login`, or WARREN_API_KEY)", msg)
 	}
 	return err
+}
+
+// listing is a `warren NOUN [--json]` command: fetch a list over the API,
+// then print it as JSON for scripts, or as a table (or the empty text) for
+// people.
+type listing[T any] struct {
+	name, usage string
+	empty       string // printed for no items; "" prints the bare header
+	header      []string
+	fetch       func(*client.Client, context.Context) ([]T, error) // a method expression
+	row         func(T) []string
+}
+
+func (l listing[T]) run(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, l.name, l.usage)
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	c, err := apiClient(e, false)
+	if err != nil {
+		return err
+	}
+	items, err := l.fetch(c, ctx)
+	if err != nil {
+		return apiError(err)
+	}
+	if *asJSON {
+		return writeJSON(e.stdout, items)
+	}
+	if len(items) == 0 && l.empty != "" {
+		fmt.Fprintln(e.stdout, l.empty)
+		return nil
+	}
+	t := newTable(e.stdout, l.header...)
+	for _, it := range items {
+		t.row(l.row(it)...)
+	}
+	return t.flush()
 }

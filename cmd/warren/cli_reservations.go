@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+
+	"warren/httpapi/client"
 )
 
 func reservationSubs() map[string]command {
@@ -14,31 +16,12 @@ func reservationSubs() map[string]command {
 
 // runReservations is `warren reservations [--json]`.
 func runReservations(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "reservations", "reservations [--json] | reservations add NAME | reservations rm NAME")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	c, err := apiClient(e, false)
-	if err != nil {
-		return err
-	}
-	rs, err := c.Reservations(ctx)
-	if err != nil {
-		return apiError(err)
-	}
-	if *asJSON {
-		return writeJSON(e.stdout, rs)
-	}
-	if len(rs) == 0 {
-		fmt.Fprintln(e.stdout, "No reserved subdomains.")
-		return nil
-	}
-	t := newTable(e.stdout, "SUBDOMAIN", "RESERVED")
-	for _, r := range rs {
-		t.row(r.Subdomain, when(r.CreatedAt))
-	}
-	return t.flush()
+	return listing[client.Reservation]{
+		name: "reservations", usage: "reservations [--json] | reservations add NAME | reservations rm NAME",
+		empty: "No reserved subdomains.", header: []string{"SUBDOMAIN", "RESERVED"},
+		fetch: (*client.Client).Reservations,
+		row:   func(r client.Reservation) []string { return []string{r.Subdomain, when(r.CreatedAt)} },
+	}.run(ctx, e, args)
 }
 
 func runReservationAdd(ctx context.Context, e *env, args []string) error {

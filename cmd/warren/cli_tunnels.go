@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+
+	"warren/httpapi/client"
 )
 
 func tunnelSubs() map[string]command {
@@ -13,31 +15,14 @@ func tunnelSubs() map[string]command {
 
 // runTunnels is `warren tunnels [--json]`.
 func runTunnels(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "tunnels", "tunnels [--json] | tunnels close ID|SUBDOMAIN|tcp-PORT")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	c, err := apiClient(e, false)
-	if err != nil {
-		return err
-	}
-	ts, err := c.Tunnels(ctx)
-	if err != nil {
-		return apiError(err)
-	}
-	if *asJSON {
-		return writeJSON(e.stdout, ts)
-	}
-	if len(ts) == 0 {
-		fmt.Fprintln(e.stdout, "No live tunnels.")
-		return nil
-	}
-	t := newTable(e.stdout, "ID", "PUBLIC URL", "SUBDOMAIN", "REMOTE ADDR", "CREATED")
-	for _, x := range ts {
-		t.row(orDash(x.ID), orDash(x.PublicURL), orDash(x.Subdomain), orDash(x.RemoteAddr), when(x.CreatedAt))
-	}
-	return t.flush()
+	return listing[client.Tunnel]{
+		name: "tunnels", usage: "tunnels [--json] | tunnels close ID|SUBDOMAIN|tcp-PORT",
+		empty: "No live tunnels.", header: []string{"ID", "PUBLIC URL", "SUBDOMAIN", "REMOTE ADDR", "CREATED"},
+		fetch: (*client.Client).Tunnels,
+		row: func(x client.Tunnel) []string {
+			return []string{orDash(x.ID), orDash(x.PublicURL), orDash(x.Subdomain), orDash(x.RemoteAddr), when(x.CreatedAt)}
+		},
+	}.run(ctx, e, args)
 }
 
 func orDash(s string) string {

@@ -159,7 +159,9 @@ func jsonBodyType(mt string, raw []byte) bool {
 	case mt == "", mt == "application/json", strings.HasSuffix(mt, "+json"):
 		return true
 	case mt == "application/x-www-form-urlencoded":
-		return json.Valid(raw)
+		// A body that looks like JSON is JSON, so a typo in it is a 400.
+		b := bytes.TrimSpace(raw)
+		return json.Valid(raw) || len(b) > 0 && (b[0] == '{' || b[0] == '[')
 	}
 	return false
 }

@@ -55,6 +55,9 @@ func TestBadInput(t *testing.T) {
 		// JSON sent as curl's default form type is JSON: a wrong type is a 400.
 		st, b = post(t, `{"subdomain":42}`, "Content-Type", "application/x-www-form-urlencoded")
 		wantError(t, st, b, 400, "invalid")
+		// So is malformed JSON sent that way (curl -d with a typo): a 400, not a 415.
+		st, b = post(t, `{"subdomain":"abcd"`, "Content-Type", "application/x-www-form-urlencoded")
+		wantError(t, st, b, 400, "invalid")
 	})
 	t.Run("ContentTypesAccepted", func(t *testing.T) {
 		for i, ct := range []string{"", "application/json", "application/json; charset=utf-8", "application/x-www-form-urlencoded"} {

@@ -65,7 +65,9 @@ func decodeJSONBody(r *http.Request, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		body = []byte("{}")
 	}
-	if form && !json.Valid(body) {
+	// curl -d sends JSON as a form: a body that looks like JSON is taken as
+	// JSON, so a typo in it is a 400 naming the error, not a 415.
+	if form && !json.Valid(body) && !looksLikeJSON(body) {
 		return &domain.Error{Code: codeUnsupportedMedia, Message: "form bodies are not supported; send JSON (Content-Type: application/json)"}
 	}
 	return decodeStrict(body, v)
@@ -110,4 +112,10 @@ func jsonKind(k string) string {
 		return "object"
 	}
 	return k
+}
+
+// looksLikeJSON reports whether body starts as a JSON object or array would.
+func looksLikeJSON(body []byte) bool {
+	b := bytes.TrimSpace(body)
+	return len(b) > 0 && (b[0] == '{' || b[0] == '[')
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -245,4 +246,29 @@ func TestServer_Close(t *testing.T) {
 			t.Logf("stream ended with %v", err)
 		}
 	})
+}
+
+// TestServe_BadFlags: a bad setting is a usage error (exit 2) naming the
+// flag, before anything is opened.
+func TestServe_BadFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--retain-events", "-1"}, "--retain-events"},
+		{[]string{"--retain-events", "week"}, "--retain-events"},
+		{[]string{"--scheme", "gopher"}, "--scheme"},
+		{[]string{"--tcp-ports", "9-1"}, "--tcp-ports"},
+		{[]string{"--public-port", "0"}, "--public-port"},
+		{[]string{"--dns-resolver", "no-port"}, "--dns-resolver"},
+	} {
+		data := t.TempDir()
+		r := runWarren(t, nil, append([]string{"serve", "--data", data, "--addr", "127.0.0.1:0"}, tc.args...)...)
+		if r.code != 2 || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("serve %v: exit %d, stderr %q; want 2 naming %s", tc.args, r.code, r.stderr, tc.want)
+		}
+		if _, err := os.Stat(filepath.Join(data, "warren.db")); err == nil {
+			t.Errorf("serve %v created a log before refusing its flags", tc.args)
+		}
+	}
 }

@@ -28,54 +28,22 @@ func runDomains(ctx context.Context, e *env, args []string) error {
 }
 
 func runDomainAdd(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "domains add", "domains add NAME [--json]")
-	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := wantArgs(fs, pos, 1, "NAME"); err != nil {
-		return err
-	}
-	c, err := apiClient(e, false)
-	if err != nil {
-		return err
-	}
-	d, err := c.AddDomain(ctx, pos[0])
-	if err != nil {
-		return apiError(err)
-	}
-	if *asJSON {
-		return writeJSON(e.stdout, d)
-	}
-	fmt.Fprintf(e.stdout, "Added %s (%s). Publish this DNS record, then run `warren domains verify %s`:\n\n", d.Name, d.ID, d.ID)
-	t := newTable(e.stdout, "NAME", "TYPE", "VALUE")
-	t.row(d.TXTRecord.Name, d.TXTRecord.Type, d.TXTRecord.Value)
-	return t.flush()
+	return action[client.Domain]{name: "domains add", usage: "domains add NAME [--json]", arg: "NAME",
+		call: (*client.Client).AddDomain,
+		say: func(e *env, _ string, d client.Domain) error {
+			fmt.Fprintf(e.stdout, "Added %s (%s). Publish this DNS record, then run `warren domains verify %s`:\n\n", d.Name, d.ID, d.ID)
+			t := newTable(e.stdout, "NAME", "TYPE", "VALUE")
+			t.row(d.TXTRecord.Name, d.TXTRecord.Type, d.TXTRecord.Value)
+			return t.flush()
+		},
+	}.run(ctx, e, args)
 }
 
 func runDomainVerify(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "domains verify", "domains verify ID [--json]")
-	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := wantArgs(fs, pos, 1, "ID"); err != nil {
-		return err
-	}
-	c, err := apiClient(e, false)
-	if err != nil {
-		return err
-	}
-	d, err := c.VerifyDomain(ctx, pos[0])
-	if err != nil {
-		return apiError(err)
-	}
-	if *asJSON {
-		return writeJSON(e.stdout, d)
-	}
-	return printVerified(e, d)
+	return action[client.Domain]{name: "domains verify", usage: "domains verify ID [--json]", arg: "ID",
+		call: (*client.Client).VerifyDomain,
+		say:  func(e *env, _ string, d client.Domain) error { return printVerified(e, d) },
+	}.run(ctx, e, args)
 }
 
 // printVerified says how the check went; a failed check is an error (exit
@@ -89,21 +57,6 @@ func printVerified(e *env, d client.Domain) error {
 }
 
 func runDomainRm(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "domains rm", "domains rm ID")
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := wantArgs(fs, pos, 1, "ID"); err != nil {
-		return err
-	}
-	c, err := apiClient(e, false)
-	if err != nil {
-		return err
-	}
-	if err := c.RemoveDomain(ctx, pos[0]); err != nil {
-		return apiError(err)
-	}
-	fmt.Fprintf(e.stdout, "Removed domain %s.\n", pos[0])
-	return nil
+	return action[done]{name: "domains rm", usage: "domains rm ID", arg: "ID",
+		call: noResult((*client.Client).RemoveDomain), say: saying("Removed domain %s.")}.run(ctx, e, args)
 }

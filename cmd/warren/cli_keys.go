@@ -53,21 +53,6 @@ func runKeyCreate(ctx context.Context, e *env, args []string) error {
 }
 
 func runKeyRevoke(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "keys revoke", "keys revoke ID")
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := wantArgs(fs, pos, 1, "ID"); err != nil {
-		return err
-	}
-	c, err := apiClient(e, false)
-	if err != nil {
-		return err
-	}
-	if err := c.RevokeKey(ctx, pos[0]); err != nil {
-		return apiError(err)
-	}
-	fmt.Fprintf(e.stdout, "Revoked key %s.\n", pos[0])
-	return nil
+	return action[done]{name: "keys revoke", usage: "keys revoke ID", arg: "ID",
+		call: noResult((*client.Client).RevokeKey), say: saying("Revoked key %s.")}.run(ctx, e, args)
 }

@@ -166,3 +166,53 @@ func (l listing[T]) run(ctx context.Context, e *env, args []string) error {
 	}
 	return t.flush()
 }
+
+// action is a `warren NOUN VERB ARG [--json]` command: one argument, one
+// API call, then the answer as JSON for scripts or a sentence for people.
+type action[T any] struct {
+	name, usage, arg string                                                   // arg names the argument in errors
+	call             func(*client.Client, context.Context, string) (T, error) // a method expression
+	say              func(e *env, arg string, v T) error
+}
+
+func (a action[T]) run(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, a.name, a.usage)
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs(fs, pos, 1, a.arg); err != nil {
+		return err
+	}
+	c, err := apiClient(e, false)
+	if err != nil {
+		return err
+	}
+	v, err := a.call(c, ctx, pos[0])
+	if err != nil {
+		return apiError(err)
+	}
+	if *asJSON {
+		return writeJSON(e.stdout, v)
+	}
+	return a.say(e, pos[0], v)
+}
+
+// done is the answer of a call that returns nothing.
+type done struct{}
+
+// noResult adapts a call that returns only an error to action's shape.
+func noResult(call func(*client.Client, context.Context, string) error) func(*client.Client, context.Context, string) (done, error) {
+	return func(c *client.Client, ctx context.Context, arg string) (done, error) {
+		return done{}, call(c, ctx, arg)
+	}
+}
+
+// saying prints a sentence about arg, such as "Released %s.".
+func saying(format string) func(*env, string, done) error {
+	return func(e *env, arg string, _ done) error {
+		_, err := fmt.Fprintf(e.stdout, format+"\n", arg)
+		return err
+	}
+}

@@ -25,46 +25,16 @@ func runReservations(ctx context.Context, e *env, args []string) error {
 }
 
 func runReservationAdd(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "reservations add", "reservations add NAME [--json]")
-	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := wantArgs(fs, pos, 1, "NAME"); err != nil {
-		return err
-	}
-	c, err := apiClient(e, false)
-	if err != nil {
-		return err
-	}
-	r, err := c.Reserve(ctx, pos[0])
-	if err != nil {
-		return apiError(err)
-	}
-	if *asJSON {
-		return writeJSON(e.stdout, r)
-	}
-	fmt.Fprintf(e.stdout, "Reserved %s.\n", r.Subdomain)
-	return nil
+	return action[client.Reservation]{name: "reservations add", usage: "reservations add NAME [--json]", arg: "NAME",
+		call: (*client.Client).Reserve,
+		say: func(e *env, _ string, r client.Reservation) error {
+			_, err := fmt.Fprintf(e.stdout, "Reserved %s.\n", r.Subdomain)
+			return err
+		},
+	}.run(ctx, e, args)
 }
 
 func runReservationRm(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "reservations rm", "reservations rm NAME")
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := wantArgs(fs, pos, 1, "NAME"); err != nil {
-		return err
-	}
-	c, err := apiClient(e, false)
-	if err != nil {
-		return err
-	}
-	if err := c.Release(ctx, pos[0]); err != nil {
-		return apiError(err)
-	}
-	fmt.Fprintf(e.stdout, "Released %s.\n", pos[0])
-	return nil
+	return action[done]{name: "reservations rm", usage: "reservations rm NAME", arg: "NAME",
+		call: noResult((*client.Client).Release), say: saying("Released %s.")}.run(ctx, e, args)
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 
 	"warren/httpapi/client"
 )
@@ -33,21 +32,6 @@ func orDash(s string) string {
 }
 
 func runTunnelClose(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "tunnels close", "tunnels close ID|SUBDOMAIN|tcp-PORT")
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := wantArgs(fs, pos, 1, "the tunnel"); err != nil {
-		return err
-	}
-	c, err := apiClient(e, false)
-	if err != nil {
-		return err
-	}
-	if err := c.CloseTunnel(ctx, pos[0]); err != nil {
-		return apiError(err)
-	}
-	fmt.Fprintf(e.stdout, "Closed tunnel %s.\n", pos[0])
-	return nil
+	return action[done]{name: "tunnels close", usage: "tunnels close ID|SUBDOMAIN|tcp-PORT", arg: "the tunnel",
+		call: noResult((*client.Client).CloseTunnel), say: saying("Closed tunnel %s.")}.run(ctx, e, args)
 }

@@ -126,17 +126,7 @@ func TestDomains_VerifyRace(t *testing.T) {
 		}
 		wg.Wait()
 		close(errs)
-		var ok, conflict int
-		for err := range errs {
-			switch domain.ErrorCode(err) {
-			case "":
-				ok++
-			case domain.CodeConflict:
-				conflict++
-			default:
-				t.Fatalf("verify: %v", err)
-			}
-		}
+		ok, conflict := tallyRace(t, errs)
 		if ok != 1 || conflict != 1 {
 			t.Fatalf("%s: %d verified, %d conflicts; want 1 and 1", name, ok, conflict)
 		}

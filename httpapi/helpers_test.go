@@ -234,3 +234,20 @@ func decodeStrictReader(resp *http.Response, v any) error {
 	}
 	return json.Unmarshal(b, v)
 }
+
+// tallyRace counts the outcomes of racing calls: successes and conflicts;
+// any other error fails the test.
+func tallyRace(tb testing.TB, errs <-chan error) (ok, conflict int) {
+	tb.Helper()
+	for err := range errs {
+		switch domain.ErrorCode(err) {
+		case "":
+			ok++
+		case domain.CodeConflict:
+			conflict++
+		default:
+			tb.Fatalf("racing call: %v", err)
+		}
+	}
+	return ok, conflict
+}

@@ -104,17 +104,7 @@ func TestKeys_RevokeRace(t *testing.T) {
 		}
 		wg.Wait()
 		close(errs)
-		var ok, conflict int
-		for err := range errs {
-			switch domain.ErrorCode(err) {
-			case "":
-				ok++
-			case domain.CodeConflict:
-				conflict++
-			default:
-				t.Fatalf("revoke: %v", err)
-			}
-		}
+		ok, conflict := tallyRace(t, errs)
 		if ok != 1 || conflict != 1 {
 			t.Fatalf("round %d: %d revoked, %d conflicts; want 1 and 1", i, ok, conflict)
 		}

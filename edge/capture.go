@@ -73,7 +73,7 @@ const (
 )
 
 // lingerFor is how long an appender waits to fill a batch.
-const lingerFor = 5 * time.Millisecond
+const lingerFor = 20 * time.Millisecond
 
 func newCapturer(log *events.Log, size, appenders int, logger *slog.Logger) *capturer {
 	c := &capturer{log: log, q: make(chan captureItem, size), logger: logger}

@@ -3,7 +3,6 @@ package edge
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -276,13 +275,9 @@ func (s *Server) draft(x *exchange, cr domain.CapturedRequest) events.Draft {
 	if len(x.reqBody.buf) > 0 || len(x.respBody.buf) > 0 {
 		bodies = [][]byte{x.reqBody.buf, x.respBody.buf}
 	}
-	// Marshalled here, on the request's goroutine, so the log's single
-	// writer only checks the JSON.
-	var data any = cr
-	if raw, err := json.Marshal(cr); err == nil {
-		data = json.RawMessage(raw)
-	}
-	return events.Draft{Type: events.RequestCaptured, Account: x.t.info.AccountID, Data: data, Bodies: bodies}
+	// Typed, not pre-marshalled: Append marshals it off the writer and hands
+	// the value on, so the projections need not decode it again.
+	return events.Draft{Type: events.RequestCaptured, Account: x.t.info.AccountID, Data: cr, Bodies: bodies}
 }
 
 func requestLine(cr domain.CapturedRequest) wire.Msg {

@@ -18,7 +18,14 @@ type Event struct {
 	Version int             // schema version of Data
 	Data    json.RawMessage // the typed payload, JSON
 	Prev    [32]byte        // SHA-256 of the previous stored event (zero for the first)
+
+	value any // the typed Data its appender passed (live appends only)
 }
+
+// Value is the typed payload the appender passed in the Draft, of which Data
+// is the JSON; nil when the event was read back or appended as raw JSON.
+// Appliers use it to skip decoding what was just encoded.
+func (e *Event) Value() any { return e.value }
 
 // Stored layout, format 1 (big-endian):
 //

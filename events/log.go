@@ -44,6 +44,7 @@ type Draft struct {
 
 	compressed bool // Bodies already compressed (Append does it off the writer)
 	encoded    bool // Data already a checked json.RawMessage (likewise)
+	value      any  // the typed Data before encoding, handed on as Event.Value
 }
 
 // Command decides, inside the write transaction, which events to append. It
@@ -268,6 +269,7 @@ func (l *Log) Append(ctx context.Context, drafts ...Draft) ([]Event, error) {
 			return nil, &domain.Error{Code: domain.CodeInternal, Message: "encoding event data", Err: err}
 		}
 		if _, raw := drafts[i].Data.(json.RawMessage); !raw {
+			drafts[i].value = drafts[i].Data
 			drafts[i].Data = data // re-boxing a RawMessage would allocate for nothing
 		}
 		drafts[i].encoded = true

@@ -175,12 +175,15 @@ func (l *Log) commitTx(batch []*appendReq) error {
 					ev.At = now
 				}
 				if d.encoded {
-					ev.Data = d.Data.(json.RawMessage)
+					ev.Data, ev.value = d.Data.(json.RawMessage), d.value
 				} else if data, err := marshalData(d.Data); err != nil {
 					r.err = &domain.Error{Code: domain.CodeInternal, Message: "encoding event data", Err: err}
 					break
 				} else {
 					ev.Data = data
+					if _, raw := d.Data.(json.RawMessage); !raw {
+						ev.value = d.Data
+					}
 				}
 				if len(slab)+minEncodedV1+len(ev.Type)+len(ev.Account)+len(ev.Data) > cap(slab) {
 					slab = make([]byte, 0, max(16<<10, minEncodedV1+len(ev.Type)+len(ev.Account)+len(ev.Data)))
@@ -229,6 +232,13 @@ func (l *Log) commitTx(batch []*appendReq) error {
 	return nil
 }
 
+// JSONAppender is event data that encodes itself, exactly as encoding/json
+// would but without reflection: the payloads appended once per public
+// request implement it.
+type JSONAppender interface {
+	AppendJSON(b []byte) ([]byte, error)
+}
+
 func marshalData(v any) (json.RawMessage, error) {
 	switch d := v.(type) {
 	case nil:
@@ -238,6 +248,8 @@ func marshalData(v any) (json.RawMessage, error) {
 			return nil, errors.New("raw event data is not valid JSON")
 		}
 		return d, nil
+	case JSONAppender:
+		return d.AppendJSON(make([]byte, 0, 1024))
 	}
 	return json.Marshal(v)
 }

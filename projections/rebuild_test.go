@@ -42,6 +42,7 @@ func randomWorkload(t *testing.T, l *events.Log, n int, seed uint64) map[events.
 			for j := range drafts {
 				drafts[j] = captured(acc, tunnel, base.Add(time.Duration(i)*time.Minute), rng.Int64N(5000), rng.Int64N(50000))
 				drafts[j].Bodies = [][]byte{[]byte("req body"), []byte("resp body")}
+				drafts[j].Data = variedCapture(rng, drafts[j].Data.(domain.CapturedRequest))
 			}
 			if _, err := l.Append(ctx, drafts...); err != nil {
 				t.Fatal(err)
@@ -106,6 +107,26 @@ func randomWorkload(t *testing.T, l *events.Log, n int, seed uint64) map[events.
 		t.Fatal(err)
 	}
 	return counts
+}
+
+// variedCapture fills the fields the edge varies, with values JSON does not
+// carry verbatim (invalid UTF-8, HTML characters, long fractions), so live
+// appends (which hand projections the typed payload) and rebuild (which
+// decodes it) must still agree.
+func variedCapture(rng *mrand.Rand, r domain.CapturedRequest) domain.CapturedRequest {
+	agents := []string{"curl/8.5", "Stripe/1.0 (+https://stripe.com/docs/webhooks)", "bad\xff\xfeagent", "<script>&amp;", ""}
+	r.UserAgent = agents[rng.IntN(len(agents))]
+	r.Path = []string{"/", "/webhook?x=1&y=<2>", "/caf\xe9", "/ü/ñ"}[rng.IntN(4)]
+	r.TTFBMs, r.DurationMs = rng.Float64()*10, rng.Float64()*1000
+	r.Status = []int{200, 404, 502, 429, 0}[rng.IntN(5)]
+	if r.Status == 502 {
+		r.Error = domain.CloseAgentGone
+	}
+	if rng.IntN(10) == 0 {
+		r.ReplayOf = "01JREPLAYEDREQUEST00000000"
+	}
+	r.RespBody = domain.BodyInfo{Size: r.BytesOut, Stored: min(r.BytesOut, 1024), SHA256: "ab", Truncated: r.BytesOut > 1024}
+	return r
 }
 
 func TestRebuild_EqualsLive(t *testing.T) {

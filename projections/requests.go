@@ -3,6 +3,7 @@ package projections
 import (
 	"github.com/oklog/ulid/v2"
 	bolt "go.etcd.io/bbolt"
+	"unicode/utf8"
 
 	"warren/domain"
 	"warren/events"
@@ -26,6 +27,30 @@ func (s *requestSummary) prepare(ev *events.Event) error {
 	r.ID, r.AccountID, r.CreatedAt = ev.ID.String(), ev.Account, ev.At
 	s.stored = encodeSummary(r)
 	return nil
+}
+
+// summaryFromValue builds the summary from the typed payload a live append
+// carries, as decoding its JSON would: the headers dropped. JSON replaces
+// invalid UTF-8, so a string that is not valid UTF-8 sends the event the
+// decoding way (rebuild must find the same summary live appends stored).
+func summaryFromValue(ev *events.Event) (*requestSummary, bool) {
+	var r domain.CapturedRequest
+	switch v := ev.Value().(type) {
+	case domain.CapturedRequest:
+		r = v
+	case *domain.CapturedRequest:
+		r = *v
+	default:
+		return nil, false
+	}
+	for _, s := range [...]string{r.ID, r.AccountID, r.TunnelID, r.Tunnel, r.Kind, r.Method, r.Path, r.IP,
+		r.UserAgent, r.Proto, r.Host, r.ReqBody.SHA256, r.RespBody.SHA256, r.Error, r.ReplayOf} {
+		if !utf8.ValidString(s) {
+			return nil, false
+		}
+	}
+	r.ReqHeaders, r.RespHeaders = nil, nil
+	return &requestSummary{CapturedRequest: r}, true
 }
 
 // skipJSON discards a JSON value without building it.

@@ -100,6 +100,12 @@ func decodePayload(ev *events.Event) (any, error) {
 	case events.TunnelClosed:
 		p = new(events.TunnelClosedData)
 	case events.RequestCaptured:
+		// The hot path: a live capture carries its typed payload, so the
+		// summary is taken from it rather than decoded from what was just
+		// encoded.
+		if s, ok := summaryFromValue(ev); ok {
+			return s, s.prepare(ev)
+		}
 		p = new(requestSummary)
 	case events.BodiesPruned:
 		p = new(events.BodiesPrunedData)

@@ -29,6 +29,22 @@ func TestLog_Body(t *testing.T) {
 			}
 		}
 	})
+	t.Run("EmptyPartNotStored", func(t *testing.T) {
+		evs := mustAppend(t, l, events.Draft{Type: events.RequestCaptured, Account: "acc_b",
+			Data: domain.CapturedRequest{TunnelID: "tun_1", Kind: domain.KindHTTP, Method: "GET", Status: 200}, Bodies: [][]byte{nil, []byte("ok")}})
+		if got, ok, err := l.Body(evs[0].ID, 0); ok || err != nil || got != nil {
+			t.Fatalf("empty part 0: %q ok=%v err=%v, want nothing stored", got, ok, err)
+		}
+		if got, ok, err := l.Body(evs[0].ID, 1); !ok || err != nil || string(got) != "ok" {
+			t.Fatalf("part 1: %q ok=%v err=%v", got, ok, err)
+		}
+		l.DB().View(func(tx *bolt.Tx) error {
+			if v := tx.Bucket([]byte("bodies")).Get(append(evs[0].ID[:], 0)); v != nil {
+				t.Fatalf("an empty part is stored as %d bytes", len(v))
+			}
+			return nil
+		})
+	})
 	t.Run("Compressed", func(t *testing.T) {
 		l.DB().View(func(tx *bolt.Tx) error {
 			c := tx.Bucket([]byte("bodies")).Cursor()

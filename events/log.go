@@ -276,7 +276,9 @@ func (l *Log) Append(ctx context.Context, drafts ...Draft) ([]Event, error) {
 		if len(drafts[i].Bodies) > 0 {
 			bodies := make([][]byte, len(drafts[i].Bodies))
 			for j, b := range drafts[i].Bodies {
-				bodies[j] = l.codec.Compress(b)
+				if len(b) > 0 { // an empty part is not stored (Body says ok=false)
+					bodies[j] = l.codec.Compress(b)
+				}
 			}
 			drafts[i].Bodies, drafts[i].compressed = bodies, true
 		}

@@ -23,32 +23,51 @@ const (
 	MetaAccount = "account"
 )
 
-// publish hands committed events (and their stored bytes, never changed
+// publish hands a commit's events (and their stored bytes, never changed
 // again) to the publisher. GoChannel drops messages nobody subscribes to and
 // may reorder: subscribers read the log for truth and order, and use messages
-// as wake-ups.
-func (l *Log) publish(evs []Event, raws [][]byte) {
-	if l.opts.Publisher == nil || len(evs) == 0 {
+// as wake-ups. So captured requests, hundreds per commit under load, are
+// published as one message per account and commit (its last captured event
+// there): every subscriber of requests filters by account and reads the log
+// past its cursor, and a message per event cost more than the rest of the
+// publishing together. Every other event is published alone.
+func (l *Log) publish(reqs []*appendReq) {
+	if l.opts.Publisher == nil {
 		return
 	}
-	all := make([]*message.Message, 0, len(evs))
-	var reqs, control []*message.Message
-	for i := range evs {
-		ev := &evs[i]
-		m := message.NewMessage(ev.ID.String(), raws[i])
-		m.Metadata.Set(MetaType, string(ev.Type))
-		m.Metadata.Set(MetaAccount, ev.Account)
-		all = append(all, m)
-		if ev.Type == RequestCaptured {
-			reqs = append(reqs, m.Copy())
-		} else {
-			control = append(control, m.Copy())
+	var all, captured, control []*message.Message
+	lastCaptured := map[string]int{} // account → index in captured
+	for _, r := range reqs {
+		if r.err != nil {
+			continue
+		}
+		for i := range r.evs {
+			ev := &r.evs[i]
+			m := message.NewMessage(ev.ID.String(), r.raws[i])
+			m.Metadata.Set(MetaType, string(ev.Type))
+			m.Metadata.Set(MetaAccount, ev.Account)
+			if ev.Type != RequestCaptured {
+				all = append(all, m)
+				control = append(control, m.Copy())
+				continue
+			}
+			if k, ok := lastCaptured[ev.Account]; ok {
+				captured[k] = m
+				continue
+			}
+			lastCaptured[ev.Account] = len(captured)
+			captured = append(captured, m)
 		}
 	}
+	for _, m := range captured {
+		all = append(all, m.Copy())
+	}
 	// GoChannel's Publish fails only once closed; the log stays the truth.
-	_ = l.opts.Publisher.Publish(TopicEvents, all...)
-	if len(reqs) > 0 {
-		_ = l.opts.Publisher.Publish(TopicRequests, reqs...)
+	if len(all) > 0 {
+		_ = l.opts.Publisher.Publish(TopicEvents, all...)
+	}
+	if len(captured) > 0 {
+		_ = l.opts.Publisher.Publish(TopicRequests, captured...)
 	}
 	if len(control) > 0 {
 		_ = l.opts.Publisher.Publish(TopicControl, control...)

@@ -2,6 +2,7 @@ package events_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -63,6 +64,35 @@ func TestLog_Publish(t *testing.T) {
 		}
 		if m := receive(t, reqs); m.UUID != evs[0].ID.String() {
 			t.Fatalf("requests topic got %s", m.UUID)
+		}
+	})
+	t.Run("CapturesOnePerAccountAndCommit", func(t *testing.T) {
+		// One Append is one commit: 2 accounts × 40 captures wake each
+		// subscriber twice, with each account's last capture.
+		var drafts []events.Draft
+		for i := range 80 {
+			drafts = append(drafts, events.Draft{Type: events.RequestCaptured, Account: []string{"acc_a", "acc_b"}[i%2],
+				Data: domain.CapturedRequest{TunnelID: "tun_1", Kind: domain.KindHTTP}})
+		}
+		evs := mustAppend(t, l, drafts...)
+		want := map[string]string{"acc_a": evs[78].ID.String(), "acc_b": evs[79].ID.String()}
+		for _, ch := range []<-chan *message.Message{all, reqs} {
+			got := map[string]string{}
+			for range 2 {
+				m := receive(t, ch)
+				got[m.Metadata.Get(events.MetaAccount)] = m.UUID
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("messages %v, want %v", got, want)
+			}
+		}
+		// Nothing else was published for them: the next message is the next commit's.
+		next := mustAppend(t, l, events.Draft{Type: events.RequestCaptured, Account: "acc_c",
+			Data: domain.CapturedRequest{TunnelID: "tun_2", Kind: domain.KindHTTP}})
+		for _, ch := range []<-chan *message.Message{all, reqs} {
+			if m := receive(t, ch); m.UUID != next[0].ID.String() {
+				t.Fatalf("got %s (%s), want %s", m.UUID, m.Metadata.Get(events.MetaAccount), next[0].ID)
+			}
 		}
 	})
 	t.Run("NotOnFailure", func(t *testing.T) {

@@ -122,9 +122,9 @@ func (l *Log) commit(batch []*appendReq) {
 		if err != nil {
 			r.evs, r.err = nil, err
 		}
-		if r.err == nil {
-			l.publish(r.evs, r.raws)
-		}
+	}
+	l.publish(batch)
+	for _, r := range batch {
 		close(r.done)
 	}
 }
@@ -198,6 +198,9 @@ func (l *Log) commitTx(batch []*appendReq) error {
 				encoded += len(raw)
 				raws[i] = raw
 				for j, body := range d.Bodies {
+					if len(body) == 0 {
+						continue // empty: nothing to store, Body says ok=false
+					}
 					if !d.compressed {
 						body = l.codec.Compress(body)
 					}

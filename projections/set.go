@@ -56,7 +56,7 @@ func applyBatch(tx *bolt.Tx, evs []events.Event, payloads []any) error {
 	for _, name := range [][]byte{bRequests, bRequestsByTun, bKeysByAccount, bTunnelsByAcct, bDomainsByAcct, bTunnels, bEventsByAcct} {
 		tx.Bucket(name).FillPercent = 0.95
 	}
-	u := usageBatch{}
+	u := newUsageBatch()
 	for i := range evs {
 		err := applyDecoded(tx, &evs[i], payloads[i], u)
 		if err == nil {

@@ -64,39 +64,64 @@ const (
 
 // usageBatch sums the traffic of a batch of events per rollup key, so a
 // batch costs one read and one write per key instead of per event.
-type usageBatch map[string]*usageDelta
+type usageBatch struct {
+	deltas map[string]*usageDelta
+	// recent maps an (account, tunnel, day) seen in this batch to its three
+	// deltas: a busy tunnel's captures all land on the same keys, and
+	// formatting them for each event cost more than the sums.
+	recent map[usageSlot]*[3]*usageDelta
+}
+
+type usageSlot struct {
+	account, tunnel string
+	year            int
+	yday            int
+}
 
 type usageDelta struct {
 	bucket []byte
 	add    counters
 }
 
+func newUsageBatch() usageBatch {
+	return usageBatch{deltas: map[string]*usageDelta{}, recent: map[usageSlot]*[3]*usageDelta{}}
+}
+
 // addRequest counts one captured exchange in the account's month and day
 // and in the tunnel's day.
 func (u usageBatch) addRequest(accountID, tunnel string, at time.Time, in, out int64, replay bool) {
-	acc := []byte(accountID)
 	at = at.UTC()
-	day := []byte(at.Format(dayLayout))
+	slot := usageSlot{account: accountID, tunnel: tunnel, year: at.Year(), yday: at.YearDay()}
+	ds := u.recent[slot]
+	if ds == nil {
+		ds = new([3]*usageDelta)
+		acc := []byte(accountID)
+		day := []byte(at.Format(dayLayout))
+		for i, k := range []struct {
+			b []byte
+			k []byte
+		}{{bUsageMonth, key(acc, []byte(at.Format(monthLayout)))}, {bUsageDay, key(acc, day)}, {bUsageTunnelDay, key(acc, []byte(tunnel), day)}} {
+			id := string(k.b) + "/" + string(k.k)
+			d := u.deltas[id]
+			if d == nil {
+				d = &usageDelta{bucket: k.b}
+				u.deltas[id] = d
+			}
+			ds[i] = d
+		}
+		u.recent[slot] = ds
+	}
 	add := counters{Requests: 1, BytesIn: in, BytesOut: out}
 	if replay {
 		add.Replays = 1
 	}
-	for _, k := range []struct {
-		b []byte
-		k []byte
-	}{{bUsageMonth, key(acc, []byte(at.Format(monthLayout)))}, {bUsageDay, key(acc, day)}, {bUsageTunnelDay, key(acc, []byte(tunnel), day)}} {
-		id := string(k.b) + "/" + string(k.k)
-		d := u[id]
-		if d == nil {
-			d = &usageDelta{bucket: k.b}
-			u[id] = d
-		}
+	for _, d := range ds {
 		d.add.add(add)
 	}
 }
 
 func (u usageBatch) flush(tx *bolt.Tx) error {
-	for id, d := range u {
+	for id, d := range u.deltas {
 		k := []byte(id[len(d.bucket)+1:])
 		if err := bump(tx.Bucket(d.bucket), k, d.add); err != nil {
 			return err

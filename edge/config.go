@@ -76,7 +76,7 @@ func (c *Config) defaults() error {
 		c.CaptureQueue = 4096
 	}
 	if c.Appenders <= 0 {
-		c.Appenders = 2
+		c.Appenders = 1
 	}
 	if c.UsageTTL == 0 {
 		c.UsageTTL = 2 * time.Second

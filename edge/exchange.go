@@ -255,8 +255,8 @@ func (s *Server) captured(x *exchange, r *http.Request) domain.CapturedRequest {
 	}
 	if r != nil { // nil for TCP connections
 		cr.Method, cr.Path, cr.UserAgent, cr.Proto, cr.Host = r.Method, r.URL.RequestURI(), r.UserAgent(), r.Proto, r.Host
-		// No copies: the exchange is over and the record is marshalled
-		// before this handler returns.
+		// No copies: nothing changes either map once the exchange is over,
+		// so the appender may marshal them after this handler returned.
 		cr.ReqHeaders, cr.RespHeaders = r.Header, x.respHeaders
 	}
 	if !x.ttfb.IsZero() {

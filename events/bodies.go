@@ -29,13 +29,29 @@ func NewBodyCodec() (*BodyCodec, error) {
 	return &BodyCodec{enc: enc, dec: dec}, nil
 }
 
-// Compress returns the zstd frame of b.
+// rawTag starts a body stored as is. zstd frames start with their magic
+// number's first byte, 0x28, so the two never meet.
+const rawTag = 0x00
+
+// rawBelow is the size under which a body is stored as is: zstd cannot
+// shrink a few dozen bytes (its frame header alone is 6 to 18), and calling
+// it cost more than the rest of storing a small webhook answer.
+const rawBelow = 64
+
+// Compress returns b as stored: a zstd frame, or under rawBelow bytes the
+// raw tag and b.
 func (c *BodyCodec) Compress(b []byte) []byte {
+	if len(b) < rawBelow {
+		return append([]byte{rawTag}, b...)
+	}
 	return c.enc.EncodeAll(b, make([]byte, 0, len(b)/2+64))
 }
 
-// Decompress returns the bytes of a zstd frame.
+// Decompress returns the bytes of a stored body.
 func (c *BodyCodec) Decompress(b []byte) ([]byte, error) {
+	if len(b) > 0 && b[0] == rawTag {
+		return append([]byte(nil), b[1:]...), nil
+	}
 	return c.dec.DecodeAll(b, nil)
 }
 

@@ -108,11 +108,17 @@ func TestBodyCodec(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, b := range map[string][]byte{"Empty": {}, "Small": []byte("x"), "JSON": []byte(webhookBody)} {
+	for name, b := range map[string][]byte{"Empty": {}, "Small": []byte("x"), "JustRaw": bytes.Repeat([]byte("a"), 63),
+		"JustZstd": bytes.Repeat([]byte("a"), 64), "StartsWithTag": {0, 0x28, 0xb5}, "JSON": []byte(webhookBody)} {
 		t.Run(name, func(t *testing.T) {
-			got, err := c.Decompress(c.Compress(b))
+			stored := c.Compress(b)
+			got, err := c.Decompress(stored)
 			if err != nil || !bytes.Equal(got, b) {
 				t.Fatalf("round trip: %q %v", got, err)
+			}
+			// Small bodies are kept as they are; larger ones are zstd frames.
+			if raw := len(b) < 64; raw != (stored[0] == 0) || (!raw && stored[0] != 0x28) {
+				t.Fatalf("%d bytes stored as %x…", len(b), stored[:1])
 			}
 		})
 	}

@@ -37,7 +37,7 @@ type Config struct {
 	ResponseHeaderTimeout time.Duration
 	// CaptureQueue bounds captured exchanges waiting to be appended (default
 	// 4096); when full, the proxy waits. Appenders is how many goroutines
-	// append them (default 2).
+	// append them (default 1: with the batch linger, one keeps up).
 	CaptureQueue int
 	Appenders    int
 	// DisableCapture turns off capture bodies and events (benchmarks only).

@@ -103,6 +103,9 @@ type Log struct {
 	head    Head
 	// slabHint sizes the next batch's encoding buffer: the bytes of the last.
 	slabHint int
+	// queuedAtAck is how many requests were queued when the last batch was
+	// acknowledged: the gather expects them plus the acknowledged coming back.
+	queuedAtAck int
 }
 
 // Head describes the end of the log.

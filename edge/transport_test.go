@@ -61,4 +61,21 @@ func TestStreamTransport_Pool(t *testing.T) {
 			t.Fatalf("%d local connections, want a fresh one", n)
 		}
 	})
+	t.Run("LocalClosedIdleGETRetried", func(t *testing.T) {
+		// A GET takes a pooled stream unprobed: on one the agent closed it
+		// fails before any response byte and is retried on a fresh one.
+		time.Sleep(600 * time.Millisecond)
+		res, err := te.client.Get(te.url("pool-app", "/g"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 || string(b) != "GET:" {
+			t.Fatalf("%d %q", res.StatusCode, b)
+		}
+		if n := conns.Load(); n != 3 {
+			t.Fatalf("%d local connections, want a third", n)
+		}
+	})
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -280,9 +281,16 @@ func (s *Server) draft(x *exchange, cr domain.CapturedRequest) events.Draft {
 	return events.Draft{Type: events.RequestCaptured, Account: x.t.info.AccountID, Data: cr, Bodies: bodies}
 }
 
+// maxLinePath cuts the path a request line shows (the capture keeps it whole).
+const maxLinePath = 1 << 10
+
 func requestLine(cr domain.CapturedRequest) wire.Msg {
+	path := cr.Path
+	if len(path) > maxLinePath {
+		path = strings.ToValidUTF8(path[:maxLinePath], "") + "…"
+	}
 	return wire.Msg{Type: wire.TypeRequest, Request: &wire.RequestLine{
-		Tunnel: cr.Tunnel, Kind: cr.Kind, Method: cr.Method, Path: cr.Path, Status: cr.Status,
+		Tunnel: cr.Tunnel, Kind: cr.Kind, Method: cr.Method, Path: path, Status: cr.Status,
 		DurationMs: cr.DurationMs, BytesIn: cr.BytesIn, BytesOut: cr.BytesOut, Error: cr.Error, At: time.Now().UTC(),
 	}}
 }

@@ -30,8 +30,13 @@ type session struct {
 	remote    string
 	mux       *yamux.Session
 	ctl       *wire.Conn
-	lines     chan *wire.RequestLine // request lines, sent best-effort (pointers: a Msg is ~250 bytes, × 256 × 1,000 sessions)
-	wantLines atomic.Bool            // the agent asked for request lines
+	wantLines atomic.Bool // the agent asked for request lines
+	// Request lines waiting for sendLines, best-effort. A slice, not a
+	// buffered channel: a commit notifies hundreds at once, and a channel
+	// that large would be allocated for each of a thousand idle sessions.
+	linesMu   sync.Mutex
+	lines     []wire.RequestLine
+	linesWake chan struct{}
 
 	mu      sync.Mutex
 	tunnels map[string]*tunnel
@@ -103,7 +108,7 @@ func (s *Server) serveAgent(w http.ResponseWriter, r *http.Request) {
 	}
 	ss := &session{
 		srv: s, id: "ses_" + ulid.Make().String(), accountID: k.AccountID, keyID: k.ID,
-		remote: r.RemoteAddr, mux: mux, lines: make(chan *wire.RequestLine, 256),
+		remote: r.RemoteAddr, mux: mux, linesWake: make(chan struct{}, 1),
 		tunnels: map[string]*tunnel{}, done: make(chan struct{}),
 	}
 	s.mu.Lock()
@@ -178,28 +183,62 @@ func (ss *session) acceptControl() (net.Conn, error) {
 	}
 }
 
+// maxQueuedLines bounds the lines waiting for a slow agent; more are dropped.
+const maxQueuedLines = 4096
+
 // sendLines forwards request lines; they are informational, so a slow agent
-// loses lines rather than slowing the proxy (see notify).
+// loses lines rather than slowing the proxy (see notify). Lines arrive a
+// commit's worth at a time under load: they go as few messages, one write
+// and one print at the agent rather than one per request.
 func (ss *session) sendLines() {
+	const perMsg = 256
+	var spare []wire.RequestLine
 	for {
 		select {
-		case l := <-ss.lines:
-			if ss.ctl.Write(wire.Msg{Type: wire.TypeRequest, Request: l}) != nil {
-				return
-			}
+		case <-ss.linesWake:
 		case <-ss.done:
 			return
 		}
+		ss.linesMu.Lock()
+		batch := ss.lines
+		ss.lines = spare[:0]
+		ss.linesMu.Unlock()
+		all := batch
+		for len(batch) > 0 {
+			// Well under the control stream's 64 KiB per message (paths in
+			// lines are cut at 1 KiB, see requestLine).
+			n, size := 0, 0
+			for n < len(batch) && n < perMsg && size < 32<<10 {
+				l := &batch[n]
+				size += 160 + len(l.ID) + len(l.Tunnel) + len(l.Kind) + len(l.Method) + 2*len(l.Path) + len(l.Error)
+				n++
+			}
+			m := wire.Msg{Type: wire.TypeRequests, Requests: batch[:n]}
+			if n == 1 {
+				m = wire.Msg{Type: wire.TypeRequest, Request: &batch[0]}
+			}
+			if ss.ctl.Write(m) != nil {
+				return
+			}
+			batch = batch[n:]
+		}
+		// Write marshalled the lines: the array can take the next ones.
+		spare = all[:0]
 	}
 }
 
 // notify queues a request line for the agent without ever blocking.
 func (ss *session) notify(m wire.Msg) {
-	if !ss.wantLines.Load() {
+	if !ss.wantLines.Load() || m.Request == nil {
 		return
 	}
+	ss.linesMu.Lock()
+	if len(ss.lines) < maxQueuedLines {
+		ss.lines = append(ss.lines, *m.Request)
+	}
+	ss.linesMu.Unlock()
 	select {
-	case ss.lines <- m.Request:
+	case ss.linesWake <- struct{}{}:
 	default:
 	}
 }

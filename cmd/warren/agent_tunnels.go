@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -75,7 +76,14 @@ func serveTunnels(ctx context.Context, e *env, specs []agent.Spec) error {
 	var c *agent.Client
 	c, err = agent.Dial(ctx, agent.Options{
 		Server: cfg.Server, Key: cfg.Key,
-		OnRequest: func(l wire.RequestLine) { out.printf("%s\n", requestLineText(l)) },
+		OnRequests: func(ls []wire.RequestLine) {
+			var b strings.Builder
+			for _, l := range ls {
+				b.WriteString(requestLineText(l))
+				b.WriteByte('\n')
+			}
+			out.printf("%s", b.String())
+		},
 		OnEvent: func(ev agent.Event) {
 			out.printf("%s\n", eventText(ev))
 			// The server closed the last tunnel (DELETE, revocation): nothing left to serve.

@@ -46,6 +46,9 @@ type Options struct {
 	Key    string // API key
 	// OnRequest receives one line per captured exchange of this agent's tunnels.
 	OnRequest func(wire.RequestLine)
+	// OnRequests, if set, receives them instead, as many as arrived together
+	// (a printer writes them at once).
+	OnRequests func([]wire.RequestLine)
 	// OnEvent receives connection and tunnel events.
 	OnEvent func(Event)
 	// MinBackoff and MaxBackoff bound the reconnect delay (default 500 ms, 30 s).
@@ -230,9 +233,17 @@ func (c *Client) serve(mux *yamux.Session, ctl *wire.Conn) {
 			}
 		case wire.TypeClosed:
 			c.closedByServer(m)
-		case wire.TypeRequest:
-			if m.Request != nil && c.opts.OnRequest != nil {
-				c.opts.OnRequest(*m.Request)
+		case wire.TypeRequest, wire.TypeRequests:
+			lines := m.Requests
+			if m.Request != nil {
+				lines = append(lines, *m.Request)
+			}
+			if len(lines) > 0 && c.opts.OnRequests != nil {
+				c.opts.OnRequests(lines)
+			} else if c.opts.OnRequest != nil {
+				for _, l := range lines {
+					c.opts.OnRequest(l)
+				}
 			}
 		}
 	}
@@ -310,7 +321,7 @@ func (c *Client) open(ctx context.Context, s Spec) (Tunnel, error) {
 	c.pending[ref] = ch
 	c.mu.Unlock()
 	if err := ctl.Write(wire.Msg{Type: wire.TypeOpen, Ref: ref, Proto: s.Proto,
-		Subdomain: s.Subdomain, Hostname: s.Hostname, Local: s.Local, Lines: c.opts.OnRequest != nil}); err != nil {
+		Subdomain: s.Subdomain, Hostname: s.Hostname, Local: s.Local, Lines: c.opts.OnRequest != nil || c.opts.OnRequests != nil}); err != nil {
 		c.mu.Lock()
 		delete(c.pending, ref)
 		c.mu.Unlock()

@@ -31,6 +31,7 @@ const (
 	TypeClosed    = "closed"    // server → agent: tunnel closed (any reason)
 	TypeHeartbeat = "heartbeat" // both ways
 	TypeRequest   = "request"   // server → agent: one line per captured exchange
+	TypeRequests  = "requests"  // server → agent: the lines of several exchanges
 )
 
 // Msg is one control message: a JSON object on one line. Fields not used by
@@ -59,8 +60,9 @@ type Msg struct {
 	// closed
 	Reason string `json:"reason,omitempty"`
 
-	// request
-	Request *RequestLine `json:"request,omitempty"`
+	// request, requests
+	Request  *RequestLine  `json:"request,omitempty"`
+	Requests []RequestLine `json:"requests,omitempty"`
 }
 
 // RequestLine is what the agent prints per captured exchange.
@@ -99,13 +101,20 @@ func (c *Conn) Read() (Msg, error) {
 	var m Msg
 	line, err := c.r.ReadSlice('\n')
 	if errors.Is(err, bufio.ErrBufferFull) {
-		return m, fmt.Errorf("control message longer than %d bytes", c.r.Size())
+		// Longer than the reader's buffer (kept small: a thousand idle
+		// sessions each hold one): gather it, up to maxLine.
+		long := append([]byte(nil), line...)
+		for errors.Is(err, bufio.ErrBufferFull) && len(long) <= maxLine {
+			line, err = c.r.ReadSlice('\n')
+			long = append(long, line...)
+		}
+		line = long
+	}
+	if len(line) > maxLine {
+		return m, fmt.Errorf("control message longer than %d bytes", maxLine)
 	}
 	if err != nil {
 		return m, err
-	}
-	if len(line) > maxLine {
-		return m, errors.New("control message too long")
 	}
 	if err := json.Unmarshal(line, &m); err != nil {
 		return m, fmt.Errorf("bad control message: %w", err)

@@ -56,6 +56,32 @@ func TestConn_Messages(t *testing.T) {
 	if err != nil || m.V != Version || m.Type != TypeOpen || m.Subdomain != "demo" {
 		t.Fatalf("%+v %v", m, err)
 	}
+	t.Run("LongerThanTheBuffer", func(t *testing.T) {
+		// A batch of request lines runs past the reader's 4 KiB buffer.
+		var b bytes.Buffer
+		c := NewConn(rwc{&b, &b})
+		lines := make([]RequestLine, 200)
+		for i := range lines {
+			lines[i] = RequestLine{ID: "req_01", Tunnel: "demo", Method: "POST", Path: "/hook/" + strings.Repeat("x", 100), Status: 200}
+		}
+		c.Write(Msg{Type: TypeRequests, Requests: lines})
+		c.Write(Msg{Type: TypeHeartbeat})
+		if b.Len() < 20<<10 {
+			t.Fatalf("the message is only %d bytes", b.Len())
+		}
+		if m, err := c.Read(); err != nil || len(m.Requests) != 200 || m.Requests[199].Path != lines[199].Path {
+			t.Fatalf("%d lines, %v", len(m.Requests), err)
+		}
+		if m, err := c.Read(); err != nil || m.Type != TypeHeartbeat {
+			t.Fatalf("next message %+v %v", m, err)
+		}
+	})
+	t.Run("ErrTooLong", func(t *testing.T) {
+		c := NewConn(rwc{strings.NewReader(`{"v":1,"type":"open","local":"` + strings.Repeat("x", 70<<10) + `"}` + "\n"), io.Discard})
+		if _, err := c.Read(); err == nil || !strings.Contains(err.Error(), "longer than") {
+			t.Fatalf("a 70 KiB message: %v", err)
+		}
+	})
 	t.Run("ErrOtherVersion", func(t *testing.T) {
 		c := NewConn(rwc{strings.NewReader(`{"v":2,"type":"open"}` + "\n"), io.Discard})
 		if _, err := c.Read(); err == nil {

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"errors"
+	"io"
 	"net"
 	"sync"
 	"time"
@@ -17,6 +18,7 @@ import (
 // its write timeout).
 type batchConn struct {
 	net.Conn
+	w       io.Writer // where writes go: the TCP connection itself, for writev
 	mu      sync.Mutex
 	cond    *sync.Cond // queue drained, a write finished, or closing
 	buf     []byte
@@ -36,7 +38,10 @@ const (
 
 // Batch wraps the connection given to yamux.Server or yamux.Client.
 func Batch(c net.Conn) net.Conn {
-	b := &batchConn{Conn: c, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	b := &batchConn{Conn: c, w: c, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	if bc, ok := c.(*BufferedConn); ok {
+		b.w = bc.Conn // it buffers reads only
+	}
 	b.cond = sync.NewCond(&b.mu)
 	go b.flusher()
 	return b
@@ -62,24 +67,36 @@ func (b *batchConn) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// writeDirect writes p itself once everything queued before it is out; b.mu
-// is held on entry and released.
+// writeDirect writes p itself, after anything queued before it, in the same
+// system call (writev): a bulk frame's body goes out with its header, without
+// a trip through the flusher. b.mu is held on entry and released.
 func (b *batchConn) writeDirect(p []byte) (int, error) {
-	for (len(b.buf) > 0 || b.writing) && b.err == nil && !b.closing {
-		if len(b.buf) > 0 {
-			b.signal()
-		}
+	for b.writing && b.err == nil && !b.closing {
 		b.cond.Wait()
 	}
 	if err := b.failedLocked(); err != nil {
 		b.mu.Unlock()
 		return 0, err
 	}
+	out := b.buf
+	b.buf, b.spare = b.spare[:0], nil
 	b.writing = true
 	b.mu.Unlock()
-	n, err := b.Conn.Write(p)
+	var n int
+	var err error
+	if len(out) == 0 {
+		n, err = b.w.Write(p)
+	} else {
+		bufs := net.Buffers{out, p}
+		var m int64
+		m, err = bufs.WriteTo(b.w)
+		n = max(0, int(m)-len(out))
+	}
 	b.mu.Lock()
 	b.writing = false
+	if out != nil && cap(out) <= 4*maxPending {
+		b.spare = out[:0]
+	}
 	if err != nil && b.err == nil {
 		b.err = err
 	}
@@ -126,7 +143,7 @@ func (b *batchConn) flusher() {
 			b.buf, b.spare = b.spare[:0], nil
 			b.writing = true
 			b.mu.Unlock()
-			_, err := b.Conn.Write(out)
+			_, err := b.w.Write(out)
 			b.mu.Lock()
 			b.writing = false
 			if cap(out) <= 4*maxPending {

@@ -179,9 +179,10 @@ func BenchmarkRebuild1M(b *testing.B) {
 
 // BenchmarkAppendCaptured appends captured requests the way the edge does
 // (typed payloads with both header sets, two small bodies, batches of 100
-// from 2 appenders) through the inline projections. ns/op is wall time per
-// event; cpu-µs/event is the process's CPU (user+system) per event, what
-// capture takes from the proxy on a busy machine.
+// from 2 appenders; BATCH=N for another size) through the inline
+// projections. ns/op is wall time per event; cpu-µs/event is the process's
+// CPU (user+system) per event, what capture takes from the proxy on a busy
+// machine.
 func BenchmarkAppendCaptured(b *testing.B) {
 	l, err := events.Open(filepath.Join(b.TempDir(), "warren.db"), events.Options{Applier: New()})
 	if err != nil {

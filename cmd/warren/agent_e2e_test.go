@@ -26,7 +26,7 @@ type agentProc struct {
 	exit chan error
 }
 
-func startAgent(t *testing.T, s *server, key string, args ...string) *agentProc {
+func startAgent(t testing.TB, s *server, key string, args ...string) *agentProc {
 	t.Helper()
 	cmd := exec.Command(warrenBin, args...)
 	cmd.Env = childEnv("WARREN_SERVER="+s.url, "WARREN_API_KEY="+key, "HOME="+t.TempDir())
@@ -54,7 +54,7 @@ func startAgent(t *testing.T, s *server, key string, args ...string) *agentProc 
 	return a
 }
 
-func (a *agentProc) wait(t *testing.T, substr string) string {
+func (a *agentProc) wait(t testing.TB, substr string) string {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {

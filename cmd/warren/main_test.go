@@ -127,7 +127,7 @@ func (b *lockedBuffer) String() string {
 
 // startServer starts `warren serve` on 127.0.0.1:0 over data and waits for
 // its address and URL lines.
-func startServer(t *testing.T, data string) *server {
+func startServer(t testing.TB, data string) *server {
 	t.Helper()
 	cmd := exec.Command(warrenBin, "serve", "--data", data, "--addr", "127.0.0.1:0", "--domain", "localhost")
 	cmd.Env = childEnv()
@@ -180,7 +180,7 @@ func startServer(t *testing.T, data string) *server {
 
 // stop sends SIGTERM and requires a clean exit within 10 s; it returns all
 // of stdout.
-func (s *server) stop(t *testing.T) string {
+func (s *server) stop(t testing.TB) string {
 	t.Helper()
 	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -228,7 +228,7 @@ func lastLine(s string) string {
 }
 
 // waitOutput waits until stdout holds substr (10 s at most).
-func (s *server) waitOutput(t *testing.T, substr string) string {
+func (s *server) waitOutput(t testing.TB, substr string) string {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {

@@ -88,14 +88,16 @@ func (c *capturer) appender() {
 	defer c.wg.Done()
 	batch := make([]captureItem, 0, maxBatch)
 	drafts := make([]events.Draft, 0, maxBatch)
-	linger := time.NewTimer(0)
-	<-linger.C
 	for it := range c.q {
 		batch = append(batch[:0], it)
 		size := it.size()
-		// Linger briefly for more: one commit per few dozen events costs far
-		// less than one per event, and nobody waits on these appends.
-		linger.Reset(lingerFor)
+		// Linger for more: one commit per few hundred events costs far less
+		// than one per event, and nobody waits on these appends. Asleep,
+		// not receiving: a receive per item would wake this goroutine for
+		// every public request.
+		if len(c.q) < maxBatch {
+			time.Sleep(lingerFor)
+		}
 	fill:
 		for len(batch) < maxBatch && size < maxBatchBytes {
 			select {
@@ -105,14 +107,8 @@ func (c *capturer) appender() {
 				}
 				batch = append(batch, it)
 				size += it.size()
-			case <-linger.C:
-				break fill
-			}
-		}
-		if !linger.Stop() {
-			select {
-			case <-linger.C:
 			default:
+				break fill
 			}
 		}
 		drafts = drafts[:0]

@@ -152,7 +152,7 @@ type ndjsonLine struct {
 	domain.CapturedRequest
 	ID                 string     `json:"id"` // req_<ULID>
 	URL                string     `json:"url,omitempty"`
-	RequestBodyBase64  *string    `json:"requestBodyBase64"`  // null: not stored (empty, or pruned)
+	RequestBodyBase64  *string    `json:"requestBodyBase64"`  // "" for an empty body; null: not stored (pruned)
 	ResponseBodyBase64 *string    `json:"responseBodyBase64"` // likewise
 	BodiesPrunedAt     *time.Time `json:"bodiesPrunedAt,omitempty"`
 }
@@ -170,8 +170,13 @@ func (e *ndjsonExporter) entry(x *exported) error {
 	if x.cr.Host != "" && x.cr.Kind != domain.KindTCP {
 		line.URL = e.scheme + "://" + x.cr.Host + x.cr.Path
 	}
+	infos := [2]domain.BodyInfo{x.cr.ReqBody, x.cr.RespBody}
 	for part, dst := range []**string{&line.RequestBodyBase64, &line.ResponseBodyBase64} {
-		if b := x.bodies[part]; b != nil {
+		b := x.bodies[part]
+		if b == nil && infos[part].Size == 0 {
+			b = []byte{} // empty bodies are not stored, but they are known
+		}
+		if b != nil {
 			s := base64.StdEncoding.EncodeToString(b)
 			*dst = &s
 		}

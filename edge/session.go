@@ -222,8 +222,12 @@ func (ss *session) sendLines() {
 			}
 			batch = batch[n:]
 		}
-		// Write marshalled the lines: the array can take the next ones.
-		spare = all[:0]
+		// Write marshalled the lines: the array can take the next ones,
+		// unless a burst made it large (a thousand sessions would keep it).
+		spare = nil
+		if cap(all) <= perMsg {
+			spare = all[:0]
+		}
 	}
 }
 

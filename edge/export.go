@@ -10,6 +10,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"warren/domain"
+	"warren/httpapi"
 	"warren/projections"
 )
 
@@ -55,7 +56,7 @@ func (s *Server) serveExport(w http.ResponseWriter, r *http.Request) {
 		return err
 	})
 	if err != nil {
-		writeJSONError(w, statusOf(err), string(domain.ErrorCode(err)), domain.ErrorMessage(err))
+		writeJSONError(w, httpapi.HTTPStatus(err), string(domain.ErrorCode(err)), domain.ErrorMessage(err))
 		return
 	}
 	body, _, err := s.cfg.Log.Body(id, 0)

@@ -14,6 +14,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"warren/domain"
+	"warren/httpapi"
 	"warren/projections"
 )
 
@@ -204,37 +205,12 @@ func (s *Server) serveReplay(w http.ResponseWriter, r *http.Request) {
 	}
 	cr, err := s.Replay(r.Context(), k.AccountID, sub, id, o)
 	if err != nil {
-		writeJSONError(w, statusOf(err), string(domain.ErrorCode(err)), domain.ErrorMessage(err))
+		writeJSONError(w, httpapi.HTTPStatus(err), string(domain.ErrorCode(err)), domain.ErrorMessage(err))
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusCreated)
-	_ = json.NewEncoder(w).Encode(toRequestJSON(cr))
-}
-
-// statusOf maps error codes to statuses, as the API does.
-func statusOf(err error) int {
-	switch domain.ErrorCode(err) {
-	case domain.CodeInvalid:
-		return http.StatusBadRequest
-	case domain.CodeUnauthorized:
-		return http.StatusUnauthorized
-	case domain.CodeForbidden:
-		return http.StatusForbidden
-	case domain.CodeNotFound:
-		return http.StatusNotFound
-	case domain.CodeConflict:
-		return http.StatusConflict
-	case domain.CodeGone:
-		return http.StatusGone
-	case domain.CodeTooLarge:
-		return http.StatusRequestEntityTooLarge
-	case domain.CodeQuota:
-		return http.StatusTooManyRequests
-	case domain.CodeUnavailable:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
+	_ = json.NewEncoder(w).Encode(httpapi.RequestJSON(cr))
 }
 
 // prunedError explains a missing stored body: retention pruned it (when

@@ -35,6 +35,10 @@ type requestJSON struct {
 	CreatedAt  time.Time `json:"createdAt"`
 }
 
+// RequestJSON is a captured request as the API shows it in lists and SSE
+// data; the edge answers a replay with it.
+func RequestJSON(c domain.CapturedRequest) any { return toRequestJSON(c) }
+
 func toRequestJSON(c domain.CapturedRequest) requestJSON {
 	j := requestJSON{ID: domain.RequestIDPrefix + c.ID, Tunnel: c.Tunnel, Kind: c.Kind, Method: c.Method,
 		Path: c.Path, Status: c.Status, DurationMs: c.DurationMs, TTFBMs: c.TTFBMs,

@@ -258,12 +258,21 @@ type appendReq struct {
 	evs    []Event
 	raws   [][]byte // the stored bytes of evs, published as is
 	err    error
-	done   chan struct{}
+	// done is released by the writer once the outcome is known: a
+	// WaitGroup lives in the request, where a channel would be one more
+	// allocation per append.
+	done sync.WaitGroup
+	one  [1]Draft // drafts' storage for the usual single event
 }
 
 // Append appends drafts atomically and returns them as stored, after fsync.
-func (l *Log) Append(ctx context.Context, drafts ...Draft) ([]Event, error) {
-	drafts = append([]Draft(nil), drafts...)
+func (l *Log) Append(ctx context.Context, in ...Draft) ([]Event, error) {
+	r := &appendReq{}
+	drafts := r.one[:0]
+	if len(in) > 1 {
+		drafts = make([]Draft, 0, len(in))
+	}
+	drafts = append(drafts, in...)
 	for i := range drafts {
 		// Marshal and check the JSON here, in parallel across appenders,
 		// rather than in the one writer goroutine.
@@ -286,7 +295,8 @@ func (l *Log) Append(ctx context.Context, drafts ...Draft) ([]Event, error) {
 			drafts[i].Bodies, drafts[i].compressed = bodies, true
 		}
 	}
-	return l.enqueue(ctx, &appendReq{drafts: drafts})
+	r.drafts = drafts
+	return l.enqueue(ctx, r)
 }
 
 // Execute runs cmd inside a group-committed write transaction, appends the
@@ -304,7 +314,7 @@ func (l *Log) enqueue(ctx context.Context, r *appendReq) ([]Event, error) {
 	if l.queue == nil {
 		return nil, ErrClosed
 	}
-	r.done = make(chan struct{})
+	r.done.Add(1)
 	l.enqueueMu.RLock()
 	if l.closed {
 		l.enqueueMu.RUnlock()
@@ -321,6 +331,6 @@ func (l *Log) enqueue(ctx context.Context, r *appendReq) ([]Event, error) {
 	l.enqueueMu.RUnlock()
 	// Once queued, wait for the outcome even if ctx ends: the events may be
 	// committed, and the caller must not believe otherwise.
-	<-r.done
+	r.done.Wait()
 	return r.evs, r.err
 }

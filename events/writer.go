@@ -64,7 +64,7 @@ func (l *Log) writer() {
 		// they were (other appenders').
 		var g *gatherer
 		if !stopping && lastBatch > 1 && len(batch) < l.opts.MaxBatch {
-			g = newGatherer(l, min(l.queuedAtAck+lastBatch, l.opts.MaxBatch), min(lastCommit/4, maxGather))
+			g = newGatherer(l, min(l.queuedAtAck+lastBatch, l.opts.MaxBatch), min(lastCommit, maxGather))
 		}
 		start := time.Now()
 		batch = l.commit(batch, g)
@@ -82,8 +82,11 @@ func (l *Log) writer() {
 // it. Appenders just acknowledged come back within microseconds; without
 // this pause the writer would commit the first few alone and the rest in the
 // next fsync, alternating small and full batches and halving throughput under
-// load. wait is a fraction of the last commit, so a lone appender barely
-// notices. It first yields rather than sleeps (Go timers below 1 ms round up
+// load. wait is at most the last commit's duration: want is what is expected
+// back, so the wait runs out only when fewer return (the load fell), and a
+// lone appender never gathers. With 64 appenders on 2 cores the last ones
+// take about a third of a commit to return; a quarter of one (the earlier
+// wait) sent a few into the next fsync each time. It first yields rather than sleeps (Go timers below 1 ms round up
 // to 1 ms when the process is otherwise idle, which would cost more than a
 // fast fsync), then, for a slow disk, blocks so a busy CPU is not spun on.
 type gatherer struct {
@@ -171,7 +174,7 @@ func (l *Log) commit(batch []*appendReq, g *gatherer) []*appendReq {
 	l.publish(batch)
 	l.queuedAtAck = len(l.queue)
 	for _, r := range batch {
-		close(r.done)
+		r.done.Done()
 	}
 	return batch
 }
@@ -188,10 +191,10 @@ func (l *Log) commitTx(batch []*appendReq, g *gatherer) ([]*appendReq, error) {
 				err = &domain.Error{Code: domain.CodeInternal, Message: "append failed", Err: fmt.Errorf("panic: %v", p)}
 			}
 		}()
-		w := &txWriter{l: l, btx: btx, head: head, events: btx.Bucket(bucketEvents), bodies: btx.Bucket(bucketBodies)}
+		w := &txWriter{l: l, btx: btx, head: head, events: btx.Bucket(bucketEvents)}
 		// Keys only ever grow, so pages split full rather than half empty
 		// (bbolt's default), which halves the file and what rebuild maps.
-		w.events.FillPercent, w.bodies.FillPercent = 1.0, 1.0
+		w.events.FillPercent = 1.0
 		// One buffer for the batch's stored bytes rather than one allocation
 		// per event. bbolt keeps the slices until commit and publish hands
 		// them on, so a full buffer is replaced, never reused.
@@ -227,6 +230,22 @@ type txWriter struct {
 	head           Head
 	slab           []byte
 	encoded        int
+	// evSlab and rawSlab hold the batch's events and stored bytes, handed
+	// out in capped slices: one allocation per batch rather than two per
+	// request. Like slab, a full one is replaced, never reused.
+	evSlab  []Event
+	rawSlab [][]byte
+}
+
+// take returns room for n events and their stored bytes.
+func (w *txWriter) take(n int) ([]Event, [][]byte) {
+	if len(w.evSlab)+n > cap(w.evSlab) {
+		size := max(n, 64)
+		w.evSlab, w.rawSlab = make([]Event, 0, size), make([][]byte, 0, size)
+	}
+	a, b := len(w.evSlab), len(w.evSlab)+n
+	w.evSlab, w.rawSlab = w.evSlab[:b], w.rawSlab[:b]
+	return w.evSlab[a:b:b], w.rawSlab[a:b:b]
 }
 
 // write runs r's command (if any), stores its events and applies them to the
@@ -247,8 +266,7 @@ func (w *txWriter) write(r *appendReq) error {
 		return nil
 	}
 	now := w.tx.now
-	evs := make([]Event, len(drafts))
-	raws := make([][]byte, len(drafts))
+	evs, raws := w.take(len(drafts))
 	for i := range drafts {
 		d := &drafts[i]
 		ev := &evs[i]
@@ -289,6 +307,10 @@ func (w *txWriter) write(r *appendReq) error {
 			}
 			if !d.compressed {
 				body = l.codec.Compress(body)
+			}
+			if w.bodies == nil {
+				w.bodies = w.btx.Bucket(bucketBodies)
+				w.bodies.FillPercent = 1.0
 			}
 			if err := w.bodies.Put(bodyKey(ev.ID, j), body); err != nil {
 				return err

@@ -19,10 +19,13 @@ func contextWithExchange(ctx context.Context, x *exchange) context.Context {
 // capturer appends captured exchanges off the proxy's path: a bounded queue
 // feeds a few appenders, each appending what has piled up as one batch (the
 // log group-commits the batches into shared fsyncs). A full queue makes put
-// wait, so under overload the proxy slows and nothing is dropped.
+// wait, so under overload the proxy slows and nothing is dropped. The queue
+// is bounded twice: by count, and by the bytes of the bodies it holds, since
+// 4096 exchanges with a pro plan's two 10 MiB bodies would be 80 GiB.
 type capturer struct {
 	log    *events.Log
 	q      chan captureItem
+	bytes  *byteBudget
 	logger *slog.Logger
 	wg     sync.WaitGroup
 	mu     sync.RWMutex // held for reading by put, for writing by close
@@ -34,17 +37,18 @@ type capturer struct {
 
 // CaptureStats are the capture pipeline's counters since start.
 type CaptureStats struct {
-	Queued   int           // waiting to be appended now
-	Appended int64         // events appended
-	Failed   int64         // events whose append failed (logged)
-	Batches  int64         // Append calls
-	Waited   time.Duration // total time the proxy waited on a full queue
+	Queued      int           // waiting to be appended now
+	QueuedBytes int64         // their bodies' bytes, and those of the batches being appended
+	Appended    int64         // events appended
+	Failed      int64         // events whose append failed (logged)
+	Batches     int64         // Append calls
+	Waited      time.Duration // total time the proxy waited on a full queue
 }
 
 // CaptureStats reports the capture pipeline's counters.
 func (s *Server) CaptureStats() CaptureStats {
 	c := s.cap
-	return CaptureStats{Queued: len(c.q), Appended: c.appended.Load(), Failed: c.failed.Load(),
+	return CaptureStats{Queued: len(c.q), QueuedBytes: c.bytes.inUse(), Appended: c.appended.Load(), Failed: c.failed.Load(),
 		Batches: c.batches.Load(), Waited: time.Duration(c.waitNs.Load())}
 }
 
@@ -75,8 +79,13 @@ const (
 // lingerFor is how long an appender waits to fill a batch.
 const lingerFor = 20 * time.Millisecond
 
+// maxQueuedBytes bounds the body bytes held between the proxy and the log:
+// many times what a commit carries (maxBatchBytes per batch), a fraction of
+// a server's memory.
+const maxQueuedBytes = 256 << 20
+
 func newCapturer(log *events.Log, size, appenders int, logger *slog.Logger) *capturer {
-	c := &capturer{log: log, q: make(chan captureItem, size), logger: logger}
+	c := &capturer{log: log, q: make(chan captureItem, size), bytes: newByteBudget(maxQueuedBytes), logger: logger}
 	for range appenders {
 		c.wg.Add(1)
 		go c.appender()
@@ -129,6 +138,9 @@ func (c *capturer) appender() {
 				}
 			}
 		}
+		// The bodies stay in memory until the append returns: only then is
+		// their room given back.
+		c.bytes.release(int64(size))
 		clear(batch)
 		clear(drafts)
 	}
@@ -139,6 +151,9 @@ func (c *capturer) appender() {
 func (c *capturer) put(d captureItem) {
 	c.mu.RLock()
 	if !c.closed {
+		if waited := c.bytes.acquire(int64(d.size())); waited > 0 {
+			c.waitNs.Add(int64(waited))
+		}
 		select {
 		case c.q <- d:
 		default:
@@ -171,4 +186,58 @@ func (c *capturer) close(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// byteBudget admits bytes up to a limit, making acquire wait for release
+// beyond it. One item larger than the whole budget is admitted alone, so it
+// waits for the rest to drain rather than forever.
+type byteBudget struct {
+	mu              sync.Mutex
+	freed           *sync.Cond
+	used, max, peak int64
+}
+
+func newByteBudget(max int64) *byteBudget {
+	b := &byteBudget{max: max}
+	b.freed = sync.NewCond(&b.mu)
+	return b
+}
+
+// acquire takes n bytes, waiting while they do not fit; it returns how long
+// it waited. Bodiless exchanges (n == 0) pass without the lock.
+func (b *byteBudget) acquire(n int64) time.Duration {
+	if n == 0 {
+		return 0
+	}
+	var t0 time.Time
+	b.mu.Lock()
+	for b.used > 0 && b.used+n > b.max {
+		if t0.IsZero() {
+			t0 = time.Now()
+		}
+		b.freed.Wait()
+	}
+	b.used += n
+	b.peak = max(b.peak, b.used)
+	b.mu.Unlock()
+	if t0.IsZero() {
+		return 0
+	}
+	return time.Since(t0)
+}
+
+func (b *byteBudget) release(n int64) {
+	if n == 0 {
+		return
+	}
+	b.mu.Lock()
+	b.used -= n
+	b.mu.Unlock()
+	b.freed.Broadcast()
+}
+
+func (b *byteBudget) inUse() int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.used
 }

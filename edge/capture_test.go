@@ -2,7 +2,6 @@ package edge
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
@@ -15,7 +14,6 @@ import (
 	"github.com/oklog/ulid/v2"
 
 	"warren/domain"
-	"warren/projections"
 )
 
 func TestServer_Capture(t *testing.T) {
@@ -112,151 +110,5 @@ func TestServer_Capture(t *testing.T) {
 		}
 		time.Sleep(300 * time.Millisecond)
 		te.waitCaptured(t, acc, n) // still exactly n: no second event
-	})
-}
-
-func TestServer_Replay(t *testing.T) {
-	te := MustEdge(t)
-	acc, key := te.MustAccount(t, "replay@example.com", "pro")
-	_, keyB := te.MustAccount(t, "other@example.com", "pro")
-	type seen struct {
-		method, path, sig, ct string
-		body                  string
-	}
-	got := make(chan seen, 10)
-	origin := MustOrigin(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		got <- seen{r.Method, r.URL.RequestURI(), r.Header.Get("Stripe-Signature"), r.Header.Get("Content-Type"), string(b)}
-		w.WriteHeader(201)
-		io.WriteString(w, "ok")
-	}))
-	ag := te.MustAgent(t, key)
-	MustOpenHTTP(t, ag, origin, "replay-me")
-	req, _ := http.NewRequest("POST", te.url("replay-me", "/hook?a=1"), strings.NewReader(`{"id":"evt_1"}`))
-	req.Header.Set("Stripe-Signature", "t=1,v1=abc")
-	req.Header.Set("Content-Type", "application/json")
-	res, err := te.client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	first := <-got
-	orig := te.waitCaptured(t, acc, 1)[0]
-	id := ulid.MustParse(orig.ID)
-
-	t.Run("Identical", func(t *testing.T) {
-		cr, err := te.srv.Replay(context.Background(), acc, "replay-me", id, Overrides{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		again := <-got
-		if again != first {
-			t.Fatalf("replay reached origin as %+v, want %+v", again, first)
-		}
-		if cr.ReplayOf != "req_"+orig.ID || cr.Status != 201 || cr.ID == "" {
-			t.Fatalf("replay capture %+v", cr)
-		}
-	})
-	t.Run("Overrides", func(t *testing.T) {
-		m, p, b := "PUT", "/other?b=2", "new body"
-		_, err := te.srv.Replay(context.Background(), acc, "replay-me", id, Overrides{Method: &m, Path: &p, Body: &b,
-			Headers: map[string]string{"Stripe-Signature": "t=2,v1=def"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		again := <-got
-		want := seen{"PUT", "/other?b=2", "t=2,v1=def", "application/json", "new body"}
-		if again != want {
-			t.Fatalf("override replay reached origin as %+v", again)
-		}
-	})
-	t.Run("HTTPRoute", func(t *testing.T) {
-		req, _ := http.NewRequest("POST", "http://"+testBase+"/api/v1/me/tunnels/replay-me/requests/req_"+orig.ID+"/replay", strings.NewReader(`{"path":"/via-api"}`))
-		req.Header.Set("Authorization", "Bearer "+key)
-		req.Header.Set("Content-Type", "application/json")
-		res, err := te.client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(res.Body)
-		res.Body.Close()
-		if res.StatusCode != 201 || !strings.Contains(string(body), `"replayOf":"req_`+orig.ID) {
-			t.Fatalf("status %d body %s", res.StatusCode, body)
-		}
-		if s := <-got; s.path != "/via-api" {
-			t.Fatalf("origin saw %+v", s)
-		}
-	})
-	t.Run("ContentTypes", func(t *testing.T) {
-		// curl -d '{…}' sends the form type: a body that parses as JSON is JSON.
-		for _, tc := range []struct {
-			ct, body string
-			want     int
-		}{
-			{"application/x-www-form-urlencoded", `{"path":"/via-curl"}`, 201},
-			{"", `{"path":"/via-curl"}`, 201},
-			{"application/x-www-form-urlencoded", `path=/x`, 415},
-			{"text/plain", `{"path":"/x"}`, 415},
-		} {
-			req, _ := http.NewRequest("POST", "http://"+testBase+"/api/v1/me/tunnels/replay-me/requests/req_"+orig.ID+"/replay", strings.NewReader(tc.body))
-			req.Header.Set("Authorization", "Bearer "+key)
-			if tc.ct != "" {
-				req.Header.Set("Content-Type", tc.ct)
-			}
-			res, err := te.client.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(res.Body)
-			res.Body.Close()
-			if res.StatusCode != tc.want {
-				t.Fatalf("%q %s: status %d body %s, want %d", tc.ct, tc.body, res.StatusCode, body, tc.want)
-			}
-			if tc.want == 201 {
-				if s := <-got; s.path != "/via-curl" {
-					t.Fatalf("origin saw %+v", s)
-				}
-			}
-		}
-	})
-	t.Run("ErrOtherAccount404", func(t *testing.T) {
-		req, _ := http.NewRequest("POST", "http://"+testBase+"/api/v1/me/tunnels/replay-me/requests/req_"+orig.ID+"/replay", nil)
-		req.Header.Set("Authorization", "Bearer "+keyB)
-		res, err := te.client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(res.Body)
-		res.Body.Close()
-		if res.StatusCode != 404 || !strings.Contains(string(body), `"error":"not_found"`) {
-			t.Fatalf("status %d body %s", res.StatusCode, body)
-		}
-	})
-	t.Run("ErrPrunedBody410", func(t *testing.T) {
-		// Pro keeps bodies 90 days: sweep as if 91 days had passed.
-		if _, err := projections.SweepBodies(context.Background(), te.log, time.Now().Add(91*24*time.Hour), 100, 0); err != nil {
-			t.Fatal(err)
-		}
-		_, err := te.srv.Replay(context.Background(), acc, "replay-me", id, Overrides{})
-		if domain.ErrorCode(err) != domain.CodeGone || !strings.Contains(err.Error(), "pruned by retention") {
-			t.Fatalf("err %v", err)
-		}
-		b := "explicit"
-		if _, err := te.srv.Replay(context.Background(), acc, "replay-me", id, Overrides{Body: &b}); err != nil {
-			t.Fatalf("with a body override: %v", err)
-		}
-		if s := <-got; s.body != "explicit" {
-			t.Fatalf("origin saw %+v", s)
-		}
-	})
-	t.Run("ErrOffline409", func(t *testing.T) {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		ag.Close(ctx)
-		eventually(t, 5*time.Second, "tunnel closed", func() bool { return te.srv.tunnelFor(acc, "replay-me") == nil })
-		_, err := te.srv.Replay(context.Background(), acc, "replay-me", id, Overrides{})
-		if domain.ErrorCode(err) != domain.CodeConflict {
-			t.Fatalf("err %v", err)
-		}
 	})
 }

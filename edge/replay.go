@@ -3,9 +3,6 @@ package edge
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"io"
-	"mime"
 	"net/http"
 	"strings"
 	"time"
@@ -14,18 +11,8 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"warren/domain"
-	"warren/httpapi"
 	"warren/projections"
 )
-
-// Overrides change a replayed request. Nil fields keep the captured value; a
-// header set to "" is removed.
-type Overrides struct {
-	Method  *string           `json:"method,omitempty"`
-	Path    *string           `json:"path,omitempty"`
-	Headers map[string]string `json:"headers,omitempty"`
-	Body    *string           `json:"body,omitempty"`
-}
 
 // hopHeaders are connection-scoped or set by the edge, so never replayed as captured.
 func hopHeaders() []string {
@@ -35,10 +22,14 @@ func hopHeaders() []string {
 
 // Replay re-sends one of the account's captured HTTP requests through the
 // live tunnel sub (and only there), records the exchange as a new
-// request.captured with ReplayOf, and returns it. Errors: CodeNotFound (no
-// such request of this account on sub), CodeConflict (tunnel offline),
-// CodeInvalid (not HTTP, or a truncated body without a body override).
-func (s *Server) Replay(ctx context.Context, accountID, sub string, reqID ulid.ULID, o Overrides) (domain.CapturedRequest, error) {
+// request.captured with ReplayOf, and returns it. It is the edge's half of
+// POST /api/v1/me/tunnels/{sub}/requests/{id}/replay: httpapi serves the
+// route (auth, overrides, error JSON) and calls this through its Replayer.
+// Errors: CodeNotFound (no such request of this account on sub),
+// CodeConflict (tunnel offline), CodeInvalid (not HTTP, a bad path, or a
+// truncated body without a body override), CodeGone (the stored body was
+// pruned and there is no body override).
+func (s *Server) Replay(ctx context.Context, accountID, sub string, reqID ulid.ULID, o domain.ReplayOverrides) (domain.CapturedRequest, error) {
 	var orig domain.CapturedRequest
 	err := s.cfg.Log.DB().View(func(tx *bolt.Tx) error {
 		var err error
@@ -133,85 +124,6 @@ type discardWriter struct {
 func (w *discardWriter) Header() http.Header         { return w.h }
 func (w *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
 func (w *discardWriter) WriteHeader(code int)        { w.code = code }
-
-// isReplayPath matches /api/v1/me/tunnels/{sub}/requests/{id}/replay.
-func isReplayPath(p string) bool {
-	_, _, ok := replayParams(p)
-	return ok
-}
-
-func replayParams(p string) (sub, id string, ok bool) {
-	rest, ok := strings.CutPrefix(p, "/api/v1/me/tunnels/")
-	if !ok {
-		return "", "", false
-	}
-	parts := strings.Split(rest, "/")
-	if len(parts) != 4 || parts[1] != "requests" || parts[3] != "replay" || parts[0] == "" || parts[2] == "" {
-		return "", "", false
-	}
-	return parts[0], parts[2], true
-}
-
-// serveReplay is the HTTP face of Replay, with the API's auth and error shape.
-// jsonBodyType applies the API's content rule: JSON, no content type, or
-// curl's default form type (`curl -d '{…}'`) when the body parses as JSON.
-func jsonBodyType(mt string, raw []byte) bool {
-	switch {
-	case mt == "", mt == "application/json", strings.HasSuffix(mt, "+json"):
-		return true
-	case mt == "application/x-www-form-urlencoded":
-		// A body that looks like JSON is JSON, so a typo in it is a 400.
-		b := bytes.TrimSpace(raw)
-		return json.Valid(raw) || len(b) > 0 && (b[0] == '{' || b[0] == '[')
-	}
-	return false
-}
-
-func (s *Server) serveReplay(w http.ResponseWriter, r *http.Request) {
-	sub, rawID, _ := replayParams(r.URL.Path)
-	k, err := s.authenticate(r)
-	if err != nil {
-		writeJSONError(w, http.StatusUnauthorized, "unauthorized", domain.ErrorMessage(err))
-		return
-	}
-	id, err := ulid.ParseStrict(strings.TrimPrefix(rawID, domain.RequestIDPrefix))
-	if err != nil {
-		writeJSONError(w, http.StatusNotFound, string(domain.CodeNotFound), "request "+rawID+" not found")
-		return
-	}
-	var o Overrides
-	if r.ContentLength != 0 && r.Body != nil {
-		mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-		raw, err := io.ReadAll(io.LimitReader(r.Body, 64<<20+1))
-		switch {
-		case err != nil:
-			writeJSONError(w, http.StatusBadRequest, "invalid", "cannot read the request body")
-			return
-		case len(bytes.TrimSpace(raw)) == 0:
-		case !jsonBodyType(mt, raw):
-			writeJSONError(w, http.StatusUnsupportedMediaType, "unsupported_media_type", "the body must be application/json")
-			return
-		case len(raw) > 64<<20:
-			writeJSONError(w, http.StatusRequestEntityTooLarge, string(domain.CodeTooLarge), "overrides are limited to 64 MiB")
-			return
-		default:
-			dec := json.NewDecoder(bytes.NewReader(raw))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(&o); err != nil {
-				writeJSONError(w, http.StatusBadRequest, "invalid", "bad overrides: "+err.Error())
-				return
-			}
-		}
-	}
-	cr, err := s.Replay(r.Context(), k.AccountID, sub, id, o)
-	if err != nil {
-		writeJSONError(w, httpapi.HTTPStatus(err), string(domain.ErrorCode(err)), domain.ErrorMessage(err))
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusCreated)
-	_ = json.NewEncoder(w).Encode(httpapi.RequestJSON(cr))
-}
 
 // prunedError explains a missing stored body: retention pruned it (when
 // known), so a replay needs a body override (CodeGone).

@@ -72,22 +72,19 @@ func New(cfg Config) (*Server, error) {
 func (s *Server) Handler() http.Handler { return s }
 
 // ServeHTTP routes: the base domain, api.<base> and IP literals → API (with
-// the agent upgrade and the replay route intercepted); <sub>.<base> → that
-// tunnel; a verified custom domain → its tunnel; anything else → 404.
+// the agent upgrade intercepted: it hijacks the connection into a session
+// only the edge holds); <sub>.<base> → that tunnel; a verified custom domain
+// → its tunnel; anything else → 404. Every other API route, replay and the
+// one-request export included, is httpapi's.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	host := hostOnly(r.Host)
 	base := s.cfg.BaseDomain
 	if host == "" || host == base || host == "api."+base || net.ParseIP(host) != nil {
-		switch {
-		case r.URL.Path == wire.ConnectPath:
+		if r.URL.Path == wire.ConnectPath {
 			s.serveAgent(w, r)
-		case r.Method == http.MethodPost && isReplayPath(r.URL.Path):
-			s.serveReplay(w, r)
-		case r.Method == http.MethodGet && isExportPath(r.URL.Path):
-			s.serveExport(w, r)
-		default:
-			s.cfg.API.ServeHTTP(w, r)
+			return
 		}
+		s.cfg.API.ServeHTTP(w, r)
 		return
 	}
 	if sub, ok := strings.CutSuffix(host, "."+base); ok {

@@ -35,10 +35,6 @@ type requestJSON struct {
 	CreatedAt  time.Time `json:"createdAt"`
 }
 
-// RequestJSON is a captured request as the API shows it in lists and SSE
-// data; the edge answers a replay with it.
-func RequestJSON(c domain.CapturedRequest) any { return toRequestJSON(c) }
-
 func toRequestJSON(c domain.CapturedRequest) requestJSON {
 	j := requestJSON{ID: domain.RequestIDPrefix + c.ID, Tunnel: c.Tunnel, Kind: c.Kind, Method: c.Method,
 		Path: c.Path, Status: c.Status, DurationMs: c.DurationMs, TTFBMs: c.TTFBMs,
@@ -75,7 +71,8 @@ func (s *Server) routesRequests() []route {
 		{Method: http.MethodGet, Path: "/api/v1/me/tunnels/:sub/requests/:id", Handle: s.getRequest},
 		{Method: http.MethodGet, Path: "/v1/requests", Handle: s.listRequests},
 		// Every tunnel's requests; streamRequests with no sub streams them all.
-		{Method: http.MethodGet, Path: "/api/v1/me/requests/stream", Handle: s.streamRequests},
+		// Mounted on ":id" so that GET /api/v1/me/requests/:id/export (replay.go) fits beside it.
+		{Method: http.MethodGet, Path: "/api/v1/me/requests/stream", Mount: "/api/v1/me/requests/:id", Handle: s.streamRequests},
 	}
 }
 

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/julienschmidt/httprouter"
 
@@ -21,7 +22,13 @@ const (
 // instead of writing one, so every error goes through writeError's table.
 type route struct {
 	Method string
-	Path   string // httprouter syntax: /v1/tunnels/:id
+	Path   string // httprouter syntax: /v1/tunnels/:id; what Routes() and docs/openapi.yaml list
+	// Mount, when set, is registered instead of Path: Path with its static
+	// last segment turned into a wildcard (…/requests/stream on
+	// …/requests/:id), because httprouter cannot hold a static segment where
+	// a sibling route has a wildcard (…/requests/:id/export). The mount
+	// answers only the static value, so clients see the routes of Path.
+	Mount  string
 	Access access
 	Handle func(w http.ResponseWriter, r *http.Request, c *call) error
 }
@@ -41,6 +48,7 @@ func (s *Server) routes() []route {
 		s.routesAccount(),
 		s.routesTunnels(),
 		s.routesRequests(),
+		s.routesReplay(), // replay.go: replay through the edge, one-request export
 		s.routesReservations(),
 		s.routesAdmin(),
 		s.routesKeys(),    // keys.go (api-client)
@@ -72,9 +80,33 @@ func (s *Server) buildRouter(rs []route) *httprouter.Router {
 		writeJSON(w, http.StatusInternalServerError, errorJSON{Error: string(domain.CodeInternal), Message: "internal error"})
 	}
 	for _, rt := range rs {
+		if rt.Mount != "" {
+			r.Handle(rt.Method, rt.Mount, mounted(rt, s.wrap(rt), r.NotFound))
+			continue
+		}
 		r.Handle(rt.Method, rt.Path, s.wrap(rt))
 	}
 	return r
+}
+
+// mounted serves rt's static last segment on its wildcard Mount and sends
+// any other value to notFound, before authentication, as the router would.
+// A Mount that does not end in the wildcard matching Path's last segment is
+// a programming error: it panics at start, like httprouter's own conflicts.
+func mounted(rt route, h httprouter.Handle, notFound http.Handler) httprouter.Handle {
+	pi, mi := strings.LastIndexByte(rt.Path, '/'), strings.LastIndexByte(rt.Mount, '/')
+	static, param := rt.Path[pi+1:], rt.Mount[mi+1:]
+	if rt.Path[:pi] != rt.Mount[:mi] || !strings.HasPrefix(param, ":") || static == "" || strings.ContainsAny(static, ":*") {
+		panic("httpapi: route " + rt.Path + " cannot mount on " + rt.Mount)
+	}
+	param = param[1:]
+	return func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
+		if ps.ByName(param) != static {
+			notFound.ServeHTTP(w, r)
+			return
+		}
+		h(w, r, ps)
+	}
 }
 
 // wrap authenticates per the route's access and runs its handler.

@@ -42,6 +42,10 @@ type Config struct {
 	// StreamQueue bounds an SSE client's queue of wake-ups; on overflow the
 	// connection is closed and the client resumes with Last-Event-ID (0: 256).
 	StreamQueue int
+	// Replayer sends replays through the agents' tunnels: the edge. The edge
+	// is built with the API's handler, so cmd/warren passes a forwarder that
+	// it points at the edge before serving. Nil: replay answers 503.
+	Replayer Replayer
 }
 
 // Server is the API. It holds no state of its own: every request reads the

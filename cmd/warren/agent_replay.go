@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"warren/domain"
-	"warren/edge"
+	"warren/httpapi"
 )
 
 func runReplay(ctx context.Context, e *env, args []string) error {
@@ -123,7 +123,7 @@ func (r *replayer) one(ctx context.Context, id, tunnel string) error {
 	if r.to == "" && tunnel != "" {
 		return r.viaServer(ctx, id, tunnel)
 	}
-	var ex edge.Export
+	var ex httpapi.RequestExport
 	if err := r.call(ctx, "GET", "/api/v1/me/requests/"+url.PathEscape(id)+"/export", nil, &ex); err != nil {
 		return err
 	}
@@ -144,7 +144,7 @@ func (r *replayer) viaServer(ctx context.Context, id, tunnel string) error {
 }
 
 // local sends the captured request to r.to, from the captured data alone.
-func (r *replayer) local(ctx context.Context, ex edge.Export) error {
+func (r *replayer) local(ctx context.Context, ex httpapi.RequestExport) error {
 	cr := ex.Request
 	if cr.ReqBody.Truncated {
 		return fmt.Errorf("%s: its body was truncated at capture (%d of %d bytes)", cr.ID, cr.ReqBody.Stored, cr.ReqBody.Size)

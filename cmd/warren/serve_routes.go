@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/json"
 	"log/slog"
@@ -8,7 +9,9 @@ import (
 	"net/http"
 
 	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/oklog/ulid/v2"
 
+	"warren/domain"
 	"warren/edge"
 	"warren/events"
 	"warren/httpapi"
@@ -31,8 +34,11 @@ type routeDeps struct {
 // routes builds the edge, whose Host router serves tunnels and agent
 // sessions and hands the base domain (and api.<base>, and IP literals) to
 // the API handler. /healthz lives in the API handler, so it never shadows a
-// path of a tunnelled app.
+// path of a tunnelled app. The API serves replay but the edge performs it;
+// the edge needs the API's handler to be built, so the API gets a forwarder
+// that is pointed at the edge once it exists, before anything is served.
 func routes(d routeDeps) (*edge.Server, error) {
+	replayer := &edgeReplayer{}
 	apiSrv, err := httpapi.New(httpapi.Config{
 		Log:        d.Log,
 		BaseDomain: d.BaseDomain,
@@ -41,6 +47,7 @@ func routes(d routeDeps) (*edge.Server, error) {
 		Resolver:   d.Resolver,
 		Rand:       rand.Reader,
 		Logger:     d.Logger,
+		Replayer:   replayer,
 	})
 	if err != nil {
 		return nil, err
@@ -48,7 +55,7 @@ func routes(d routeDeps) (*edge.Server, error) {
 	api := http.NewServeMux()
 	api.Handle("GET /healthz", healthz(d.Log))
 	api.Handle("/", apiSrv.Handler())
-	return edge.New(edge.Config{
+	e, err := edge.New(edge.Config{
 		Log:        d.Log,
 		BaseDomain: d.BaseDomain,
 		Scheme:     d.Scheme,
@@ -59,6 +66,20 @@ func routes(d routeDeps) (*edge.Server, error) {
 		TCPHost:    d.TCPHost,
 		Logger:     d.Logger,
 	})
+	if err != nil {
+		return nil, err
+	}
+	replayer.edge = e
+	return e, nil
+}
+
+// edgeReplayer is the API's httpapi.Replayer: it forwards to the edge. The
+// field is set once, in routes, before the listener serves a request, so
+// reads need no lock (starting the serving goroutine orders them).
+type edgeReplayer struct{ edge *edge.Server }
+
+func (r *edgeReplayer) Replay(ctx context.Context, accountID, sub string, id ulid.ULID, o domain.ReplayOverrides) (domain.CapturedRequest, error) {
+	return r.edge.Replay(ctx, accountID, sub, id, o)
 }
 
 // schemeOverride tells the API to force https in the URIs it builds when TLS

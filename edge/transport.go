@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -138,8 +139,13 @@ func (tr *streamTransport) roundTrip(sc *streamConn, req *http.Request) (*http.R
 	} else {
 		wrote <- nil
 	}
+	// The header timeout closes the stream rather than setting a read
+	// deadline: yamux makes a timer for every Read under a deadline, and
+	// under load that was two timers a request instead of one.
+	var timedOut atomic.Bool
+	var headerTimer *time.Timer
 	if tr.headerTimeout > 0 {
-		_ = sc.SetReadDeadline(time.Now().Add(tr.headerTimeout))
+		headerTimer = time.AfterFunc(tr.headerTimeout, func() { timedOut.Store(true); sc.Close() })
 	}
 	var res *http.Response
 	var err error
@@ -151,19 +157,22 @@ func (tr *streamTransport) roundTrip(sc *streamConn, req *http.Request) (*http.R
 		// 1xx informational (100 Continue, 103): the edge's own server
 		// answers Expect itself; skip them.
 	}
+	if headerTimer != nil && !headerTimer.Stop() && err == nil {
+		// The headers came as the timer fired: the stream is closed.
+		res.Body.Close()
+		err = errHeaderTimeout
+	}
 	if err != nil {
 		stop()
 		sc.Close()
 		if ctx.Err() != nil {
 			return nil, ctx.Err(), false
 		}
-		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() {
+		if timedOut.Load() {
 			return nil, errHeaderTimeout, false
 		}
 		return nil, err, !hasBody && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF))
 	}
-	_ = sc.SetReadDeadline(time.Time{})
 	if ctx.Err() != nil {
 		// The client went away while the answer came: do not forward it.
 		stop()

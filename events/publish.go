@@ -35,29 +35,50 @@ func (l *Log) publish(reqs []*appendReq) {
 	if l.opts.Publisher == nil {
 		return
 	}
+	// The last captured event of each account, found before any message is
+	// built: building one per captured event cost more than the rest.
+	type pos struct{ req, ev int }
+	var lastCaptured map[string]pos
+	var accounts []string // in order of first capture
+	for i, r := range reqs {
+		if r.err != nil {
+			continue
+		}
+		for j := range r.evs {
+			if ev := &r.evs[j]; ev.Type == RequestCaptured {
+				if lastCaptured == nil {
+					lastCaptured = map[string]pos{}
+				}
+				if _, seen := lastCaptured[ev.Account]; !seen {
+					accounts = append(accounts, ev.Account)
+				}
+				lastCaptured[ev.Account] = pos{i, j}
+			}
+		}
+	}
+	newMessage := func(r *appendReq, i int) *message.Message {
+		ev := &r.evs[i]
+		m := message.NewMessage(ev.ID.String(), r.raws[i])
+		m.Metadata.Set(MetaType, string(ev.Type))
+		m.Metadata.Set(MetaAccount, ev.Account)
+		return m
+	}
 	var all, captured, control []*message.Message
-	lastCaptured := map[string]int{} // account → index in captured
 	for _, r := range reqs {
 		if r.err != nil {
 			continue
 		}
 		for i := range r.evs {
-			ev := &r.evs[i]
-			m := message.NewMessage(ev.ID.String(), r.raws[i])
-			m.Metadata.Set(MetaType, string(ev.Type))
-			m.Metadata.Set(MetaAccount, ev.Account)
-			if ev.Type != RequestCaptured {
+			if r.evs[i].Type != RequestCaptured {
+				m := newMessage(r, i)
 				all = append(all, m)
 				control = append(control, m.Copy())
-				continue
 			}
-			if k, ok := lastCaptured[ev.Account]; ok {
-				captured[k] = m
-				continue
-			}
-			lastCaptured[ev.Account] = len(captured)
-			captured = append(captured, m)
 		}
+	}
+	for _, acc := range accounts {
+		p := lastCaptured[acc]
+		captured = append(captured, newMessage(reqs[p.req], p.ev))
 	}
 	for _, m := range captured {
 		all = append(all, m.Copy())

@@ -19,10 +19,17 @@ const summaryFormat = 1
 var errSummary = errors.New("projections: corrupt request summary")
 
 func encodeSummary(r *domain.CapturedRequest) []byte {
-	b := make([]byte, 0, 256)
+	strs := [...]string{r.ID, r.AccountID, r.TunnelID, r.Tunnel, r.Kind, r.Method, r.Path,
+		r.IP, r.UserAgent, r.Proto, r.Host, r.Error, r.ReplayOf, r.ReqBody.SHA256, r.RespBody.SHA256}
+	// Sized up front (varints at their longest): growing it cost an
+	// allocation per captured request in the writer's transaction.
+	size := 1 + 8*binary.MaxVarintLen64 + 2*8 + 2
+	for _, s := range strs {
+		size += binary.MaxVarintLen64 + len(s)
+	}
+	b := make([]byte, 0, size)
 	b = append(b, summaryFormat)
-	for _, s := range []string{r.ID, r.AccountID, r.TunnelID, r.Tunnel, r.Kind, r.Method, r.Path,
-		r.IP, r.UserAgent, r.Proto, r.Host, r.Error, r.ReplayOf, r.ReqBody.SHA256, r.RespBody.SHA256} {
+	for _, s := range strs {
 		b = binary.AppendUvarint(b, uint64(len(s)))
 		b = append(b, s...)
 	}

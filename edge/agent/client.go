@@ -3,7 +3,6 @@ package agent
 import (
 	"context"
 	"errors"
-	"io"
 	"math/rand/v2"
 	"net"
 	"strconv"
@@ -68,7 +67,7 @@ type Client struct {
 	pending map[string]chan wire.Msg
 	ref     atomic.Uint64
 
-	bufs sync.Pool // *[]byte of pipeBufSize, for forwarding streams
+	bufs *copyBuffers // the pipes' copy buffers
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -91,7 +90,7 @@ func Dial(ctx context.Context, opts Options) (*Client, error) {
 	cctx, cancel := context.WithCancel(context.Background())
 	c := &Client{opts: opts, tunnels: map[string]*Tunnel{}, pending: map[string]chan wire.Msg{},
 		ctx: cctx, cancel: cancel, done: make(chan struct{})}
-	c.bufs.New = func() any { b := make([]byte, pipeBufSize); return &b }
+	c.bufs = newCopyBuffers()
 	c.setConn(mux, ctl)
 	go c.run(mux, ctl)
 	return c, nil
@@ -418,13 +417,6 @@ func (c *Client) forward(st net.Conn) {
 	c.pipe(st, local, t.Proto == domain.ProtoTCP)
 }
 
-// onlyReader and onlyWriter hide ReadFrom/WriteTo so io.CopyBuffer uses our
-// buffer: bigger chunks make bigger yamux frames on bulk transfers.
-type onlyReader struct{ io.Reader }
-type onlyWriter struct{ io.Writer }
-
-const pipeBufSize = 128 << 10
-
 // pipe copies both ways. For TCP tunnels each side is half-closed as its
 // source ends. For HTTP the edge closes a stream only when it is done with it
 // (an abandoned response, an idle keep-alive): the local connection is closed
@@ -432,9 +424,7 @@ const pipeBufSize = 128 << 10
 func (c *Client) pipe(st net.Conn, local net.Conn, halfClose bool) {
 	done := make(chan struct{})
 	go func() {
-		buf := c.bufs.Get().(*[]byte)
-		defer c.bufs.Put(buf)
-		_, _ = io.CopyBuffer(onlyWriter{local}, onlyReader{st}, *buf)
+		_, _ = c.bufs.copy(local, st)
 		if tc, ok := local.(*net.TCPConn); ok && halfClose {
 			_ = tc.CloseWrite()
 		} else {
@@ -442,9 +432,7 @@ func (c *Client) pipe(st net.Conn, local net.Conn, halfClose bool) {
 		}
 		close(done)
 	}()
-	buf := c.bufs.Get().(*[]byte)
-	defer c.bufs.Put(buf)
-	_, err := io.CopyBuffer(onlyWriter{st}, onlyReader{local}, *buf)
+	_, err := c.bufs.copy(st, local)
 	if err != nil && !errors.Is(err, net.ErrClosed) {
 		local.Close()
 	}

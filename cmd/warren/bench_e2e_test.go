@@ -141,9 +141,10 @@ func BenchmarkE2E_Throughput(b *testing.B) {
 // benchOriginEnv is the address TestBenchOrigin listens on.
 const benchOriginEnv = "WARREN_BENCH_ORIGIN"
 
-// TestBenchOrigin is BenchmarkE2E_Throughput's origin: it answers every
-// request with "ok" on WARREN_BENCH_ORIGIN, prints "origin ADDR" and serves
-// until killed or until its stdin closes (the benchmark's end, or its death).
+// TestBenchOrigin is the end-to-end benchmarks' origin: it answers every
+// request with "ok" (or, for ?bytes=N, N zero bytes with a Content-Length)
+// on WARREN_BENCH_ORIGIN, prints "origin ADDR" and serves until killed or
+// until its stdin closes (the benchmark's end, or its death).
 func TestBenchOrigin(t *testing.T) {
 	addr := os.Getenv(benchOriginEnv)
 	if addr == "" {
@@ -154,6 +155,10 @@ func TestBenchOrigin(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n, err := strconv.ParseInt(r.URL.Query().Get("bytes"), 10, 64); err == nil {
+			serveZeros(w, n)
+			return
+		}
 		io.WriteString(w, "ok")
 	})}
 	go srv.Serve(ln)

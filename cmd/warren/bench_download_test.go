@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"regexp"
 	"slices"
 	"strconv"
 	"testing"
@@ -23,22 +22,12 @@ import (
 func BenchmarkE2E_Download1GiB(b *testing.B) {
 	const size, rounds = 1 << 30, 3
 	originAddr, _, _ := startBenchOrigin(b)
-	_, originPort, err := net.SplitHostPort(originAddr)
-	if err != nil {
-		b.Fatalf("origin address %q: %v", originAddr, err)
-	}
-	s := startServer(b, b.TempDir())
-	key := keyRe.FindString(s.waitOutput(b, "ak_"))
-	a := startAgent(b, s, key, "http", originPort, "--subdomain", "bulk")
-	m := regexp.MustCompile(`Forwarding http://(bulk\.\S+) -> `).FindStringSubmatch(a.wait(b, "Forwarding http://bulk."))
-	if m == nil {
-		b.Fatal("no Forwarding line")
-	}
+	s, _, host := startBenchTunnel(b, originAddr, "bulk")
 	defer s.stop(b)
 	var direct, tunnel []float64
 	for range rounds {
 		direct = append(direct, e2eDownload(b, originAddr, originAddr, size))
-		tunnel = append(tunnel, e2eDownload(b, s.addr, m[1], size))
+		tunnel = append(tunnel, e2eDownload(b, s.addr, host, size))
 	}
 	slices.Sort(direct)
 	slices.Sort(tunnel)

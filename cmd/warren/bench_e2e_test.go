@@ -49,17 +49,7 @@ func BenchmarkE2E_Throughput(b *testing.B) {
 	ticks, tickNote := clockTicks()
 
 	originAddr, originPID, originOut := startBenchOrigin(b)
-	_, originPort, err := net.SplitHostPort(originAddr)
-	if err != nil {
-		b.Fatalf("origin address %q: %v", originAddr, err)
-	}
-	s := startServer(b, b.TempDir())
-	key := keyRe.FindString(s.waitOutput(b, "ak_"))
-	a := startAgent(b, s, key, "http", originPort, "--subdomain", "bench")
-	m := regexp.MustCompile(`Forwarding http://(bench\.\S+) -> `).FindStringSubmatch(a.wait(b, "Forwarding http://bench."))
-	if m == nil {
-		b.Fatal("no Forwarding line")
-	}
+	s, a, host := startBenchTunnel(b, originAddr, "bench")
 	defer s.stop(b) // SIGTERM, a clean exit required; the agent is killed at cleanup
 
 	procs := []benchProc{
@@ -91,7 +81,7 @@ func BenchmarkE2E_Throughput(b *testing.B) {
 		n          int64
 	}
 	direct := &side{addr: originAddr, host: originAddr, cpu: make([]int64, len(procs))}
-	tunnel := &side{addr: s.addr, host: m[1], cpu: make([]int64, len(procs))}
+	tunnel := &side{addr: s.addr, host: host, cpu: make([]int64, len(procs))}
 	for _, sd := range []*side{direct, tunnel} {
 		e2eLoad(b, sd.addr, sd.host, conns, d) // warm up
 	}
@@ -136,6 +126,27 @@ func BenchmarkE2E_Throughput(b *testing.B) {
 		tm, median(tunnel.res, p50), median(tunnel.res, p99), tm/dm,
 		strings.Join(cpuText, ", "), sum, sum*tm/1e6, runtime.NumCPU(),
 		perReq(direct.cpu[2], direct.n), perReq(direct.cpu[3], direct.n), tickNote)
+}
+
+// startBenchTunnel starts `warren serve` and `warren http` for the origin
+// at originAddr under the name sub, and returns them and the tunnel's host.
+// The caller stops the server (the agent is killed at cleanup).
+func startBenchTunnel(b *testing.B, originAddr, sub string) (*server, *agentProc, string) {
+	b.Helper()
+	_, originPort, err := net.SplitHostPort(originAddr)
+	if err != nil {
+		b.Fatalf("origin address %q: %v", originAddr, err)
+	}
+	s := startServer(b, b.TempDir())
+	key := keyRe.FindString(s.waitOutput(b, "ak_"))
+	a := startAgent(b, s, key, "http", originPort, "--subdomain", sub)
+	prefix := "Forwarding http://" + sub + "."
+	m := regexp.MustCompile(`Forwarding http://(` + regexp.QuoteMeta(sub) + `\.\S+) -> `).FindStringSubmatch(a.wait(b, prefix))
+	if m == nil {
+		s.stop(b)
+		b.Fatal("no Forwarding line")
+	}
+	return s, a, m[1]
 }
 
 // benchOriginEnv is the address TestBenchOrigin listens on.

@@ -29,8 +29,8 @@ var statusOf = map[domain.Code]int{
 // codeUnsupportedMedia is not a domain code: only HTTP has content types.
 const codeUnsupportedMedia domain.Code = "unsupported_media_type"
 
-// HTTPStatus maps an error to its status (500 for anything unknown).
-func HTTPStatus(err error) int {
+// httpStatus maps an error to its status (500 for anything unknown).
+func httpStatus(err error) int {
 	code := domain.ErrorCode(err)
 	if code == codeUnsupportedMedia {
 		return http.StatusUnsupportedMediaType
@@ -45,7 +45,7 @@ func HTTPStatus(err error) int {
 // logged with their cause and shown as a generic message.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	code := domain.ErrorCode(err)
-	st := HTTPStatus(err)
+	st := httpStatus(err)
 	if st == http.StatusInternalServerError {
 		code = domain.CodeInternal
 		s.logger.Error("httpapi: internal error", "method", r.Method, "path", r.URL.Path, "err", err)

@@ -130,12 +130,18 @@ func (tr *streamTransport) roundTrip(sc *streamConn, req *http.Request) (*http.R
 	stop := context.AfterFunc(ctx, func() { sc.Close() })
 	hasBody := req.Body != nil && req.Body != http.NoBody
 	wrote := make(chan error, 1)
-	if hasBody {
+	// A large or unknown-length body is written beside the wait for the
+	// answer (the local service may answer before reading it all). A small
+	// known one is written first: it fits the stream's window, so the write
+	// cannot wait on the agent, and the outcome is known before the answer
+	// ends, which is when the stream goes back to the pool. (Written beside,
+	// a writer goroutine not yet run then made the stream be closed instead.)
+	if hasBody && (req.ContentLength < 0 || req.ContentLength > syncWriteMax) {
 		go func() { wrote <- writeRequest(sc, req) }()
 	} else if err := writeRequest(sc, req); err != nil {
 		stop()
 		sc.Close()
-		return nil, err, true
+		return nil, err, !hasBody
 	} else {
 		wrote <- nil
 	}
@@ -188,6 +194,10 @@ func (tr *streamTransport) roundTrip(sc *streamConn, req *http.Request) (*http.R
 		reuse: !res.Close && !req.Close}
 	return res, nil, false
 }
+
+// syncWriteMax is the largest request body written before waiting for the
+// answer: well under yamux's initial 256 KiB stream window.
+const syncWriteMax = 64 << 10
 
 // errHeaderTimeout is a response-header timeout (the edge answers 504).
 var errHeaderTimeout = &timeoutError{"timeout awaiting response headers"}

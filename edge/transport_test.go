@@ -23,7 +23,9 @@ func TestStreamTransport_Pool(t *testing.T) {
 			b, _ := io.ReadAll(r.Body)
 			io.WriteString(w, r.Method+":"+string(b))
 		}),
-		IdleTimeout: 200 * time.Millisecond, // like Node's short keep-alive
+		// Short, like Node's keep-alive, but long enough that a CI machine
+		// under load does not pause that long between two requests.
+		IdleTimeout: time.Second,
 		ConnState: func(_ net.Conn, s http.ConnState) {
 			if s == http.StateNew {
 				conns.Add(1)
@@ -55,7 +57,7 @@ func TestStreamTransport_Pool(t *testing.T) {
 		}
 	})
 	t.Run("LocalClosedIdleNotReusedForPOST", func(t *testing.T) {
-		time.Sleep(600 * time.Millisecond) // the origin closes its idle connection
+		time.Sleep(1500 * time.Millisecond) // the origin closes its idle connection
 		post(t, "after idle close")
 		if n := conns.Load(); n != 2 {
 			t.Fatalf("%d local connections, want a fresh one", n)
@@ -64,7 +66,7 @@ func TestStreamTransport_Pool(t *testing.T) {
 	t.Run("LocalClosedIdleGETRetried", func(t *testing.T) {
 		// A GET takes a pooled stream unprobed: on one the agent closed it
 		// fails before any response byte and is retried on a fresh one.
-		time.Sleep(600 * time.Millisecond)
+		time.Sleep(1500 * time.Millisecond)
 		res, err := te.client.Get(te.url("pool-app", "/g"))
 		if err != nil {
 			t.Fatal(err)

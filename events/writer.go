@@ -86,9 +86,10 @@ func (l *Log) writer() {
 // back, so the wait runs out only when fewer return (the load fell), and a
 // lone appender never gathers. With 64 appenders on 2 cores the last ones
 // take about a third of a commit to return; a quarter of one (the earlier
-// wait) sent a few into the next fsync each time. It first yields rather than sleeps (Go timers below 1 ms round up
-// to 1 ms when the process is otherwise idle, which would cost more than a
-// fast fsync), then, for a slow disk, blocks so a busy CPU is not spun on.
+// wait) sent a few into the next fsync each time. It first yields rather
+// than sleeps (Go timers below 1 ms round up to 1 ms when the process is
+// otherwise idle, which would cost more than a fast fsync), then, for a slow
+// disk, blocks so a busy CPU is not spun on.
 type gatherer struct {
 	l                   *Log
 	want                int

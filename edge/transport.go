@@ -254,17 +254,25 @@ func (b *pooledBody) release() {
 			b.sc.Close()
 			return
 		}
-		// Reuse only after the request was written in full.
+		// Reuse only after the request was written in full. A writer that
+		// has not reported yet is waited for off this goroutine: it has
+		// usually finished (the answer came after the upload) and not yet
+		// run, and closing the stream then would waste it.
 		select {
 		case err := <-b.wrote:
-			if err == nil {
-				b.tr.put(b.sc)
-				return
-			}
+			b.putOrClose(err)
 		default:
+			go func() { b.putOrClose(<-b.wrote) }()
 		}
-		b.sc.Close()
 	})
+}
+
+func (b *pooledBody) putOrClose(writeErr error) {
+	if writeErr == nil {
+		b.tr.put(b.sc)
+		return
+	}
+	b.sc.Close()
 }
 
 // upgraded is a 101's connection, handed to ReverseProxy as the body.

@@ -136,7 +136,8 @@ func (tr *streamTransport) roundTrip(sc *streamConn, req *http.Request) (*http.R
 	// cannot wait on the agent, and the outcome is known before the answer
 	// ends, which is when the stream goes back to the pool. (Written beside,
 	// a writer goroutine not yet run then made the stream be closed instead.)
-	if hasBody && (req.ContentLength < 0 || req.ContentLength > syncWriteMax) {
+	// A length of 0 with a body is unknown, as for http.Transport.
+	if hasBody && (req.ContentLength <= 0 || req.ContentLength > syncWriteMax) {
 		go func() { wrote <- writeRequest(sc, req) }()
 	} else if err := writeRequest(sc, req); err != nil {
 		stop()

@@ -109,7 +109,7 @@ func TestPaging(t *testing.T) {
 	})
 	t.Run("ErrBadParams", func(t *testing.T) {
 		for _, q := range []string{"limit=0", "limit=101", "limit=-1", "limit=abc", "limit=",
-			"before_id=req_01ARZ3NDEKTSV4RRFFQ69G5FAV", "before_id=nonsense", "before_id=tun_01ARZ3NDEKTSV4RRFFQ69G5FAV"} {
+			"before_id=req_01ARZ3NDEKTSV4RRFFQ69G5FAV", "before_id=req_00000000000000000000000000", "before_id=nonsense", "before_id=tun_01ARZ3NDEKTSV4RRFFQ69G5FAV"} {
 			for _, p := range []string{"/api/v1/me/tunnels/pager/requests", "/v1/requests", "/v1/tunnels", "/api/v1/me/reservations"} {
 				st, _, b := e.do(t, "GET", p+"?"+q, key, "")
 				wantError(t, st, b, 400, "invalid")

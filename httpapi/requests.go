@@ -97,6 +97,9 @@ func (s *Server) writeRequestPage(w http.ResponseWriter, r *http.Request, c *cal
 		if before, err = parseRequestID("before_id", p.Before); err != nil {
 			return err
 		}
+		if before == (ulid.ULID{}) { // to the projection, "no cursor"
+			return asCursorError(domain.Errorf(domain.CodeNotFound, "no such request"), p.Before)
+		}
 	}
 	var rs []domain.CapturedRequest
 	if err := s.view(func(tx *bolt.Tx) error {

@@ -21,6 +21,9 @@ func TestServer_Capture(t *testing.T) {
 	acc, key := te.MustAccount(t, "cap@example.com", "free") // 1 MiB capture limit
 	origin := MustOrigin(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
+		if r.URL.Path == "/slow" {
+			time.Sleep(300 * time.Millisecond)
+		}
 		w.Header().Set("X-Origin", "yes")
 		w.WriteHeader(http.StatusAccepted)
 		w.Write(append([]byte("got:"), body...))
@@ -69,6 +72,23 @@ func TestServer_Capture(t *testing.T) {
 		sum := sha256.Sum256(reqBody)
 		if cr.ReqBody.SHA256 != hex.EncodeToString(sum[:]) {
 			t.Fatalf("sha256 %s", cr.ReqBody.SHA256)
+		}
+	})
+	t.Run("CreatedAtIsArrival", func(t *testing.T) {
+		// The time of a capture is when the request arrived, not when
+		// its event was committed (after the answer, in a batch).
+		t0 := time.Now()
+		res, err := te.client.Get(te.url("hooks-cap", "/slow"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		t1 := time.Now()
+		n++
+		cr := te.waitCaptured(t, acc, n)[0]
+		if cr.Path != "/slow" || cr.CreatedAt.Before(t0.Add(-time.Millisecond)) || cr.CreatedAt.After(t1.Add(-250*time.Millisecond)) {
+			t.Fatalf("%s created at %v; the request ran from %v to %v", cr.Path, cr.CreatedAt, t0, t1)
 		}
 	})
 	t.Run("TruncatedAtPlanLimit", func(t *testing.T) {

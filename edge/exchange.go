@@ -278,7 +278,9 @@ func (s *Server) draft(x *exchange, cr domain.CapturedRequest) events.Draft {
 	}
 	// Typed, not pre-marshalled: Append marshals it off the writer and hands
 	// the value on, so the projections need not decode it again.
-	return events.Draft{Type: events.RequestCaptured, Account: x.t.info.AccountID, Data: cr, Bodies: bodies}
+	// At is when the request arrived: the event is appended after the
+	// answer, in a batch, and a request's time is when it was made.
+	return events.Draft{Type: events.RequestCaptured, Account: x.t.info.AccountID, At: x.start, Data: cr, Bodies: bodies}
 }
 
 // maxLinePath cuts the path a request line shows (the capture keeps it whole).

@@ -97,6 +97,9 @@ func TestAgentCommands_HTTP(t *testing.T) {
 	var hits atomic.Int32
 	origin := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hits.Add(1)
+		if r.URL.Path == "/slow" {
+			time.Sleep(800 * time.Millisecond)
+		}
 		w.Header().Set("X-Saw-Path", r.URL.RequestURI())
 		io.WriteString(w, "hello from origin")
 	})}
@@ -130,16 +133,30 @@ func TestAgentCommands_HTTP(t *testing.T) {
 		}
 		t.Run("FilteredSetInOrder", func(t *testing.T) {
 			publicGet(t, s, host, "/second")
-			a.wait(t, "/second 200") // printed once its capture is appended
+			// /slow arrives before /fast and ends after it: captured
+			// second, it is still replayed first.
+			slow := make(chan struct{})
+			go func() { defer close(slow); publicGet(t, s, host, "/slow") }()
+			time.Sleep(200 * time.Millisecond)
+			publicGet(t, s, host, "/fast")
+			<-slow
+			a.wait(t, "/slow 200") // printed once its capture is appended
 			before := hits.Load()
 			r := runWarren(t, env, "replay", "--tunnel", "e2e-app", "--status", "2xx", "--since", "1h")
 			if r.code != 0 {
 				t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 			}
-			// Two original 200s so far (/hello and /second; the replay through
-			// the tunnel is not sent again, --to bypasses the edge), oldest first.
-			first, second := strings.Index(r.stdout, "/hello?x=1"), strings.Index(r.stdout, "/second")
-			if hits.Load() != before+2 || first < 0 || second < first || !strings.Contains(r.stdout, "replayed 2 requests, 0 failed") {
+			// Four original 200s so far (the replay through the tunnel is not
+			// sent again, --to bypasses the edge), in the order they arrived.
+			last := -1
+			for _, p := range []string{"/hello?x=1", "/second", "/slow", "/fast"} {
+				i := strings.Index(r.stdout, p+" ")
+				if i <= last {
+					t.Fatalf("%s replayed out of order (or not at all):\n%s%s", p, r.stdout, r.stderr)
+				}
+				last = i
+			}
+			if hits.Load() != before+4 || !strings.Contains(r.stdout, "replayed 4 requests, 0 failed") {
 				t.Fatalf("hits %d→%d\n%s%s", before, hits.Load(), r.stdout, r.stderr)
 			}
 		})

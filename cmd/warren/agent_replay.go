@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -66,7 +67,7 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 		cutoff = time.Now().Add(-*since)
 	}
 	var ids []string
-	for i := len(reqs) - 1; i >= 0; i-- { // the API lists newest first; replay in original order
+	for i := len(reqs) - 1; i >= 0; i-- { // the API lists newest first (by capture)
 		q := reqs[i]
 		// Re-delivering a set means its original requests: replays of them
 		// (this command's earlier runs among them) would be sent twice.
@@ -74,6 +75,13 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 			ids = append(ids, q.ID)
 		}
 	}
+	// The original order is the order they arrived in (createdAt); requests
+	// are captured as they end, so a slow one is listed after later ones.
+	arrived := make(map[string]time.Time, len(reqs))
+	for _, q := range reqs {
+		arrived[q.ID] = q.CreatedAt
+	}
+	slices.SortStableFunc(ids, func(a, b string) int { return arrived[a].Compare(arrived[b]) })
 	if len(ids) == 0 {
 		fmt.Fprintln(e.stdout, "no matching requests")
 		return nil

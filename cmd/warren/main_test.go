@@ -129,7 +129,13 @@ func (b *lockedBuffer) String() string {
 // its address and URL lines.
 func startServer(t testing.TB, data string) *server {
 	t.Helper()
-	cmd := exec.Command(warrenBin, "serve", "--data", data, "--addr", "127.0.0.1:0", "--domain", "localhost")
+	return startServerAt(t, data, "127.0.0.1:0")
+}
+
+// startServerAt is startServer on a given address (a restart on the same one).
+func startServerAt(t testing.TB, data, addr string) *server {
+	t.Helper()
+	cmd := exec.Command(warrenBin, "serve", "--data", data, "--addr", addr, "--domain", "localhost")
 	cmd.Env = childEnv()
 	stderr := new(lockedBuffer)
 	cmd.Stderr = stderr

@@ -108,7 +108,7 @@ func TestServe_TunnelRoundTrip(t *testing.T) {
 
 	t.Run("ShutdownClosesTunnel", func(t *testing.T) {
 		s.stop(t)
-		waitLine("shutdown")
+		waitLine("(shutdown)")
 		v := mustRun(t, "events", "verify", "--data", data)
 		if !strings.HasPrefix(v.stdout, "ok: ") {
 			t.Errorf("verify: %s", v.stdout)
@@ -118,6 +118,31 @@ func TestServe_TunnelRoundTrip(t *testing.T) {
 			if !strings.Contains(tail, want) {
 				t.Errorf("the log lacks %s:\n%s", want, tail)
 			}
+		}
+	})
+
+	t.Run("RestartReopensTunnel", func(t *testing.T) {
+		// A shutdown is a restart or an upgrade: the agent waits for the
+		// server and reclaims its name, as after a crash.
+		s2 := startServerAt(t, data, s.addr)
+		defer s2.stop(t)
+		waitLine("Forwarding " + strings.Replace(s.url, "://", "://demo.", 1) + " -> ")
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			req, _ := http.NewRequest("GET", "http://"+s.addr+"/again", nil)
+			req.Host = "demo.localhost"
+			resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+			if err == nil {
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK && string(body) == "hello from GET /again" {
+					return
+				}
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("after the restart: %v", err)
+			}
+			time.Sleep(50 * time.Millisecond)
 		}
 	})
 }

@@ -258,12 +258,16 @@ func (c *Client) failPending() {
 }
 
 // closedByServer forgets a tunnel the server closed (released through the
-// API, key revoked, shutdown): it is not reopened.
+// API, key revoked): it is not reopened. A server shutting down closes every
+// tunnel too, but it is coming back (a restart, an upgrade): those are kept
+// and reopened when the connection is, as after a crash. A close this agent
+// asked for (Close) is not reported: the caller knows.
 func (c *Client) closedByServer(m wire.Msg) {
+	shutdown := m.Reason == domain.CloseShutdown
 	c.mu.Lock()
 	t := c.tunnels[m.ID]
 	delete(c.tunnels, m.ID)
-	if t != nil {
+	if t != nil && !shutdown {
 		for i, w := range c.wanted {
 			if w.ID == m.ID {
 				c.wanted = append(c.wanted[:i], c.wanted[i+1:]...)
@@ -272,7 +276,12 @@ func (c *Client) closedByServer(m wire.Msg) {
 		}
 	}
 	c.mu.Unlock()
-	if t != nil {
+	switch {
+	case t == nil || c.ctx.Err() != nil:
+	case shutdown:
+		c.event(Event{Kind: "disconnected", Tunnel: *t,
+			Message: "Tunnel " + t.URL + " closed: the server is shutting down (shutdown); it is reopened when the server is back."})
+	default:
 		c.event(Event{Kind: "closed", Tunnel: *t, Message: m.Reason})
 	}
 	// A revocation ends the session right after; do not come back with that key.

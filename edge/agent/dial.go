@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -104,8 +105,8 @@ func NormalizeLocal(local string) (string, error) {
 		s = ":" + s
 	}
 	host, port, err := net.SplitHostPort(s)
-	if err != nil || port == "" {
-		return "", domain.Errorf(domain.CodeInvalid, "%q is not PORT or HOST:PORT", local)
+	if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 1 || n > 65535 {
+		return "", domain.Errorf(domain.CodeInvalid, "%q is not PORT or HOST:PORT (a port is 1-65535)", local)
 	}
 	if host == "" {
 		host = "127.0.0.1"

@@ -12,8 +12,10 @@ func TestNormalizeLocal(t *testing.T) {
 		}
 	}
 	t.Run("ErrGarbage", func(t *testing.T) {
-		if _, err := NormalizeLocal("a:b:c"); err == nil {
-			t.Fatal("accepted a:b:c")
+		for _, in := range []string{"a:b:c", "abc", "0", "70000", "-1", "localhost:", "localhost:http", "http://localhost"} {
+			if got, err := NormalizeLocal(in); err == nil {
+				t.Errorf("accepted %q as %q", in, got)
+			}
 		}
 	})
 }

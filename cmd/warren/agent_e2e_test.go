@@ -76,7 +76,9 @@ func publicGet(t *testing.T, s *server, host, path string) (int, string) {
 	t.Helper()
 	req, _ := http.NewRequest("GET", "http://"+s.addr+path, nil)
 	req.Host = host
-	c := &http.Client{Timeout: 10 * time.Second}
+	// No compression: the request carries only the headers set here (net/http
+	// would add Accept-Encoding), so a replay can be compared with it.
+	c := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableCompression: true}}
 	res, err := c.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -95,8 +97,10 @@ func TestAgentCommands_HTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	var hits atomic.Int32
+	var lastEncoding atomic.Value // Accept-Encoding of the last request
 	origin := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hits.Add(1)
+		lastEncoding.Store(r.Header.Get("Accept-Encoding"))
 		if r.URL.Path == "/slow" {
 			time.Sleep(800 * time.Millisecond)
 		}
@@ -126,6 +130,9 @@ func TestAgentCommands_HTTP(t *testing.T) {
 		r := runWarren(t, env, "replay", id, "--to", "http://"+ln.Addr().String())
 		if r.code != 0 || !strings.Contains(r.stdout, "/hello?x=1 200") || hits.Load() != before+1 {
 			t.Fatalf("replay --to: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		if ae := lastEncoding.Load(); ae != "" {
+			t.Fatalf("replay --to added Accept-Encoding %q to the captured headers", ae)
 		}
 		r = runWarren(t, env, "replay", id)
 		if r.code != 0 || !strings.Contains(r.stdout, "/hello?x=1 200") || hits.Load() != before+2 {

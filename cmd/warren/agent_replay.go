@@ -39,8 +39,13 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 	if cfg.Server == "" || cfg.Key == "" {
 		return errors.New("not logged in: run `warren login --server URL --key KEY` (or set WARREN_SERVER and WARREN_API_KEY)")
 	}
+	// A replay sends the captured request as it was: net/http would add
+	// Accept-Encoding (and undo the encoding) and follow redirects.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.DisableCompression = true
 	r := &replayer{server: strings.TrimSuffix(cfg.Server, "/"), key: cfg.Key, to: *to, out: e.stdout,
-		http: &http.Client{Timeout: 5 * time.Minute}}
+		http: &http.Client{Timeout: 5 * time.Minute, Transport: tr,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 	if *tunnel == "" {
 		if err := wantArgs(fs, pos, 1, "REQ_ID (or --tunnel S)"); err != nil {
 			return err

@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -21,8 +20,7 @@ import (
 )
 
 func runReplay(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := newFlagSet(e, "replay", "replay REQ_ID [--to URL]\n       warren replay --tunnel S [--status 5xx] [--since 1h] [--to URL]")
 	to := fs.String("to", "", "send to this local URL instead of through the tunnel (e.g. http://localhost:3000)")
 	tunnel := fs.String("tunnel", "", "replay a filtered set of this tunnel's requests, oldest first (earlier replays are not replayed again)")
 	status := fs.String("status", "", "with --tunnel: only these statuses (500, 5xx, 4xx…)")

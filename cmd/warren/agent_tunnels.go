@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -16,8 +15,7 @@ import (
 )
 
 func runHTTP(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("http", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := newFlagSet(e, "http", "http PORT|HOST:PORT [--subdomain S] [--hostname H]")
 	sub := fs.String("subdomain", "", "ask for this subdomain (default: a random name)")
 	host := fs.String("hostname", "", "also route this verified custom domain here")
 	pos, err := parseArgs(fs, args)
@@ -31,8 +29,7 @@ func runHTTP(ctx context.Context, e *env, args []string) error {
 }
 
 func runTCP(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("tcp", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := newFlagSet(e, "tcp", "tcp PORT|HOST:PORT")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -44,8 +41,7 @@ func runTCP(ctx context.Context, e *env, args []string) error {
 }
 
 func runStart(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("start", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := newFlagSet(e, "start", "start --config FILE")
 	file := fs.String("config", "", "tunnels file (JSON or the simple YAML form; see docs/edge.md)")
 	if _, err := parseArgs(fs, args); err != nil {
 		return err

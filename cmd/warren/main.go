@@ -68,7 +68,11 @@ func main() {
 // run dispatches to a subcommand and turns its error into an exit code.
 func run(ctx context.Context, e *env, args []string) int {
 	cmds := commands()
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	if len(args) == 0 {
+		usage(e.stderr, cmds)
+		return 2
+	}
+	if args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		usage(e.stdout, cmds)
 		return 0
 	}

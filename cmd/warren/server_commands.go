@@ -50,8 +50,13 @@ func newFlagSet(e *env, name, usage string) *flag.FlagSet {
 	fs := flag.NewFlagSet("warren "+name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: warren %s\n\nflags:\n", usage)
-		fs.PrintDefaults()
+		fmt.Fprintf(fs.Output(), "usage: warren %s\n", usage)
+		n := 0
+		fs.VisitAll(func(*flag.Flag) { n++ })
+		if n > 0 {
+			fmt.Fprintf(fs.Output(), "\nflags:\n")
+			fs.PrintDefaults()
+		}
 	}
 	return fs
 }
@@ -138,7 +143,11 @@ func openLog(data string, o openOptions, opts events.Options) (*events.Log, erro
 
 // subcommand dispatches `warren NAME SUB …` to subs.
 func subcommand(ctx context.Context, e *env, name string, subs map[string]command, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
+		subUsage(e.stderr, name, subs)
+		return &exitError{code: 2, err: errors.New("missing subcommand")}
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		subUsage(e.stdout, name, subs)
 		return nil
 	}

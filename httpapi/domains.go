@@ -55,8 +55,13 @@ func (s *Server) addDomainHandler(w http.ResponseWriter, r *http.Request, c *cal
 	return writeJSON(w, http.StatusCreated, d)
 }
 
+// verifyDomainHandler and removeDomainHandler take a domain id or its name.
 func (s *Server) verifyDomainHandler(w http.ResponseWriter, r *http.Request, c *call) error {
-	d, err := verifyDomain(r.Context(), s.log, s.cfg.Resolver, c.Account.ID, c.Params.ByName("id"))
+	id, err := domainRef(s.db, c.Account.ID, c.Params.ByName("id"))
+	if err != nil {
+		return err
+	}
+	d, err := verifyDomain(r.Context(), s.log, s.cfg.Resolver, c.Account.ID, id)
 	if err != nil {
 		return err
 	}
@@ -64,7 +69,11 @@ func (s *Server) verifyDomainHandler(w http.ResponseWriter, r *http.Request, c *
 }
 
 func (s *Server) removeDomainHandler(w http.ResponseWriter, r *http.Request, c *call) error {
-	if err := removeDomain(r.Context(), s.log, c.Account.ID, c.Params.ByName("id")); err != nil {
+	id, err := domainRef(s.db, c.Account.ID, c.Params.ByName("id"))
+	if err != nil {
+		return err
+	}
+	if err := removeDomain(r.Context(), s.log, c.Account.ID, id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -90,6 +90,29 @@ func ownDomain(db *bolt.DB, accountID, id string) (domain.CustomDomain, error) {
 	return d, nil
 }
 
+// domainRef turns a route's reference into the id of one of the account's
+// domains: an id as is, or a hostname (as `tunnels close` takes a name).
+// Another account's name is not found, as its id would be.
+func domainRef(db *bolt.DB, accountID, ref string) (string, error) {
+	if strings.HasPrefix(ref, "dom_") {
+		return ref, nil
+	}
+	id := ""
+	err := db.View(func(tx *bolt.Tx) error {
+		all, err := projections.DomainsByName(tx, strings.ToLower(strings.TrimSuffix(ref, ".")))
+		for _, cd := range all {
+			if cd.AccountID == accountID {
+				id = cd.ID
+			}
+		}
+		return err
+	})
+	if err == nil && id == "" {
+		err = domain.Errorf(domain.CodeNotFound, "domain %q not found", ref)
+	}
+	return id, err
+}
+
 // addDomain adds a domain pending its TXT check, with a token from rnd:
 // CodeInvalid for a bad name or one under the base domain, CodeConflict when
 // the account has it or another account verified it, CodeQuota over the plan.

@@ -54,11 +54,20 @@ func TestDomains_Routes(t *testing.T) {
 		if got.State != "failed" || !strings.Contains(*got.LastError, "do not hold the token") {
 			t.Fatalf("after a wrong token %+v", got)
 		}
+		// By name as well as by id, as `tunnels close` takes a name.
+		got = domainOut{}
+		a.call(t, "POST", "/v1/domains/App.Example.com./verify", keyA, "", "").want(t, 200, &got)
+		if got.ID != d.ID || got.State != "failed" {
+			t.Fatalf("verify by name %+v", got)
+		}
 	})
 	t.Run("ErrOtherAccount", func(t *testing.T) {
 		a.call(t, "POST", "/v1/domains/"+d.ID+"/verify", keyB, "", "").wantError(t, 404, "not_found")
 		a.call(t, "DELETE", "/v1/domains/"+d.ID, keyB, "", "").wantError(t, 404, "not_found")
 		a.call(t, "POST", "/v1/domains/dom_nope/verify", keyA, "", "").wantError(t, 404, "not_found")
+		a.call(t, "POST", "/v1/domains/app.example.com/verify", keyB, "", "").wantError(t, 404, "not_found")
+		a.call(t, "DELETE", "/v1/domains/app.example.com", keyB, "", "").wantError(t, 404, "not_found")
+		a.call(t, "DELETE", "/v1/domains/nope.example.com", keyA, "", "").wantError(t, 404, "not_found")
 		var l struct{ Domains []domainOut }
 		a.call(t, "GET", "/v1/domains", keyB, "", "").want(t, 200, &l)
 		if len(l.Domains) != 0 {

@@ -10,15 +10,15 @@ import (
 func domainSubs() map[string]command {
 	return map[string]command{
 		"add":    {summary: "add a custom domain and show the TXT record to publish: add NAME", run: runDomainAdd},
-		"verify": {summary: "have the server check the TXT record now: verify ID", run: runDomainVerify},
-		"rm":     {summary: "remove a custom domain: rm ID", run: runDomainRm},
+		"verify": {summary: "have the server check the TXT record now: verify ID|NAME", run: runDomainVerify},
+		"rm":     {summary: "remove a custom domain: rm ID|NAME", run: runDomainRm},
 	}
 }
 
 // runDomains is `warren domains [--json]`.
 func runDomains(ctx context.Context, e *env, args []string) error {
 	return listing[client.Domain]{
-		name: "domains", usage: "domains [--json] | domains add NAME | domains verify ID | domains rm ID",
+		name: "domains", usage: "domains [--json] | domains add NAME | domains verify ID|NAME | domains rm ID|NAME",
 		empty: "No custom domains.", header: []string{"ID", "NAME", "STATE", "CHECKED", "LAST ERROR"},
 		fetch: (*client.Client).Domains,
 		row: func(d client.Domain) []string {
@@ -40,7 +40,7 @@ func runDomainAdd(ctx context.Context, e *env, args []string) error {
 }
 
 func runDomainVerify(ctx context.Context, e *env, args []string) error {
-	return action[client.Domain]{name: "domains verify", usage: "domains verify ID [--json]", arg: "ID",
+	return action[client.Domain]{name: "domains verify", usage: "domains verify ID|NAME [--json]", arg: "ID or NAME",
 		call: (*client.Client).VerifyDomain,
 		say:  func(e *env, _ string, d client.Domain) error { return printVerified(e, d) },
 	}.run(ctx, e, args)
@@ -57,6 +57,6 @@ func printVerified(e *env, d client.Domain) error {
 }
 
 func runDomainRm(ctx context.Context, e *env, args []string) error {
-	return action[done]{name: "domains rm", usage: "domains rm ID", arg: "ID",
+	return action[done]{name: "domains rm", usage: "domains rm ID|NAME", arg: "ID or NAME",
 		call: noResult((*client.Client).RemoveDomain), say: saying("Removed domain %s.")}.run(ctx, e, args)
 }

@@ -342,7 +342,8 @@ func TestCLI_Requests(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
 		r := startWarren(t, ctx, env, "requests", "--tunnel", "app", "--follow", "--limit", "1")
-		if l := r.nextLine(t); !strings.Contains(l, "POST") || !strings.Contains(l, "200") || !strings.HasSuffix(l, "/live/2") {
+		if l := r.nextLine(t); !strings.Contains(l, "POST") || !strings.Contains(l, "200") || !strings.HasSuffix(l, "/live/2") ||
+			!strings.Contains(l, "  req_") || !strings.Contains(l, "  app ") {
 			t.Fatalf("first line %q", l)
 		}
 		capture("/live/3")

@@ -86,6 +86,8 @@ func (p *requestPrinter) print(r client.Request) error {
 		_, err = fmt.Fprintf(p.w, "%s\n", b)
 		return err
 	}
-	_, err := fmt.Fprintf(p.w, "%s  %-7s %3d  %8.1fms  %s\n", when(r.CreatedAt), orDash(r.Method), r.Status, r.DurationMs, orDash(r.Path))
+	// The id and tunnel tell lines apart when several tunnels stream, and
+	// the id is what replay takes; the path, of any width, comes last.
+	_, err := fmt.Fprintf(p.w, "%s  %s  %-14s %-7s %3d  %8.1fms  %s\n", when(r.CreatedAt), r.ID, orDash(r.Tunnel), orDash(r.Method), r.Status, r.DurationMs, orDash(r.Path))
 	return err
 }

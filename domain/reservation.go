@@ -25,14 +25,18 @@ func ClaimSubdomain(caller, sub, holder, liveOwner string) error {
 }
 
 // CheckReserve decides whether caller may reserve sub: the name must be valid,
-// not held by anyone (CodeConflict, also when the caller holds it already),
-// and within the plan's reservation limit (CodeQuota).
-func CheckReserve(plan Plan, sub, holder string, used int64) error {
+// not held by anyone (CodeConflict, also when the caller holds it already:
+// the message says whose), and within the plan's reservation limit
+// (CodeQuota).
+func CheckReserve(plan Plan, sub, holder, caller string, used int64) error {
 	if err := ValidateSubdomain(sub); err != nil {
 		return err
 	}
+	if holder == caller && holder != "" {
+		return Errorf(CodeConflict, "you have already reserved %q", sub)
+	}
 	if holder != "" {
-		return Errorf(CodeConflict, "subdomain %q is already reserved", sub)
+		return Errorf(CodeConflict, "subdomain %q is reserved by another account", sub)
 	}
 	if !Allows(plan.Limits.Reservations, used) {
 		return Errorf(CodeQuota, "the %s plan allows %d reservations", plan.Name, *plan.Limits.Reservations)

@@ -95,19 +95,24 @@ func TestCheckReserve(t *testing.T) {
 		holder string
 		used   int64
 		want   domain.Code
+		msg    string // in the error's message
 	}{
-		{"OK", free, "myapp", "", 0, ""},
-		{"OKProMany", pro, "myapp", "", 1000, ""},
-		{"ErrInvalid", free, "My_App", "", 0, domain.CodeInvalid},
-		{"ErrReservedWord", pro, "admin", "", 0, domain.CodeInvalid},
-		{"ErrHeldByOther", free, "myapp", "acc_other", 0, domain.CodeConflict},
-		{"ErrHeldByCaller", pro, "myapp", "acc_me", 0, domain.CodeConflict},
-		{"ErrQuotaFree", free, "myapp", "", 1, domain.CodeQuota},
-		{"InvalidBeatsQuota", free, "ab", "", 5, domain.CodeInvalid},
+		{"OK", free, "myapp", "", 0, "", ""},
+		{"OKProMany", pro, "myapp", "", 1000, "", ""},
+		{"ErrInvalid", free, "My_App", "", 0, domain.CodeInvalid, ""},
+		{"ErrReservedWord", pro, "admin", "", 0, domain.CodeInvalid, ""},
+		{"ErrHeldByOther", free, "myapp", "acc_other", 0, domain.CodeConflict, "reserved by another account"},
+		{"ErrHeldByCaller", pro, "myapp", "acc_me", 0, domain.CodeConflict, "you have already reserved"},
+		{"ErrQuotaFree", free, "myapp", "", 1, domain.CodeQuota, ""},
+		{"InvalidBeatsQuota", free, "ab", "", 5, domain.CodeInvalid, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			wantCode(t, domain.CheckReserve(tt.plan, tt.sub, tt.holder, tt.used), tt.want)
+			err := domain.CheckReserve(tt.plan, tt.sub, tt.holder, "acc_me", tt.used)
+			wantCode(t, err, tt.want)
+			if tt.msg != "" && !strings.Contains(err.Error(), tt.msg) {
+				t.Fatalf("message %q, want %q in it", err, tt.msg)
+			}
 		})
 	}
 }

@@ -89,7 +89,7 @@ func Reserve(accountID, sub string) events.Command {
 			return nil, err
 		}
 		used := countPrefix(tx.Bucket(bReservByAccount), []byte(accountID))
-		if err := domain.CheckReserve(plan, sub, r.AccountID, used); err != nil {
+		if err := domain.CheckReserve(plan, sub, r.AccountID, accountID, used); err != nil {
 			return nil, err
 		}
 		// A live tunnel of another account on this name keeps it until it closes.

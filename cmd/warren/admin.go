@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"text/tabwriter"
 	"time"
 
@@ -10,10 +12,12 @@ import (
 
 	"warren/domain"
 	"warren/events"
+	"warren/httpapi/client"
 	"warren/projections"
 )
 
-// runAdmin is `warren admin …`: offline administration on --data.
+// runAdmin is `warren admin …`: administration on --data (offline), or for
+// account create also over the API of a running server (--server).
 func runAdmin(ctx context.Context, e *env, args []string) error {
 	return subcommand(ctx, e, "admin", map[string]command{
 		"account": {summary: "accounts: create, plan, list", run: runAdminAccount},
@@ -31,18 +35,23 @@ func runAdminAccount(ctx context.Context, e *env, args []string) error {
 // runAccountCreate prints the new account, then its first API key alone on
 // the last line of stdout, so scripts can take it with `tail -n1`.
 func runAccountCreate(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "admin account create", "admin account create --email E [--name N] [--plan free|pro] [--operator]")
+	fs := newFlagSet(e, "admin account create", "admin account create --email E [--name N] [--plan free|pro] [--operator] [--data DIR | --server URL [--key KEY]]")
 	data := dataFlag(e, fs)
 	email := fs.String("email", "", "the account's email (required)")
 	name := fs.String("name", "", "display name")
 	plan := fs.String("plan", domain.PlanFree, "plan: free or pro")
 	operator := fs.Bool("operator", false, "may use the operator API")
+	server := fs.String("server", "", "create it on a running server (POST /api/v1/admin/accounts) instead of in --data")
+	key := fs.String("key", "", "operator API key for --server (default: WARREN_API_KEY or the logged-in key)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *email == "" {
 		fs.Usage()
 		return &exitError{code: 2, err: fmt.Errorf("--email is required")}
+	}
+	if *server != "" {
+		return createAccountOnline(ctx, e, *server, *key, client.NewAccount{Email: *email, Name: *name, Plan: *plan, Operator: *operator})
 	}
 	l, err := openLog(*data, openOptions{}, events.Options{})
 	if err != nil {
@@ -58,6 +67,38 @@ func runAccountCreate(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "created account %s (%s, plan %s%s)\n", acc.ID, acc.Email, acc.Plan, operatorNote(acc.Operator))
 	fmt.Fprintln(e.stdout, "its API key, shown once:")
 	fmt.Fprintln(e.stdout, secret)
+	return nil
+}
+
+// createAccountOnline is `admin account create --server`: the data file
+// stays with the server, which must not stop for a new user.
+func createAccountOnline(ctx context.Context, e *env, server, key string, in client.NewAccount) error {
+	if key == "" {
+		cfg, err := resolveConfig(e)
+		if err != nil {
+			return err
+		}
+		key = cfg.Key
+	}
+	if key == "" {
+		return &exitError{code: 2, err: errors.New("--server needs an operator key: --key, WARREN_API_KEY or `warren login`")}
+	}
+	c, err := client.New(server, key, &http.Client{Timeout: 30 * time.Second})
+	if err != nil {
+		return err
+	}
+	acc, err := c.CreateAccount(ctx, in)
+	var ae *client.Error
+	if errors.As(err, &ae) && ae.Status != http.StatusUnauthorized && ae.Code != "" {
+		// As offline: the code leads (conflict for a taken email, …).
+		return fmt.Errorf("%s: %s", ae.Code, ae.Message)
+	}
+	if err != nil {
+		return apiError(err)
+	}
+	fmt.Fprintf(e.stdout, "created account %s (%s, plan %s%s)\n", acc.ID, acc.Email, acc.Plan, operatorNote(acc.Operator))
+	fmt.Fprintln(e.stdout, "its API key, shown once:")
+	fmt.Fprintln(e.stdout, acc.Key)
 	return nil
 }
 

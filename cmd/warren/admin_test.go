@@ -99,3 +99,32 @@ func TestAdminAccount_Plan(t *testing.T) {
 		}
 	})
 }
+
+// admin account create --server creates the account over the API of a
+// running server (which holds the data file): the new key is the last line.
+func TestAdminAccountCreate_Online(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	defer s.stop(t)
+	opKey := keyRe.FindString(s.waitOutput(t, "ak_"))
+	env := []string{"HOME=" + t.TempDir()}
+	r := runWarren(t, env, "admin", "account", "create", "--email", "new@example.com", "--plan", "pro", "--server", s.url, "--key", opKey)
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	key := lines[len(lines)-1]
+	if r.code != 0 || !keyRe.MatchString(key) || !strings.Contains(r.stdout, "(new@example.com, plan pro)") {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+	}
+	asNew := []string{"HOME=" + t.TempDir(), "WARREN_SERVER=" + s.url, "WARREN_API_KEY=" + key}
+	if r := runWarren(t, asNew, "keys"); r.code != 0 || !strings.Contains(r.stdout, "first key") {
+		t.Fatalf("the new key: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, c := range []struct{ key, email, want string }{
+		{key, "other@example.com", "forbidden: "}, // not an operator's key
+		{opKey, "new@example.com", "conflict: "},  // taken
+		{opKey, "not-an-email", "invalid: "},
+	} {
+		r := runWarren(t, env, "admin", "account", "create", "--email", c.email, "--server", s.url, "--key", c.key)
+		if r.code != 1 || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("create %s: exit %d, want 1 with %q\nstdout: %s\nstderr: %s", c.email, r.code, c.want, r.stdout, r.stderr)
+		}
+	}
+}

@@ -5,9 +5,11 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
+	"warren/domain"
 	"warren/projections"
 )
 
@@ -21,7 +23,7 @@ func (s *Server) routesStatements() []route {
 }
 
 func (s *Server) myStatementHandler(w http.ResponseWriter, r *http.Request, c *call) error {
-	month, err := projections.ParseMonth(c.Params.ByName("month"))
+	month, err := s.statementMonth(c.Params.ByName("month"))
 	if err != nil {
 		return err
 	}
@@ -39,7 +41,7 @@ func (s *Server) myStatementHandler(w http.ResponseWriter, r *http.Request, c *c
 }
 
 func (s *Server) allStatementsHandler(w http.ResponseWriter, r *http.Request, c *call) error {
-	month, err := projections.ParseMonth(c.Params.ByName("month"))
+	month, err := s.statementMonth(c.Params.ByName("month"))
 	if err != nil {
 		return err
 	}
@@ -57,6 +59,20 @@ func (s *Server) allStatementsHandler(w http.ResponseWriter, r *http.Request, c 
 		all = []projections.Statement{}
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"month": month.Format("2006-01"), "statements": all})
+}
+
+// statementMonth parses a statement's month: one that has not begun has no
+// statement (an all-zero "open" one would read as a real month).
+func (s *Server) statementMonth(v string) (time.Time, error) {
+	month, err := projections.ParseMonth(v)
+	if err != nil {
+		return month, err
+	}
+	now := s.now().UTC()
+	if month.After(time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)) {
+		return month, domain.Errorf(domain.CodeInvalid, "month %s has not begun", v)
+	}
+	return month, nil
 }
 
 // wantsCSV: ?format=csv, or an Accept that names text/csv.

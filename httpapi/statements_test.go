@@ -84,9 +84,15 @@ func TestStatements(t *testing.T) {
 		wantError(t, st, body, http.StatusForbidden, "forbidden")
 	})
 	t.Run("ErrBadMonth", func(t *testing.T) {
-		for _, m := range []string{"2026-13", "2026-1", "november", "2026-11-01"} {
+		for _, m := range []string{"2026-13", "2026-1", "november", "2026-11-01", "2027-01", "2031-05"} {
 			st, _, body := e.do(t, "GET", "/api/v1/me/statements/"+m, aKey, "")
 			wantError(t, st, body, http.StatusBadRequest, "invalid")
+			st, _, body = e.do(t, "GET", "/api/v1/admin/statements/"+m, opKey, "")
+			wantError(t, st, body, http.StatusBadRequest, "invalid")
+		}
+		// The month under way is open, not refused.
+		if st, _, body := e.do(t, "GET", "/api/v1/me/statements/2026-12", aKey, ""); st != http.StatusOK {
+			t.Fatalf("this month: %d %s", st, body)
 		}
 	})
 }

@@ -25,7 +25,7 @@ func runEvents(ctx context.Context, e *env, args []string) error {
 // runEventsVerify exits 0 printing the count and head hash, or 1 naming the
 // first event whose encoding, id or hash is wrong.
 func runEventsVerify(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "events verify", "events verify [--data DIR] [--checkpoint FILE [--public-key-file F]] [--public-key]")
+	fs := newFlagSet(e, "events verify", "events verify [--data DIR] [--checkpoint FILE [--public-key-file F]] [--public-key [--domain D]]")
 	data := dataFlag(e, fs)
 	ck := addCheckpointFlags(e, fs) // audit_checkpoint.go
 	if err := parseFlags(fs, args); err != nil {

@@ -76,7 +76,12 @@ func decodeJSONBody(r *http.Request, v any) error {
 // decodeStrict unmarshals one JSON value and turns decoding errors into
 // CodeInvalid messages that name the field.
 func decodeStrict(body []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
+	return decodeWith(json.NewDecoder(bytes.NewReader(body)), v)
+}
+
+// decodeWith decodes one value with dec (set up by the caller, e.g. to
+// refuse unknown fields) and words its errors for clients, naming the field.
+func decodeWith(dec *json.Decoder, v any) error {
 	if err := dec.Decode(v); err != nil {
 		var te *json.UnmarshalTypeError
 		var se *json.SyntaxError
@@ -89,6 +94,8 @@ func decodeStrict(body []byte, v any) error {
 			return domain.Errorf(domain.CodeInvalid, "field %q must be a %s, not %s", field, jsonKind(te.Type.Kind().String()), te.Value)
 		case errors.As(err, &se):
 			return domain.Errorf(domain.CodeInvalid, "malformed JSON at byte %d: %v", se.Offset, err)
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			return domain.Errorf(domain.CodeInvalid, "unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
 		default:
 			return domain.Errorf(domain.CodeInvalid, "malformed JSON: %v", err)
 		}

@@ -89,10 +89,10 @@ func readOverrides(r *http.Request) (domain.ReplayOverrides, error) {
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&o); err != nil {
-		return o, domain.Errorf(domain.CodeInvalid, "bad overrides: %s", err)
+	if err := decodeWith(dec, &o); err != nil {
+		return o, domain.Errorf(domain.CodeInvalid, "bad overrides: %s", domain.ErrorMessage(err))
 	}
-	return o, nil
+	return o, o.Validate()
 }
 
 // jsonBodyType reports whether a body of media type mt (unparseable: "")

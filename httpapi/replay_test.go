@@ -147,12 +147,25 @@ func TestServer_ReplayRequest(t *testing.T) {
 		}
 	})
 	t.Run("ErrBadOverrides400", func(t *testing.T) {
-		for _, b := range []string{`{"heders":{"X":"1"}}`, `{"method":1}`, `[1]`, `{"path":"/x"`} {
+		for b, want := range map[string]string{
+			`{"heders":{"X":"1"}}`: `unknown field \"heders\"`,
+			`{"method":1}`:         `field \"method\" must be a string`,
+			`[1]`:                  "bad overrides",
+			`{"path":"/x"`:         "bad overrides",
+		} {
 			st, _, body := e.do(t, "POST", path, key, b, "Content-Type", "application/json")
 			wantError(t, st, body, 400, "invalid")
-			if !strings.Contains(string(body), "bad overrides") {
-				t.Fatalf("%s: body %s", b, body)
+			if !strings.Contains(string(body), "bad overrides") || !strings.Contains(string(body), want) {
+				t.Fatalf("%s: body %s, want %s in it", b, body, want)
 			}
+		}
+		// Overrides that would send something else than the new capture
+		// records are refused before anything is sent (domain's table test
+		// has the rest).
+		for _, b := range []string{`{"method":""}`, `{"headers":{"Host":"evil.example"}}`, `{"headers":{"Bad Header":"x"}}`,
+			`{"headers":{"X-A":"a\r\nInjected: 1"}}`, `{"path":"/a b"}`} {
+			st, _, body := e.do(t, "POST", path, key, b, "Content-Type", "application/json")
+			wantError(t, st, body, 400, "invalid")
 		}
 	})
 	t.Run("ErrTooLarge413", func(t *testing.T) {

@@ -52,9 +52,17 @@ func routes(d routeDeps) (*edge.Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	api := http.NewServeMux()
-	api.Handle("GET /healthz", healthz(d.Log))
-	api.Handle("/", apiSrv.Handler())
+	// Not an http.ServeMux: it answers a path that is not clean ("//",
+	// "..") with an HTML redirect, and the API host answers JSON only
+	// (httprouter, behind, gives those a JSON 404).
+	health, apiHandler := healthz(d.Log), apiSrv.Handler()
+	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/healthz" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			health.ServeHTTP(w, r)
+			return
+		}
+		apiHandler.ServeHTTP(w, r)
+	})
 	e, err := edge.New(edge.Config{
 		Log:        d.Log,
 		BaseDomain: d.BaseDomain,

@@ -107,6 +107,22 @@ func TestServer_Run(t *testing.T) {
 				t.Errorf("GET /healthz with Host %s = %d, want %d", host, resp.StatusCode, want)
 			}
 		}
+		// A path that is not clean gets the API's JSON 404, not an HTML
+		// redirect (net/http's ServeMux would send one).
+		for _, p := range []string{"/api/v1//me/plan", "/api/v1/me/../me/plan", "/api/v1/./me/plan"} {
+			req, _ := http.NewRequest("GET", "http://"+m.Addr()+"/", nil)
+			req.URL.Opaque = p // sent as is
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var e struct{ Error string }
+			json.NewDecoder(resp.Body).Decode(&e)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusNotFound || e.Error != "not_found" {
+				t.Errorf("GET %s = %d %q, want a JSON 404", p, resp.StatusCode, e.Error)
+			}
+		}
 		if !strings.Contains(stdout.String(), "Warren is running at http://warren.test:"+portOf(m.Addr())+"\n") {
 			t.Errorf("stdout:\n%s", stdout.String())
 		}

@@ -84,5 +84,10 @@ func ValidateHostname(name string) error {
 			}
 		}
 	}
+	// No top-level label is all digits (RFC 3696 §2): this is an IPv4
+	// address, which has no TXT record to prove it and no Host to route.
+	if strings.Trim(labels[len(labels)-1], "0123456789") == "" {
+		return Errorf(CodeInvalid, "domain %q is an IP address, not a hostname", name)
+	}
 	return nil
 }

@@ -119,6 +119,9 @@ func TestValidateHostname(t *testing.T) {
 		{"Underscore", "a_b.example.com", false},
 		{"Unicode", "bücher.de", false},
 		{"Port", "example.com:80", false},
+		{"IPv4", "127.0.0.1", false},
+		{"NumericTLD", "example.123", false},
+		{"DigitsNotLast", "123.456.example", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -160,18 +160,17 @@ func (e *harExporter) toEntry(x *exported) harEntry {
 	}
 	if cr.ReqBody.Size > 0 || x.bodies[0] != nil {
 		pd := &harPostData{MimeType: reqH.Get("Content-Type"), Params: []harNV{}}
-		pd.Text, pd.Comment = bodyText(x.bodies[0], cr.ReqBody, x.prunedAt[0])
-		if pd.Comment == "base64" {
-			pd.Comment = "text is base64: the body is not UTF-8"
+		text, b64, note := bodyText(x.bodies[0], cr.ReqBody, x.prunedAt[0])
+		pd.Text, pd.Comment = text, note
+		if b64 { // HAR's postData has no encoding field
+			pd.Comment = strings.TrimSuffix("text is base64: the body is not UTF-8; "+note, "; ")
 		}
 		en.Request.PostData = pd
 	}
-	text, note := bodyText(x.bodies[1], cr.RespBody, x.prunedAt[1])
-	en.Response.Content.Text = text
-	if note == "base64" {
+	text, b64, note := bodyText(x.bodies[1], cr.RespBody, x.prunedAt[1])
+	en.Response.Content.Text, en.Response.Content.Comment = text, note
+	if b64 {
 		en.Response.Content.Encoding = "base64"
-	} else {
-		en.Response.Content.Comment = note
 	}
 	if cr.Error != "" {
 		en.Comment = "warren: " + cr.Error
@@ -181,18 +180,37 @@ func (e *harExporter) toEntry(x *exported) harEntry {
 
 // bodyText renders a stored body for HAR: UTF-8 as is, anything else base64
 // (note "base64"); a body that is missing says why in the note.
-func bodyText(b []byte, info domain.BodyInfo, prunedAt time.Time) (text, note string) {
+// A truncated body's note says so whatever its encoding, and a text body
+// cut in the middle of a character stays text (without the partial one).
+func bodyText(b []byte, info domain.BodyInfo, prunedAt time.Time) (text string, base64Text bool, note string) {
 	switch {
 	case b == nil && !prunedAt.IsZero() && info.Stored > 0:
-		return "", "body pruned by retention at " + prunedAt.UTC().Format(time.RFC3339)
+		return "", false, "body pruned by retention at " + prunedAt.UTC().Format(time.RFC3339)
 	case b == nil && info.Size > 0:
-		return "", "body not stored"
-	case !utf8.Valid(b):
-		return base64.StdEncoding.EncodeToString(b), "base64"
-	case info.Truncated:
-		return string(b), "truncated at capture to " + strconv.FormatInt(info.Stored, 10) + " of " + strconv.FormatInt(info.Size, 10) + " bytes"
+		return "", false, "body not stored"
 	}
-	return string(b), ""
+	t := b
+	if info.Truncated {
+		note = "truncated at capture to " + strconv.FormatInt(info.Stored, 10) + " of " + strconv.FormatInt(info.Size, 10) + " bytes"
+		t = withoutPartialRune(b)
+	}
+	if utf8.Valid(t) {
+		return string(t), false, note
+	}
+	return base64.StdEncoding.EncodeToString(b), true, note // every stored byte
+}
+
+// withoutPartialRune drops an incomplete UTF-8 sequence at the end of b.
+func withoutPartialRune(b []byte) []byte {
+	for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(b[i]) {
+			if !utf8.FullRune(b[i:]) {
+				return b[:i]
+			}
+			break
+		}
+	}
+	return b
 }
 
 // harHeaders flattens headers in a stable order.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"warren/edge/wire"
 
 	"warren/domain"
 	"warren/events"
@@ -74,6 +75,33 @@ func TestServer_Errors(t *testing.T) {
 		_, status := rawUpgrade(t, te.addr, "ak_notakey")
 		if !strings.Contains(status, "401") {
 			t.Fatalf("status line %q", status)
+		}
+	})
+	t.Run("ErrConnectWithoutUpgrade", func(t *testing.T) {
+		// The connect route answers as the API's routes do: the error code
+		// that goes with the status, Allow on a 405, Upgrade on a 426.
+		for _, c := range []struct {
+			method       string
+			status       int
+			code, header string
+			headerValue  string
+		}{
+			{"POST", 405, "method_not_allowed", "Allow", "GET"},
+			{"OPTIONS", 200, "", "Allow", "GET"},
+			{"GET", 426, "upgrade_required", "Upgrade", wire.Upgrade},
+		} {
+			req, _ := http.NewRequest(c.method, "http://"+testBase+wire.ConnectPath, nil)
+			req.Header.Set("Authorization", "Bearer "+key)
+			res, err := te.client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != c.status || res.Header.Get(c.header) != c.headerValue ||
+				c.code != "" && !strings.Contains(string(b), `"error":"`+c.code+`"`) {
+				t.Errorf("%s: %d %s: %q, body %s", c.method, res.StatusCode, c.header, res.Header.Get(c.header), b)
+			}
 		}
 	})
 }

@@ -71,7 +71,13 @@ func (s *Server) authenticate(r *http.Request) (domain.APIKey, error) {
 // serveAgent upgrades GET /api/v1/agent/connect to a yamux session.
 func (s *Server) serveAgent(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
-		writeJSONError(w, http.StatusMethodNotAllowed, "invalid", "use GET with Upgrade: "+wire.Upgrade)
+		// As the API's routes answer (OPTIONS included): the methods allowed.
+		w.Header().Set("Allow", "GET")
+		if r.Method == http.MethodOptions {
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+		writeJSONError(w, http.StatusMethodNotAllowed, "method_not_allowed", "use GET with Upgrade: "+wire.Upgrade)
 		return
 	}
 	if s.closing.Load() {
@@ -84,7 +90,8 @@ func (s *Server) serveAgent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !strings.EqualFold(r.Header.Get("Upgrade"), wire.Upgrade) {
-		writeJSONError(w, http.StatusUpgradeRequired, "invalid", "this endpoint needs Upgrade: "+wire.Upgrade)
+		w.Header().Set("Upgrade", wire.Upgrade) // RFC 9110: a 426 names the protocol
+		writeJSONError(w, http.StatusUpgradeRequired, "upgrade_required", "this endpoint needs Upgrade: "+wire.Upgrade)
 		return
 	}
 	conn, brw, err := http.NewResponseController(w).Hijack()

@@ -27,6 +27,10 @@ func (s *Server) myStatementHandler(w http.ResponseWriter, r *http.Request, c *c
 	if err != nil {
 		return err
 	}
+	asCSV, err := wantsCSV(r)
+	if err != nil {
+		return err
+	}
 	var st projections.Statement
 	if err := s.view(func(tx *bolt.Tx) (err error) {
 		st, err = projections.MonthStatement(tx, c.Account.ID, month, s.now())
@@ -34,7 +38,7 @@ func (s *Server) myStatementHandler(w http.ResponseWriter, r *http.Request, c *c
 	}); err != nil {
 		return err
 	}
-	if wantsCSV(r) {
+	if asCSV {
 		return writeStatementsCSV(w, st.Month, []projections.Statement{st})
 	}
 	return writeJSON(w, http.StatusOK, st)
@@ -45,6 +49,10 @@ func (s *Server) allStatementsHandler(w http.ResponseWriter, r *http.Request, c 
 	if err != nil {
 		return err
 	}
+	asCSV, err := wantsCSV(r)
+	if err != nil {
+		return err
+	}
 	var all []projections.Statement
 	if err := s.view(func(tx *bolt.Tx) (err error) {
 		all, err = projections.AllStatements(tx, month, s.now())
@@ -52,7 +60,7 @@ func (s *Server) allStatementsHandler(w http.ResponseWriter, r *http.Request, c 
 	}); err != nil {
 		return err
 	}
-	if wantsCSV(r) {
+	if asCSV {
 		return writeStatementsCSV(w, month.Format("2006-01"), all)
 	}
 	if all == nil {
@@ -75,12 +83,19 @@ func (s *Server) statementMonth(v string) (time.Time, error) {
 	return month, nil
 }
 
-// wantsCSV: ?format=csv, or an Accept that names text/csv.
-func wantsCSV(r *http.Request) bool {
-	if f := r.URL.Query().Get("format"); f != "" {
-		return f == "csv"
+// wantsCSV: ?format=csv, or an Accept that names text/csv; a format other
+// than json or csv is CodeInvalid, as for the export.
+func wantsCSV(r *http.Request) (bool, error) {
+	switch f := r.URL.Query().Get("format"); f {
+	case "csv":
+		return true, nil
+	case "json":
+		return false, nil
+	case "":
+		return strings.Contains(r.Header.Get("Accept"), "text/csv"), nil
+	default:
+		return false, domain.Errorf(domain.CodeInvalid, "format %q: use json or csv", f)
 	}
-	return strings.Contains(r.Header.Get("Accept"), "text/csv")
 }
 
 // statementColumns is the CSV header; the JSON field names, in order.

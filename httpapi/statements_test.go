@@ -90,6 +90,19 @@ func TestStatements(t *testing.T) {
 			st, _, body = e.do(t, "GET", "/api/v1/admin/statements/"+m, opKey, "")
 			wantError(t, st, body, http.StatusBadRequest, "invalid")
 		}
+		for _, q := range []string{"?format=xml", "?format=CSV", "?format="} {
+			st, _, body := e.do(t, "GET", "/api/v1/me/statements/2026-11"+q, aKey, "")
+			if q == "?format=" { // empty: as if absent
+				if st != http.StatusOK {
+					t.Fatalf("%s: %d %s", q, st, body)
+				}
+				continue
+			}
+			wantError(t, st, body, http.StatusBadRequest, "invalid")
+		}
+		if st, hdr, _ := e.do(t, "GET", "/api/v1/me/statements/2026-11?format=json", aKey, "", "Accept", "text/csv"); st != http.StatusOK || !strings.HasPrefix(hdr.Get("Content-Type"), "application/json") {
+			t.Fatalf("format=json: %d %s", st, hdr.Get("Content-Type"))
+		}
 		// The month under way is open, not refused.
 		if st, _, body := e.do(t, "GET", "/api/v1/me/statements/2026-12", aKey, ""); st != http.StatusOK {
 			t.Fatalf("this month: %d %s", st, body)

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
@@ -37,15 +38,22 @@ type sseSource struct {
 // sseBatch bounds one read of the log between writes.
 const sseBatch = 256
 
-// parseLastEventID reads Last-Event-ID: "<ULID>" or "req_<ULID>"; ok=false
-// when absent.
+// parseLastEventID reads Last-Event-ID: "<ULID>" or "<prefix>_<ULID>" (the
+// request streams' data ids are req_…); ok=false when absent.
 func parseLastEventID(r *http.Request) (ulid.ULID, bool, error) {
 	v := r.Header.Get("Last-Event-ID")
 	if v == "" {
 		return ulid.ULID{}, false, nil
 	}
-	id, err := parseRequestID("Last-Event-ID", v)
-	return id, err == nil, err
+	_, bare, _ := strings.Cut(v, "_")
+	if !strings.Contains(v, "_") {
+		bare = v
+	}
+	id, err := ulid.ParseStrict(bare)
+	if err != nil {
+		return id, false, domain.Errorf(domain.CodeInvalid, "Last-Event-ID %q is not an id this stream sent", v)
+	}
+	return id, true, nil
 }
 
 // serveSSE streams src to the client. It joins the topic's hub FIRST, then
@@ -59,6 +67,11 @@ func (s *Server) serveSSE(w http.ResponseWriter, r *http.Request, src sseSource)
 	last, resumed, err := parseLastEventID(r)
 	if err != nil {
 		return err
+	}
+	// Ids are times: one from the future would hold back every item until
+	// then (for 7ZZZ…, forever), so it cannot be a cursor this stream gave.
+	if resumed && last.Time() > ulid.Timestamp(s.now())+uint64(time.Minute/time.Millisecond) {
+		return domain.Errorf(domain.CodeInvalid, "Last-Event-ID %q is from the future: resume with an id this stream sent", r.Header.Get("Last-Event-ID"))
 	}
 	fl, ok := w.(http.Flusher)
 	if !ok {

@@ -146,8 +146,15 @@ func TestSSE_Requests(t *testing.T) {
 	t.Run("ErrBadLastEventID", func(t *testing.T) {
 		e := mustEnv(t)
 		_, key := e.account(t, "a@example.com", "pro", false)
-		st, _, b := e.do(t, "GET", "/api/v1/me/tunnels/x/requests/stream", key, "", "Last-Event-ID", "nope")
-		wantError(t, st, b, 400, "invalid")
+		for _, id := range []string{"nope", "req_nope", "7ZZZZZZZZZZZZZZZZZZZZZZZZZ", "req_7ZZZZZZZZZZZZZZZZZZZZZZZZZ"} {
+			for _, p := range []string{"/api/v1/me/tunnels/x/requests/stream", "/api/v1/me/requests/stream", "/api/v1/me/events/stream"} {
+				st, _, b := e.do(t, "GET", p, key, "", "Last-Event-ID", id)
+				wantError(t, st, b, 400, "invalid")
+				if !strings.Contains(string(b), "Last-Event-ID") {
+					t.Errorf("%s with %s: %s", p, id, b)
+				}
+			}
+		}
 	})
 	t.Run("ResumeExactlyOnceInOrder", func(t *testing.T) {
 		e := mustEnv(t)

@@ -19,6 +19,18 @@ var reservedSubdomains = map[string]bool{
 // letters, digits and hyphens, 3–63 characters, starting and ending with a
 // letter or digit, and not a reserved word. It fails with CodeInvalid.
 func ValidateSubdomain(s string) error {
+	if err := ValidateSubdomainSyntax(s); err != nil {
+		return err
+	}
+	if reservedSubdomains[s] {
+		return Errorf(CodeInvalid, "subdomain %q is reserved", s)
+	}
+	return nil
+}
+
+// ValidateSubdomainSyntax is ValidateSubdomain without the reserved words:
+// what a name that exists (or existed, before a word was reserved) may be.
+func ValidateSubdomainSyntax(s string) error {
 	if len(s) < 3 || len(s) > 63 {
 		return Errorf(CodeInvalid, "subdomain %q must be 3 to 63 characters long", s)
 	}
@@ -33,9 +45,6 @@ func ValidateSubdomain(s string) error {
 		default:
 			return Errorf(CodeInvalid, "subdomain %q may hold only lowercase letters, digits and hyphens", s)
 		}
-	}
-	if reservedSubdomains[s] {
-		return Errorf(CodeInvalid, "subdomain %q is reserved", s)
 	}
 	return nil
 }

@@ -49,6 +49,9 @@ func (s *Server) exportHandler(w http.ResponseWriter, r *http.Request, c *call) 
 		since = t
 	}
 	sub := c.Params.ByName("sub")
+	if err := checkTunnelName(sub); err != nil {
+		return err
+	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	var ex exporter
 	name := sub + ".har"

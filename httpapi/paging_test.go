@@ -107,6 +107,14 @@ func TestPaging(t *testing.T) {
 			t.Fatalf("default page: %d items, next %q", len(p.Requests), p.Next)
 		}
 	})
+	t.Run("ErrNotATunnelName", func(t *testing.T) {
+		// A name no tunnel can have is a 400, not an empty list hiding the typo.
+		for _, p := range []string{"/api/v1/me/tunnels/NOT_valid!/requests", "/api/v1/me/tunnels/ab/requests/export",
+			"/api/v1/me/tunnels/a.b/requests/stream", "/v1/requests?tunnel=BAD!", "/v1/usage/history?tunnel=-x"} {
+			st, _, b := e.do(t, "GET", p, key, "")
+			wantError(t, st, b, 400, "invalid")
+		}
+	})
 	t.Run("ErrBadParams", func(t *testing.T) {
 		for _, q := range []string{"limit=0", "limit=101", "limit=-1", "limit=abc", "limit=",
 			"before_id=req_01ARZ3NDEKTSV4RRFFQ69G5FAV", "before_id=req_00000000000000000000000000", "before_id=nonsense", "before_id=tun_01ARZ3NDEKTSV4RRFFQ69G5FAV"} {

@@ -64,6 +64,17 @@ func parseRequestID(param, id string) (ulid.ULID, error) {
 	return projections.ParseID(param, domain.RequestIDPrefix, id)
 }
 
+// checkTunnelName refuses a tunnel name no tunnel can have (not a subdomain
+// by its syntax; "tcp-<port>" is one), so listing, streaming or exporting it
+// is a 400 rather than an empty answer that hides the typo. Reserved words
+// pass: a name reserved later may still have captures. "" is no filter.
+func checkTunnelName(name string) error {
+	if name == "" || domain.ValidateSubdomainSyntax(name) == nil {
+		return nil
+	}
+	return domain.Errorf(domain.CodeInvalid, "%q is not a tunnel name (a subdomain, or tcp-PORT)", name)
+}
+
 func (s *Server) routesRequests() []route {
 	return []route{
 		{Method: http.MethodGet, Path: "/api/v1/me/tunnels/:sub/requests", Handle: s.listTunnelRequests},
@@ -88,6 +99,9 @@ func (s *Server) listRequests(w http.ResponseWriter, r *http.Request, c *call) e
 }
 
 func (s *Server) writeRequestPage(w http.ResponseWriter, r *http.Request, c *call, tunnel string) error {
+	if err := checkTunnelName(tunnel); err != nil {
+		return err
+	}
 	p, err := parsePage(r)
 	if err != nil {
 		return err

@@ -147,7 +147,7 @@ func TestSSE_Requests(t *testing.T) {
 		e := mustEnv(t)
 		_, key := e.account(t, "a@example.com", "pro", false)
 		for _, id := range []string{"nope", "req_nope", "7ZZZZZZZZZZZZZZZZZZZZZZZZZ", "req_7ZZZZZZZZZZZZZZZZZZZZZZZZZ"} {
-			for _, p := range []string{"/api/v1/me/tunnels/x/requests/stream", "/api/v1/me/requests/stream", "/api/v1/me/events/stream"} {
+			for _, p := range []string{"/api/v1/me/tunnels/xyz/requests/stream", "/api/v1/me/requests/stream", "/api/v1/me/events/stream"} {
 				st, _, b := e.do(t, "GET", p, key, "", "Last-Event-ID", id)
 				wantError(t, st, b, 400, "invalid")
 				if !strings.Contains(string(b), "Last-Event-ID") {

@@ -18,6 +18,9 @@ import (
 // sub (GET /api/v1/me/requests/stream) it streams every tunnel's.
 func (s *Server) streamRequests(w http.ResponseWriter, r *http.Request, c *call) error {
 	acc, sub := c.Account.ID, c.Params.ByName("sub")
+	if err := checkTunnelName(sub); err != nil {
+		return err
+	}
 	return s.serveSSE(w, r, sseSource{
 		Topic: events.TopicRequests,
 		Wakes: accountWakes(acc),

@@ -21,6 +21,9 @@ func (s *Server) usageHandler(w http.ResponseWriter, r *http.Request, c *call) e
 
 func (s *Server) usageHistoryHandler(w http.ResponseWriter, r *http.Request, c *call) error {
 	q := r.URL.Query()
+	if err := checkTunnelName(q.Get("tunnel")); err != nil {
+		return err
+	}
 	h, err := usageHistory(s.db, c.Account.ID, q.Get("from"), q.Get("to"), q.Get("tunnel"), s.now())
 	if err != nil {
 		return err

@@ -14,15 +14,6 @@ import (
 	"warren/projections"
 )
 
-// tunnelName is how a tunnel is named in paths and captured requests: its
-// subdomain, or "tcp-<port>".
-func tunnelName(t domain.Tunnel) string {
-	if t.Proto == domain.ProtoTCP {
-		return "tcp-" + strconv.Itoa(t.Port)
-	}
-	return t.Subdomain
-}
-
 // remoteIP is the agent's address without its port, as lrok shows it.
 func remoteIP(addr string) string {
 	if host, _, err := net.SplitHostPort(addr); err == nil {
@@ -57,7 +48,7 @@ type tunnelJSON struct {
 }
 
 func toTunnelJSON(t domain.Tunnel) tunnelJSON {
-	j := tunnelJSON{ID: t.ID, Name: tunnelName(t), Proto: t.Proto, PublicURL: t.PublicURL, Status: "live",
+	j := tunnelJSON{ID: t.ID, Name: projections.TunnelName(t), Proto: t.Proto, PublicURL: t.PublicURL, Status: "live",
 		Local: t.Local, RemoteAddr: remoteIP(t.RemoteAddr), CreatedAt: t.OpenedAt.UTC(), ClosedAt: utcPtr(t.ClosedAt)}
 	if t.Proto == domain.ProtoTCP {
 		port := t.Port
@@ -95,7 +86,7 @@ func (s *Server) listLiveTunnels(w http.ResponseWriter, r *http.Request, c *call
 	}
 	out := make([]liveTunnelJSON, 0, len(ts))
 	for _, t := range ts {
-		out = append(out, liveTunnelJSON{ID: t.ID, Subdomain: tunnelName(t), PublicURL: t.PublicURL,
+		out = append(out, liveTunnelJSON{ID: t.ID, Subdomain: projections.TunnelName(t), PublicURL: t.PublicURL,
 			CreatedAt: t.OpenedAt.UTC(), RemoteAddr: remoteIP(t.RemoteAddr)})
 	}
 	return writeJSON(w, http.StatusOK, out)

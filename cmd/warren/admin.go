@@ -73,15 +73,9 @@ func runAccountCreate(ctx context.Context, e *env, args []string) error {
 // createAccountOnline is `admin account create --server`: the data file
 // stays with the server, which must not stop for a new user.
 func createAccountOnline(ctx context.Context, e *env, server, key string, in client.NewAccount) error {
-	if key == "" {
-		cfg, err := resolveConfig(e)
-		if err != nil {
-			return err
-		}
-		key = cfg.Key
-	}
-	if key == "" {
-		return &exitError{code: 2, err: errors.New("--server needs an operator key: --key, WARREN_API_KEY or `warren login`")}
+	key, err := operatorKey(e, key) // audit_backup.go
+	if err != nil {
+		return err
 	}
 	c, err := client.New(server, key, &http.Client{Timeout: 30 * time.Second})
 	if err != nil {

@@ -35,19 +35,28 @@ func (f *backupServerFlags) run(ctx context.Context, e *env, out string) (handle
 	return true, onlineBackup(ctx, e, *f.server, *f.key, out)
 }
 
+// operatorKey is the key a --server command uses: --key, else
+// WARREN_API_KEY or the logged-in key (a usage error when there is none).
+func operatorKey(e *env, key string) (string, error) {
+	if key != "" {
+		return key, nil
+	}
+	cfg, err := resolveConfig(e)
+	if err != nil {
+		return "", err
+	}
+	if cfg.Key == "" {
+		return "", &exitError{code: 2, err: errors.New("--server needs an operator key: --key, WARREN_API_KEY or `warren login`")}
+	}
+	return cfg.Key, nil
+}
+
 // onlineBackup streams the server's consistent copy into a temp file beside
 // out, verifies its hash chain, then renames it over out: out is either the
 // old copy or a complete, verified new one.
 func onlineBackup(ctx context.Context, e *env, server, key, out string) (err error) {
-	if key == "" {
-		c, err := resolveConfig(e)
-		if err != nil {
-			return err
-		}
-		key = c.Key
-	}
-	if key == "" {
-		return &exitError{code: 2, err: errors.New("--server needs an operator key: --key, WARREN_API_KEY or `warren login`")}
+	if key, err = operatorKey(e, key); err != nil {
+		return err
 	}
 	resp, err := getWithKey(ctx, server, key, "/api/v1/admin/backup", true)
 	if err != nil {

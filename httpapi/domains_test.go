@@ -105,14 +105,26 @@ func TestDomains_Routes(t *testing.T) {
 		if len(l.Domains) != 1 || l.Domains[0].Name != "two.example.com" || l.NextPageURI == nil {
 			t.Fatalf("first page %+v", l)
 		}
-		a.call(t, "GET", strings.TrimPrefix(*l.NextPageURI, a.URL), keyA, "", "").want(t, 200, &l)
+		next := strings.TrimPrefix(*l.NextPageURI, a.URL)
+		a.call(t, "GET", next, keyA, "", "").want(t, 200, &l)
 		if len(l.Domains) != 1 || l.Domains[0].ID != d.ID || l.NextPageURI != nil {
 			t.Fatalf("second page %+v", l)
 		}
+		// A page's cursor still works once its domain is removed (a script
+		// that removes each item before following next_page_uri).
+		a.call(t, "GET", "/v1/domains?limit=1", keyA, "", "").want(t, 200, &l)
+		two := l.Domains[0].ID
+		a.call(t, "DELETE", "/v1/domains/"+two, keyA, "", "").want(t, 204, nil)
+		a.call(t, "GET", next, keyA, "", "").want(t, 200, &l)
+		if len(l.Domains) != 1 || l.Domains[0].ID != d.ID {
+			t.Fatalf("after its cursor's domain was removed %+v", l)
+		}
+		// Another account's id is still refused.
+		a.call(t, "GET", "/v1/domains?before_id="+two, keyB, "", "").wantError(t, 400, "invalid")
 		a.call(t, "DELETE", "/v1/domains/"+d.ID, keyA, "", "").want(t, 204, nil)
 		a.call(t, "DELETE", "/v1/domains/"+d.ID, keyA, "", "").wantError(t, 404, "not_found")
 		a.call(t, "GET", "/v1/domains", keyA, "", "").want(t, 200, &l)
-		if len(l.Domains) != 1 {
+		if len(l.Domains) != 0 {
 			t.Fatalf("after remove %+v", l.Domains)
 		}
 		// The name is free again: B verifies its pending entry now.

@@ -93,6 +93,28 @@ func TestPaging(t *testing.T) {
 			}
 		})
 	}
+	t.Run("CursorOfAReleasedReservation", func(t *testing.T) {
+		// A script that releases each reservation before following
+		// next_page_uri: the cursor names one that is gone.
+		var page struct {
+			Reservations []struct{ Subdomain string }
+			Next         string `json:"next_page_uri"`
+		}
+		_, _, b := e.do(t, "GET", "/api/v1/me/reservations?limit=11", key, "")
+		mustJSON(t, b, &page)
+		want := page.Reservations[10].Subdomain
+		_, _, b = e.do(t, "GET", "/api/v1/me/reservations?limit=10", key, "")
+		mustJSON(t, b, &page)
+		last := page.Reservations[9].Subdomain
+		if st, _, b := e.do(t, "DELETE", "/api/v1/me/reservations/"+last, key, ""); st != 204 {
+			t.Fatalf("release %s: %d %s", last, st, b)
+		}
+		st, _, b := e.do(t, "GET", strings.TrimPrefix(page.Next, e.ts.URL), key, "")
+		mustJSON(t, b, &page)
+		if st != 200 || len(page.Reservations) == 0 || page.Reservations[0].Subdomain != want {
+			t.Fatalf("after releasing the cursor's reservation: %d %s", st, b)
+		}
+	})
 	t.Run("DefaultLimit", func(t *testing.T) {
 		_, _, b := e.do(t, "GET", "/v1/requests", key, "")
 		var p struct {

@@ -108,7 +108,12 @@ func Domains(tx *bolt.Tx, accountID, before string, limit int) ([]domain.CustomD
 			var cd domain.CustomDomain
 			return cd.AccountID, jsonUnmarshal(v, &cd)
 		}); err != nil {
-			return nil, err
+			// Removed since the page was read: an id keeps its place.
+			u, perr := ParseID("before_id", "dom_", before)
+			if perr != nil || !heldID(tx, accountID, holdDomain, u) {
+				return nil, err
+			}
+			b = u
 		}
 	}
 	var out []domain.CustomDomain

@@ -62,10 +62,19 @@ func Reservations(tx *bolt.Tx, accountID, before string, limit int) ([]domain.Re
 		if err != nil {
 			return nil, err
 		}
-		if !ok || r.AccountID != accountID {
-			return nil, domain.Errorf(domain.CodeInvalid, "before_id %q is not a known reservation", before)
-		}
 		cursor = r.Seq
+		if !ok || r.AccountID != accountID {
+			// Released since the page was read (and maybe taken by
+			// another account): its place is kept by the holdings.
+			seq, held, err := heldName(tx, accountID, holdReservation, before)
+			if err != nil {
+				return nil, err
+			}
+			if !held {
+				return nil, domain.Errorf(domain.CodeInvalid, "before_id %q is not a known reservation", before)
+			}
+			cursor = seq
+		}
 	}
 	var out []domain.Reservation
 	err := listNewest(tx.Bucket(bReservByAccount), []byte(accountID), cursor, limit, func(_, sub []byte) error {

@@ -33,6 +33,33 @@ func startHolding(tx *bolt.Tx, accountID, kind string, id ulid.ULID, name string
 	return putJSON(tx.Bucket(bHoldings), holdingKey(accountID, kind, id), holding{Name: name, From: at})
 }
 
+// heldID reports whether the account ever held the reservation or domain
+// with this id: holdings outlive the record, so a list's cursor on an item
+// removed since its page was read still has a place.
+func heldID(tx *bolt.Tx, accountID, kind string, id ulid.ULID) bool {
+	return tx.Bucket(bHoldings).Get(holdingKey(accountID, kind, id)) != nil
+}
+
+// heldName returns the id of the account's latest holding of that kind and
+// name (a released reservation's place in the list), ok=false for none.
+func heldName(tx *bolt.Tx, accountID, kind, name string) (ulid.ULID, bool, error) {
+	p := key([]byte(accountID), []byte(kind), nil)
+	c := tx.Bucket(bHoldings).Cursor()
+	var last ulid.ULID
+	found := false
+	for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
+		var h holding
+		if err := jsonUnmarshal(v, &h); err != nil {
+			return last, false, err
+		}
+		if h.Name == name && len(k) == len(p)+len(last) {
+			copy(last[:], k[len(p):])
+			found = true
+		}
+	}
+	return last, found, nil
+}
+
 func endHolding(tx *bolt.Tx, accountID, kind string, id ulid.ULID, at time.Time) error {
 	b := tx.Bucket(bHoldings)
 	k := holdingKey(accountID, kind, id)

@@ -166,6 +166,14 @@ func (s *Server) serveTunnel(w http.ResponseWriter, r *http.Request, t *tunnel) 
 		if p != nil && x.errCode == "" {
 			x.setError("client_abort", statusClientClosed)
 		}
+		// Close the body before returning: net/http drains what is left
+		// (up to 256 KiB) either way, but after the handler, with full
+		// duplex on, reaching its end there starts a read of the next
+		// request beside its own (a panic, "invalid concurrent Body.Read
+		// call", and a lost keep-alive connection). Done here, it is safe.
+		if r.Body != nil {
+			r.Body.Close()
+		}
 		s.finish(x, r)
 		if p != nil {
 			panic(p)
@@ -207,12 +215,15 @@ func (s *Server) proxyExchange(w http.ResponseWriter, r *http.Request, x *exchan
 	// A local service may answer before it read the whole upload (echoes,
 	// early errors): keep reading the client's body after our headers went out.
 	_ = http.NewResponseController(w).EnableFullDuplex()
+	// The tee goes on a copy of the request: net/http checks the request it
+	// handed over for a body left unread (to close the connection rather
+	// than parse the rest of that body as the next request), and only sees
+	// its own body type there.
+	out := r.WithContext(contextWithExchange(r.Context(), x))
 	if r.Body != nil && r.Body != http.NoBody {
-		r.Body = &teeReader{rc: r.Body, c: &x.reqBody, mu: &x.mu}
+		out.Body = &teeReader{rc: r.Body, c: &x.reqBody, mu: &x.mu}
 	}
-	ctx := r.Context()
-	r = r.WithContext(contextWithExchange(ctx, x))
-	s.proxy.ServeHTTP(&captureWriter{ResponseWriter: w, x: x}, r)
+	s.proxy.ServeHTTP(&captureWriter{ResponseWriter: w, x: x}, out)
 }
 
 // finish turns x into a request.captured event, queued for the appenders,

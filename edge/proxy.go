@@ -141,10 +141,21 @@ func (s *Server) proxyError(w http.ResponseWriter, r *http.Request, err error) {
 	var ref *wire.ErrRefused
 	var gone *errAgentGone
 	var ne net.Error
+	x.mu.Lock()
+	readErr := x.reqBody.readErr
+	x.mu.Unlock()
 	switch {
-	case r.Context().Err() != nil || x.reqBody.readErr != nil:
+	case r.Context().Err() != nil:
 		x.setError("client_abort", statusClientClosed)
 		return
+	case readErr != nil:
+		// The client is there but its body broke off or is malformed: say
+		// so (net/http would answer an empty 200 for a handler that wrote
+		// nothing), and close, since the rest of it cannot be found.
+		x.setError("bad_request_body", http.StatusBadRequest)
+		w.Header().Set("Connection", "close")
+		writeError(w, r, http.StatusBadRequest, "bad_request_body", "Bad request body",
+			"The request body was cut short or malformed ("+readErr.Error()+"), so it was not delivered whole to "+x.t.name+".")
 	case errors.As(err, &ref):
 		x.setError("local_refused", http.StatusBadGateway)
 		writeError(w, r, http.StatusBadGateway, "local_refused", "Local service unreachable",

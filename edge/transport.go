@@ -138,7 +138,19 @@ func (tr *streamTransport) roundTrip(sc *streamConn, req *http.Request) (*http.R
 	// a writer goroutine not yet run then made the stream be closed instead.)
 	// A length of 0 with a body is unknown, as for http.Transport.
 	if hasBody && (req.ContentLength <= 0 || req.ContentLength > syncWriteMax) {
-		go func() { wrote <- writeRequest(sc, req) }()
+		// A client body that fails to read (cut short, malformed) leaves a
+		// request the local service waits on: close the stream so the wait
+		// for the answer ends now, not at the header timeout.
+		body := &bodyReader{rc: req.Body}
+		out := *req
+		out.Body = body
+		go func() {
+			err := writeRequest(sc, &out)
+			if body.failed() {
+				sc.Close()
+			}
+			wrote <- err
+		}()
 	} else if err := writeRequest(sc, req); err != nil {
 		stop()
 		sc.Close()
@@ -199,6 +211,24 @@ func (tr *streamTransport) roundTrip(sc *streamConn, req *http.Request) (*http.R
 // syncWriteMax is the largest request body written before waiting for the
 // answer: well under yamux's initial 256 KiB stream window.
 const syncWriteMax = 64 << 10
+
+// bodyReader tells a failed read of the request body (the client's side)
+// from a failed write of it to the stream.
+type bodyReader struct {
+	rc  io.ReadCloser
+	bad atomic.Bool
+}
+
+func (b *bodyReader) Read(p []byte) (int, error) {
+	n, err := b.rc.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) {
+		b.bad.Store(true)
+	}
+	return n, err
+}
+
+func (b *bodyReader) Close() error { return b.rc.Close() }
+func (b *bodyReader) failed() bool { return b.bad.Load() }
 
 // errHeaderTimeout is a response-header timeout (the edge answers 504).
 var errHeaderTimeout = &timeoutError{"timeout awaiting response headers"}

@@ -132,3 +132,30 @@ type bufConn struct {
 }
 
 func (c *bufConn) Read(p []byte) (int, error) { return c.r.Read(p) }
+
+// An answer the local service breaks off is captured as local_closed, not
+// as the client's abort: the client was there to the end.
+func TestServer_AnswerCutByLocalService(t *testing.T) {
+	te := MustEdge(t)
+	acc, key := te.MustAccount(t, "cut@example.com", "pro")
+	origin := MustOrigin(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "10000000")
+		w.Write(make([]byte, 1<<20))
+		w.(http.Flusher).Flush()
+		panic(http.ErrAbortHandler) // the connection closes mid-answer
+	}))
+	MustOpenHTTP(t, te.MustAgent(t, key), origin, "cut-short")
+	res, err := te.client.Get(te.url("cut-short", "/big"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	if err == nil || n >= 10000000 {
+		t.Fatalf("read %d bytes, err %v: the cut should show", n, err)
+	}
+	cr := te.waitCaptured(t, acc, 1)[0]
+	if cr.Status != http.StatusOK || cr.Error != "local_closed" {
+		t.Fatalf("capture %+v", cr)
+	}
+}

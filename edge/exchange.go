@@ -37,6 +37,16 @@ type exchange struct {
 	respHeaders http.Header
 	errCode     string
 	in, out     int64 // upgraded connections: bytes after the 101
+	// clientWriteErr is the first failed write of the answer to the client:
+	// an aborted copy is then the client's doing, not the tunnel's.
+	clientWriteErr error
+}
+
+// answered reports whether the answer's headers were written.
+func (x *exchange) answered() bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return !x.ttfb.IsZero()
 }
 
 func (x *exchange) setError(code string, status int) {
@@ -144,6 +154,9 @@ func (w *captureWriter) Write(p []byte) (int, error) {
 	n, err := w.ResponseWriter.Write(p)
 	w.x.mu.Lock()
 	w.x.respBody.add(p[:n])
+	if err != nil && w.x.clientWriteErr == nil {
+		w.x.clientWriteErr = err
+	}
 	w.x.mu.Unlock()
 	return n, err
 }
@@ -164,14 +177,34 @@ func (s *Server) serveTunnel(w http.ResponseWriter, r *http.Request, t *tunnel) 
 	defer func() {
 		p := recover()
 		if p != nil && x.errCode == "" {
-			x.setError("client_abort", statusClientClosed)
+			// The proxy aborts when copying the answer fails: to the client
+			// (it went away), or from the tunnel (the agent or the local
+			// service broke off the answer).
+			x.mu.Lock()
+			clientGone := x.clientWriteErr != nil
+			x.mu.Unlock()
+			switch {
+			case clientGone || r.Context().Err() != nil:
+				x.setError("client_abort", statusClientClosed)
+			case t.sessionLost():
+				x.setError("agent_gone", http.StatusBadGateway)
+			default:
+				x.setError("local_closed", http.StatusBadGateway)
+			}
 		}
 		// Close the body before returning: net/http drains what is left
 		// (up to 256 KiB) either way, but after the handler, with full
 		// duplex on, reaching its end there starts a read of the next
 		// request beside its own (a panic, "invalid concurrent Body.Read
 		// call", and a lost keep-alive connection). Done here, it is safe.
-		if r.Body != nil {
+		// The answer goes out first, as net/http sends it before draining:
+		// a client may wait for it before sending the rest. An aborted
+		// exchange (p != nil) closes the connection anyway, and an upgraded
+		// one no longer has a body to drain.
+		if p == nil && r.Body != nil && x.kind == domain.KindHTTP {
+			if x.answered() {
+				_ = http.NewResponseController(w).Flush()
+			}
 			r.Body.Close()
 		}
 		s.finish(x, r)

@@ -168,6 +168,11 @@ func (s *Server) proxyError(w http.ResponseWriter, r *http.Request, err error) {
 		x.setError("timeout", http.StatusGatewayTimeout)
 		writeError(w, r, http.StatusGatewayTimeout, "timeout", "Local service timed out",
 			"The local service behind "+x.t.name+" did not answer with response headers in time.")
+	case x.t.sessionLost():
+		// The agent's connection died while the request waited.
+		x.setError("agent_gone", http.StatusBadGateway)
+		writeError(w, r, http.StatusBadGateway, "agent_gone", "Tunnel agent unreachable",
+			"The agent serving "+x.t.name+" disconnected during the request. Restart `warren http` on its machine.")
 	default:
 		x.setError("bad_gateway", http.StatusBadGateway)
 		writeError(w, r, http.StatusBadGateway, "bad_gateway", "Bad gateway",

@@ -35,6 +35,10 @@ const tombstoneFor = time.Hour
 
 func (t *tunnel) gone() bool { return t.sess == nil }
 
+// sessionLost reports whether the agent's connection is gone (a tombstone,
+// or a session yamux has closed that the server has not yet dropped).
+func (t *tunnel) sessionLost() bool { return t.sess == nil || t.sess.mux.IsClosed() }
+
 // openTunnel decides and records a tunnel.opened, then routes the tunnel.
 func (s *Server) openTunnel(ss *session, m wire.Msg) (*tunnel, error) {
 	if s.closing.Load() {

@@ -42,6 +42,17 @@ type exchange struct {
 	clientWriteErr error
 }
 
+// bodyLeft reports whether r has a body that was not read to its end (the
+// common case, a body read whole or none, needs no drain).
+func (x *exchange) bodyLeft(r *http.Request) bool {
+	if r.Body == nil || r.Body == http.NoBody {
+		return false
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return !x.reqBody.eof
+}
+
 // answered reports whether the answer's headers were written.
 func (x *exchange) answered() bool {
 	x.mu.Lock()
@@ -81,6 +92,7 @@ type captureBody struct {
 	buf     []byte
 	size    int64
 	readErr error // a request body read that failed (client abort)
+	eof     bool  // the request body was read to its end
 }
 
 func (c *captureBody) add(p []byte) {
@@ -113,7 +125,9 @@ func (r *teeReader) Read(p []byte) (int, error) {
 	n, err := r.rc.Read(p)
 	r.mu.Lock()
 	r.c.add(p[:n])
-	if err != nil && !errors.Is(err, io.EOF) {
+	if errors.Is(err, io.EOF) {
+		r.c.eof = true
+	} else if err != nil {
 		r.c.readErr = err
 	}
 	r.mu.Unlock()
@@ -201,7 +215,7 @@ func (s *Server) serveTunnel(w http.ResponseWriter, r *http.Request, t *tunnel) 
 		// a client may wait for it before sending the rest. An aborted
 		// exchange (p != nil) closes the connection anyway, and an upgraded
 		// one no longer has a body to drain.
-		if p == nil && r.Body != nil && x.kind == domain.KindHTTP {
+		if p == nil && x.kind == domain.KindHTTP && x.bodyLeft(r) {
 			if x.answered() {
 				_ = http.NewResponseController(w).Flush()
 			}

@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"warren/edge/agent"
 )
 
 // Request bodies the edge cannot pass on whole: one the local service
@@ -156,6 +158,45 @@ func TestServer_AnswerCutByLocalService(t *testing.T) {
 	}
 	cr := te.waitCaptured(t, acc, 1)[0]
 	if cr.Status != http.StatusOK || cr.Error != "local_closed" {
+		t.Fatalf("capture %+v", cr)
+	}
+}
+
+// An answer broken off because the agent's connection died is captured as
+// agent_gone, with the status already sent.
+func TestServer_AnswerCutByAgent(t *testing.T) {
+	te := MustEdge(t)
+	acc, key := te.MustAccount(t, "gone@example.com", "pro")
+	release := make(chan struct{})
+	defer close(release)
+	origin := MustOrigin(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "10000000")
+		w.Write(make([]byte, 1<<20))
+		w.(http.Flusher).Flush()
+		select { // the rest never comes before the agent is gone
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	cut := mustCutter(t, te.addr)
+	ag := te.MustAgent(t, key, func(o *agent.Options) { o.Server = "http://" + cut.ln.Addr().String() })
+	MustOpenHTTP(t, ag, origin, "agent-cut")
+	res, err := te.client.Get(te.url("agent-cut", "/big"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadFull(res.Body, make([]byte, 1<<20)); err != nil {
+		t.Fatal(err)
+	}
+	cut.down.Store(true)
+	cut.cut()
+	_, err = io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	if err == nil {
+		t.Fatal("the answer ended cleanly though the agent was cut off")
+	}
+	cr := te.waitCaptured(t, acc, 1)[0]
+	if cr.Status != http.StatusOK || cr.Error != "agent_gone" {
 		t.Fatalf("capture %+v", cr)
 	}
 }

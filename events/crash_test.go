@@ -1,6 +1,8 @@
 package events_test
 
 import (
+	"go.uber.org/goleak"
+
 	"bufio"
 	"context"
 	"fmt"
@@ -31,7 +33,8 @@ func TestMain(m *testing.M) {
 	if os.Getenv(crashChildEnv) != "" {
 		os.Exit(crashChild(os.Getenv(crashDBEnv)))
 	}
-	os.Exit(m.Run())
+	// Every goroutine has an owner that waits for it.
+	goleak.VerifyTestMain(m)
 }
 
 // crashChild appends from 8 goroutines until killed, printing each

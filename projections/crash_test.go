@@ -1,6 +1,8 @@
 package projections
 
 import (
+	"go.uber.org/goleak"
+
 	"bufio"
 	"context"
 	"fmt"
@@ -34,6 +36,13 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	if millionPath != "" {
 		os.RemoveAll(filepath.Dir(millionPath))
+	}
+	if code == 0 {
+		// Every goroutine has an owner that waits for it.
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak:", err)
+			code = 1
+		}
 	}
 	os.Exit(code)
 }

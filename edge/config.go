@@ -14,14 +14,15 @@ import (
 	"warren/events"
 )
 
-// Config is everything the edge depends on. Log, BaseDomain and API are required.
+// Config is everything the edge depends on. Log and BaseDomain are required.
 type Config struct {
 	Log        *events.Log
 	BaseDomain string // e.g. "warren.example.com" or "localhost"
 	// Scheme and PublicPort shape public URLs: scheme://sub.base[:port].
 	Scheme     string // "http" (default) or "https"
 	PublicPort int    // 0: the scheme's default port, left out of URLs
-	// API serves the base domain and api.<base>.
+	// API serves the base domain and api.<base> through Handler; nil when
+	// the caller routes hosts itself (ServeAgent, ServeTunnel).
 	API http.Handler
 	// Subscriber feeds committed events (tunnel.closed from the API,
 	// key.revoked, plan changes). Nil: the edge does not react to them.
@@ -50,8 +51,8 @@ type Config struct {
 }
 
 func (c *Config) defaults() error {
-	if c.Log == nil || c.API == nil || c.BaseDomain == "" {
-		return errors.New("edge: Config needs Log, API and BaseDomain")
+	if c.Log == nil || c.BaseDomain == "" {
+		return errors.New("edge: Config needs Log and BaseDomain")
 	}
 	c.BaseDomain = strings.ToLower(strings.TrimSuffix(c.BaseDomain, "."))
 	if c.Scheme == "" {

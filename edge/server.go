@@ -68,40 +68,29 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Handler is the one public handler: it routes by Host.
+// Handler is a public handler that routes by Host on its own: the API host
+// (see ServeHTTP) to Config.API, every other host to ServeTunnel. The
+// server binary routes hosts itself with ServeAgent and ServeTunnel.
 func (s *Server) Handler() http.Handler { return s }
 
-// ServeHTTP routes: the base domain, api.<base> and IP literals → API (with
-// the agent upgrade intercepted: it hijacks the connection into a session
-// only the edge holds); <sub>.<base> → that tunnel; a verified custom domain
-// → its tunnel; anything else → 404. Every other API route, replay and the
-// one-request export included, is httpapi's.
+// ServeHTTP routes: the base domain, api.<base> and IP literals → Config.API
+// (404 when nil), with the agent upgrade intercepted (ServeAgent); any other
+// host → ServeTunnel.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	host := hostOnly(r.Host)
 	base := s.cfg.BaseDomain
 	if host == "" || host == base || host == "api."+base || net.ParseIP(host) != nil {
-		if r.URL.Path == wire.ConnectPath {
-			s.serveAgent(w, r)
-			return
+		switch {
+		case r.URL.Path == wire.ConnectPath:
+			s.ServeAgent(w, r)
+		case s.cfg.API != nil:
+			s.cfg.API.ServeHTTP(w, r)
+		default:
+			http.NotFound(w, r)
 		}
-		s.cfg.API.ServeHTTP(w, r)
 		return
 	}
-	if sub, ok := strings.CutSuffix(host, "."+base); ok {
-		if t := s.lookupHost(sub); t != nil {
-			s.serveTunnel(w, r, t)
-			return
-		}
-		writeError(w, r, http.StatusNotFound, "not_found", "Tunnel not found",
-			"No tunnel is online at "+host+". Start one with `warren http PORT --subdomain "+sub+"`.")
-		return
-	}
-	if t := s.lookupCustomDomain(host); t != nil {
-		s.serveTunnel(w, r, t)
-		return
-	}
-	writeError(w, r, http.StatusNotFound, "not_found", "Unknown host",
-		"Warren does not serve "+host+": it is neither a tunnel nor a verified custom domain.")
+	s.ServeTunnel(w, r)
 }
 
 // hostOnly lowercases a Host header and drops its port.

@@ -23,11 +23,11 @@ func BenchmarkE2E_Download1GiB(b *testing.B) {
 	const size, rounds = 1 << 30, 3
 	originAddr, _, _ := startBenchOrigin(b)
 	s, _, host := startBenchTunnel(b, originAddr, "bulk")
-	defer s.stop(b)
+	defer s.Stop(b)
 	var direct, tunnel []float64
 	for range rounds {
 		direct = append(direct, e2eDownload(b, originAddr, originAddr, size))
-		tunnel = append(tunnel, e2eDownload(b, s.addr, host, size))
+		tunnel = append(tunnel, e2eDownload(b, s.Addr, host, size))
 	}
 	slices.Sort(direct)
 	slices.Sort(tunnel)

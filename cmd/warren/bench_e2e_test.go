@@ -27,6 +27,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"warren/cmd/warren/internal/warrentest"
 )
 
 // BenchmarkE2E_Throughput loads the origin directly and through the tunnel
@@ -50,11 +52,11 @@ func BenchmarkE2E_Throughput(b *testing.B) {
 
 	originAddr, originPID, originOut := startBenchOrigin(b)
 	s, a, host := startBenchTunnel(b, originAddr, "bench")
-	defer s.stop(b) // SIGTERM, a clean exit required; the agent is killed at cleanup
+	defer s.Stop(b) // SIGTERM, a clean exit required; the agent is killed at cleanup
 
 	procs := []benchProc{
-		{name: "server", pid: s.cmd.Process.Pid},
-		{name: "agent", pid: a.cmd.Process.Pid},
+		{name: "server", pid: s.Cmd.Process.Pid},
+		{name: "agent", pid: a.Cmd.Process.Pid},
 		{name: "origin", pid: originPID},
 		{name: "loadgen", pid: os.Getpid()},
 	}
@@ -67,7 +69,7 @@ func BenchmarkE2E_Throughput(b *testing.B) {
 				p.start = start
 			}
 			if err != nil || start != p.start {
-				b.Fatalf("%s (pid %d) is gone: %v\norigin:\n%s\nserver stderr:\n%s", p.name, p.pid, err, originOut, s.stderr)
+				b.Fatalf("%s (pid %d) is gone: %v\norigin:\n%s\nserver stderr:\n%s", p.name, p.pid, err, originOut, s.Stderr)
 			}
 			v[i] = t
 		}
@@ -81,7 +83,7 @@ func BenchmarkE2E_Throughput(b *testing.B) {
 		n          int64
 	}
 	direct := &side{addr: originAddr, host: originAddr, cpu: make([]int64, len(procs))}
-	tunnel := &side{addr: s.addr, host: host, cpu: make([]int64, len(procs))}
+	tunnel := &side{addr: s.Addr, host: host, cpu: make([]int64, len(procs))}
 	for _, sd := range []*side{direct, tunnel} {
 		e2eLoad(b, sd.addr, sd.host, conns, d) // warm up
 	}
@@ -131,19 +133,19 @@ func BenchmarkE2E_Throughput(b *testing.B) {
 // startBenchTunnel starts `warren serve` and `warren http` for the origin
 // at originAddr under the name sub, and returns them and the tunnel's host.
 // The caller stops the server (the agent is killed at cleanup).
-func startBenchTunnel(b *testing.B, originAddr, sub string) (*server, *agentProc, string) {
+func startBenchTunnel(b *testing.B, originAddr, sub string) (*warrentest.Server, *warrentest.Agent, string) {
 	b.Helper()
 	_, originPort, err := net.SplitHostPort(originAddr)
 	if err != nil {
 		b.Fatalf("origin address %q: %v", originAddr, err)
 	}
-	s := startServer(b, b.TempDir())
-	key := keyRe.FindString(s.waitOutput(b, "ak_"))
-	a := startAgent(b, s, key, "http", originPort, "--subdomain", sub)
+	s := warrentest.StartServer(b, b.TempDir())
+	key := warrentest.KeyRe.FindString(s.WaitOutput(b, "ak_"))
+	a := warrentest.StartAgent(b, s, key, "http", originPort, "--subdomain", sub)
 	prefix := "Forwarding http://" + sub + "."
-	m := regexp.MustCompile(`Forwarding http://(` + regexp.QuoteMeta(sub) + `\.\S+) -> `).FindStringSubmatch(a.wait(b, prefix))
+	m := regexp.MustCompile(`Forwarding http://(` + regexp.QuoteMeta(sub) + `\.\S+) -> `).FindStringSubmatch(a.Wait(b, prefix))
 	if m == nil {
-		s.stop(b)
+		s.Stop(b)
 		b.Fatal("no Forwarding line")
 	}
 	return s, a, m[1]
@@ -185,11 +187,11 @@ var originLineRe = regexp.MustCompile(`(?m)^origin (\S+)$`)
 // for its address; output is its stdout and stderr, for failure messages.
 // At cleanup its stdin is closed, which ends it, and it is killed if it has
 // not exited 30 s later.
-func startBenchOrigin(b *testing.B) (addr string, pid int, output *lockedBuffer) {
+func startBenchOrigin(b *testing.B) (addr string, pid int, output *warrentest.LockedBuffer) {
 	b.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestBenchOrigin$")
-	cmd.Env = childEnv(benchOriginEnv + "=127.0.0.1:0")
-	output = new(lockedBuffer)
+	cmd.Env = warrentest.ChildEnv(benchOriginEnv + "=127.0.0.1:0")
+	output = new(warrentest.LockedBuffer)
 	cmd.Stdout, cmd.Stderr = output, output
 	stdin, err := cmd.StdinPipe()
 	if err != nil {

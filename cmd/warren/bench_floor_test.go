@@ -14,6 +14,7 @@ import (
 
 	"github.com/hashicorp/yamux"
 
+	"warren/cmd/warren/internal/warrentest"
 	"warren/edge/wire"
 )
 
@@ -46,13 +47,13 @@ func BenchmarkE2E_Floors(b *testing.B) {
 	publicAddr, agentAddr, _ := strings.Cut(muxEdge, ",")
 	startBenchRelay(b, "yamux-agent", agentAddr, originAddr)
 	s, _, host := startBenchTunnel(b, originAddr, "floors")
-	defer s.stop(b)
+	defer s.Stop(b)
 
 	targets := []struct{ name, addr, host string }{
 		{"direct", originAddr, originAddr},
 		{"relays", relay1, relay1},
 		{"yamux", publicAddr, publicAddr},
-		{"warren", s.addr, host},
+		{"warren", s.Addr, host},
 	}
 	rps := make([][]float64, len(targets))
 	bulk := make([][]float64, len(targets))
@@ -100,8 +101,8 @@ var relayLineRe = regexp.MustCompile(`(?m)^relay (\S+)$`)
 func startBenchRelay(tb testing.TB, mode, a, b string) string {
 	tb.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestBenchRelay$")
-	cmd.Env = childEnv(benchRelayEnv + "=" + mode + " " + a + " " + b)
-	out := new(lockedBuffer)
+	cmd.Env = warrentest.ChildEnv(benchRelayEnv + "=" + mode + " " + a + " " + b)
+	out := new(warrentest.LockedBuffer)
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		tb.Fatal(err)

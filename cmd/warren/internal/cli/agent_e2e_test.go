@@ -1,97 +1,25 @@
-package main
+package cli
 
 import (
-	"bufio"
-	"bytes"
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"warren/cmd/warren/internal/warrentest"
 )
 
-// agentProc is a `warren http|tcp|start` child process.
-type agentProc struct {
-	cmd  *exec.Cmd
-	mu   sync.Mutex
-	out  bytes.Buffer
-	exit chan error
-}
-
-func startAgent(t testing.TB, s *server, key string, args ...string) *agentProc {
-	t.Helper()
-	cmd := exec.Command(warrenBin, args...)
-	cmd.Env = childEnv("WARREN_SERVER="+s.url, "WARREN_API_KEY="+key, "HOME="+t.TempDir())
-	pipe, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = cmd.Stdout
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	a := &agentProc{cmd: cmd, exit: make(chan error, 1)}
-	go func() {
-		sc := bufio.NewScanner(pipe)
-		for sc.Scan() {
-			a.mu.Lock()
-			a.out.WriteString(sc.Text() + "\n")
-			a.mu.Unlock()
-		}
-		a.exit <- cmd.Wait()
-	}()
-	// Kill whether or not it already exited (ErrProcessDone then): reading
-	// cmd.ProcessState here would race with the Wait above.
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	return a
-}
-
-func (a *agentProc) wait(t testing.TB, substr string) string {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		a.mu.Lock()
-		out := a.out.String()
-		a.mu.Unlock()
-		if strings.Contains(out, substr) {
-			return out
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("agent output never held %q; it is:\n%s", substr, out)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// publicGet requests path on host through the server's listener.
-func publicGet(t *testing.T, s *server, host, path string) (int, string) {
-	t.Helper()
-	req, _ := http.NewRequest("GET", "http://"+s.addr+path, nil)
-	req.Host = host
-	// No compression: the request carries only the headers set here (net/http
-	// would add Accept-Encoding), so a replay can be compared with it.
-	c := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableCompression: true}}
-	res, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res.StatusCode, string(b)
-}
-
 func TestAgentCommands_HTTP(t *testing.T) {
-	s := startServer(t, t.TempDir())
-	defer s.stop(t)
-	key := keyRe.FindString(s.waitOutput(t, "ak_"))
+	s := warrentest.StartServer(t, t.TempDir())
+	defer s.Stop(t)
+	key := warrentest.KeyRe.FindString(s.WaitOutput(t, "ak_"))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -110,70 +38,70 @@ func TestAgentCommands_HTTP(t *testing.T) {
 	go origin.Serve(ln)
 	defer origin.Close()
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	_, srvPort, _ := net.SplitHostPort(s.addr)
+	_, srvPort, _ := net.SplitHostPort(s.Addr)
 	host := "e2e-app.localhost:" + srvPort
 
-	a := startAgent(t, s, key, "http", port, "--subdomain", "e2e-app")
+	a := warrentest.StartAgent(t, s, key, "http", port, "--subdomain", "e2e-app")
 	t.Run("PrintsURLAndRequests", func(t *testing.T) {
-		a.wait(t, "Forwarding http://"+host+" -> 127.0.0.1:"+port)
-		code, body := publicGet(t, s, host, "/hello?x=1")
+		a.Wait(t, "Forwarding http://"+host+" -> 127.0.0.1:"+port)
+		code, body := warrentest.PublicGet(t, s, host, "/hello?x=1")
 		if code != 200 || body != "hello from origin" {
 			t.Fatalf("GET = %d %q", code, body)
 		}
-		a.wait(t, "GET    /hello?x=1 200")
+		a.Wait(t, "GET    /hello?x=1 200")
 	})
 	t.Run("ReplayToAndThroughTunnel", func(t *testing.T) {
-		out := a.wait(t, "req_")
+		out := a.Wait(t, "req_")
 		id := reqIDRe.FindString(out)
-		env := []string{"WARREN_SERVER=" + s.url, "WARREN_API_KEY=" + key, "HOME=" + t.TempDir()}
+		env := []string{"WARREN_SERVER=" + s.URL, "WARREN_API_KEY=" + key, "HOME=" + t.TempDir()}
 		before := hits.Load()
-		r := runWarren(t, env, "replay", id, "--to", "http://"+ln.Addr().String())
-		if r.code != 0 || !strings.Contains(r.stdout, "/hello?x=1 200") || hits.Load() != before+1 {
-			t.Fatalf("replay --to: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		r := warrentest.Run(t, env, "replay", id, "--to", "http://"+ln.Addr().String())
+		if r.Code != 0 || !strings.Contains(r.Stdout, "/hello?x=1 200") || hits.Load() != before+1 {
+			t.Fatalf("replay --to: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 		}
 		if ae := lastEncoding.Load(); ae != "" {
 			t.Fatalf("replay --to added Accept-Encoding %q to the captured headers", ae)
 		}
-		r = runWarren(t, env, "replay", id)
-		if r.code != 0 || !strings.Contains(r.stdout, "/hello?x=1 200") || hits.Load() != before+2 {
-			t.Fatalf("replay: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		r = warrentest.Run(t, env, "replay", id)
+		if r.Code != 0 || !strings.Contains(r.Stdout, "/hello?x=1 200") || hits.Load() != before+2 {
+			t.Fatalf("replay: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 		}
 		t.Run("FilteredSetInOrder", func(t *testing.T) {
-			publicGet(t, s, host, "/second")
+			warrentest.PublicGet(t, s, host, "/second")
 			// /slow arrives before /fast and ends after it: captured
 			// second, it is still replayed first.
 			slow := make(chan struct{})
-			go func() { defer close(slow); publicGet(t, s, host, "/slow") }()
+			go func() { defer close(slow); warrentest.PublicGet(t, s, host, "/slow") }()
 			time.Sleep(200 * time.Millisecond)
-			publicGet(t, s, host, "/fast")
+			warrentest.PublicGet(t, s, host, "/fast")
 			<-slow
-			a.wait(t, "/slow 200") // printed once its capture is appended
+			a.Wait(t, "/slow 200") // printed once its capture is appended
 			before := hits.Load()
-			r := runWarren(t, env, "replay", "--tunnel", "e2e-app", "--status", "2xx", "--since", "1h")
-			if r.code != 0 {
-				t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+			r := warrentest.Run(t, env, "replay", "--tunnel", "e2e-app", "--status", "2xx", "--since", "1h")
+			if r.Code != 0 {
+				t.Fatalf("exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 			}
 			// Four original 200s so far (the replay through the tunnel is not
 			// sent again, --to bypasses the edge), in the order they arrived.
 			last := -1
 			for _, p := range []string{"/hello?x=1", "/second", "/slow", "/fast"} {
-				i := strings.Index(r.stdout, p+" ")
+				i := strings.Index(r.Stdout, p+" ")
 				if i <= last {
-					t.Fatalf("%s replayed out of order (or not at all):\n%s%s", p, r.stdout, r.stderr)
+					t.Fatalf("%s replayed out of order (or not at all):\n%s%s", p, r.Stdout, r.Stderr)
 				}
 				last = i
 			}
-			if hits.Load() != before+4 || !strings.Contains(r.stdout, "replayed 4 requests, 0 failed") {
-				t.Fatalf("hits %d→%d\n%s%s", before, hits.Load(), r.stdout, r.stderr)
+			if hits.Load() != before+4 || !strings.Contains(r.Stdout, "replayed 4 requests, 0 failed") {
+				t.Fatalf("hits %d→%d\n%s%s", before, hits.Load(), r.Stdout, r.Stderr)
 			}
 		})
 	})
 	t.Run("KilledThen502ThenSameNameBack", func(t *testing.T) {
-		a.cmd.Process.Kill()
-		<-a.exit
+		a.Cmd.Process.Kill()
+		<-a.Exited()
 		deadline := time.Now().Add(10 * time.Second)
 		for {
-			code, _ := publicGet(t, s, host, "/after-kill")
+			code, _ := warrentest.PublicGet(t, s, host, "/after-kill")
 			if code == 502 {
 				break
 			}
@@ -182,23 +110,23 @@ func TestAgentCommands_HTTP(t *testing.T) {
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
-		b := startAgent(t, s, key, "http", port, "--subdomain", "e2e-app")
-		b.wait(t, "Forwarding http://"+host)
-		if code, body := publicGet(t, s, host, "/"); code != 200 || body != "hello from origin" {
+		b := warrentest.StartAgent(t, s, key, "http", port, "--subdomain", "e2e-app")
+		b.Wait(t, "Forwarding http://"+host)
+		if code, body := warrentest.PublicGet(t, s, host, "/"); code != 200 || body != "hello from origin" {
 			t.Fatalf("after restart: %d %q", code, body)
 		}
 		t.Run("CtrlCClosesCleanly", func(t *testing.T) {
-			b.cmd.Process.Signal(syscall.SIGINT)
+			b.Cmd.Process.Signal(syscall.SIGINT)
 			select {
-			case err := <-b.exit:
+			case err := <-b.Exited():
 				if err != nil {
 					t.Fatalf("exit: %v", err)
 				}
 			case <-time.After(10 * time.Second):
 				t.Fatal("agent did not exit on SIGINT")
 			}
-			b.wait(t, "Tunnel closed.")
-			if code, _ := publicGet(t, s, host, "/"); code != 404 {
+			b.Wait(t, "Tunnel closed.")
+			if code, _ := warrentest.PublicGet(t, s, host, "/"); code != 404 {
 				t.Fatalf("after Ctrl-C: %d, want 404", code)
 			}
 		})
@@ -208,9 +136,9 @@ func TestAgentCommands_HTTP(t *testing.T) {
 var reqIDRe = regexp.MustCompile(`req_[0-9A-Z]{26}`)
 
 func TestAgentCommands_TCP(t *testing.T) {
-	s := startServer(t, t.TempDir())
-	defer s.stop(t)
-	key := keyRe.FindString(s.waitOutput(t, "ak_"))
+	s := warrentest.StartServer(t, t.TempDir())
+	defer s.Stop(t)
+	key := warrentest.KeyRe.FindString(s.WaitOutput(t, "ak_"))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -226,8 +154,8 @@ func TestAgentCommands_TCP(t *testing.T) {
 		}
 	}()
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	a := startAgent(t, s, key, "tcp", port)
-	out := a.wait(t, "Forwarding tcp://")
+	a := warrentest.StartAgent(t, s, key, "tcp", port)
+	out := a.Wait(t, "Forwarding tcp://")
 	m := regexp.MustCompile(`tcp://[^:]+:(\d+)`).FindStringSubmatch(out)
 	if m == nil {
 		t.Fatalf("no tcp URL in %q", out)
@@ -244,16 +172,16 @@ func TestAgentCommands_TCP(t *testing.T) {
 		t.Fatalf("echo %q %v", buf, err)
 	}
 	c.Close()
-	a.wait(t, "TCP  tcp-"+m[1])
+	a.Wait(t, "TCP  tcp-"+m[1])
 }
 
 func TestAgentCommands_DeleteClosesAtAgent(t *testing.T) {
-	s := startServer(t, t.TempDir())
-	defer s.stop(t)
-	key := keyRe.FindString(s.waitOutput(t, "ak_"))
-	a := startAgent(t, s, key, "http", "9", "--subdomain", "del-me")
-	a.wait(t, "Forwarding http://del-me.")
-	req, _ := http.NewRequest("DELETE", "http://"+s.addr+"/api/v1/me/tunnels/del-me", nil)
+	s := warrentest.StartServer(t, t.TempDir())
+	defer s.Stop(t)
+	key := warrentest.KeyRe.FindString(s.WaitOutput(t, "ak_"))
+	a := warrentest.StartAgent(t, s, key, "http", "9", "--subdomain", "del-me")
+	a.Wait(t, "Forwarding http://del-me.")
+	req, _ := http.NewRequest("DELETE", "http://"+s.Addr+"/api/v1/me/tunnels/del-me", nil)
 	req.Header.Set("Authorization", "Bearer "+key)
 	res, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
 	if err != nil {
@@ -263,22 +191,22 @@ func TestAgentCommands_DeleteClosesAtAgent(t *testing.T) {
 	if res.StatusCode/100 != 2 {
 		t.Fatalf("DELETE = %d", res.StatusCode)
 	}
-	a.wait(t, "closed by the server (released)")
+	a.Wait(t, "closed by the server (released)")
 	select {
-	case err := <-a.exit:
+	case err := <-a.Exited():
 		if err == nil {
 			t.Fatal("agent exited 0 after its only tunnel was deleted")
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("agent still running after its only tunnel was deleted")
 	}
-	a.wait(t, "the server closed the tunnel (released)")
+	a.Wait(t, "the server closed the tunnel (released)")
 }
 
 func TestAgentCommands_Start(t *testing.T) {
-	s := startServer(t, t.TempDir())
-	defer s.stop(t)
-	key := keyRe.FindString(s.waitOutput(t, "ak_"))
+	s := warrentest.StartServer(t, t.TempDir())
+	defer s.Stop(t)
+	key := warrentest.KeyRe.FindString(s.WaitOutput(t, "ak_"))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -287,15 +215,15 @@ func TestAgentCommands_Start(t *testing.T) {
 	go origin.Serve(ln)
 	defer origin.Close()
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	_, srvPort, _ := net.SplitHostPort(s.addr)
+	_, srvPort, _ := net.SplitHostPort(s.Addr)
 	cfg := filepath.Join(t.TempDir(), "tunnels.yaml")
 	os.WriteFile(cfg, []byte("tunnels:\n  - local: "+port+"\n    subdomain: start-one\n  - proto: http\n    local: 127.0.0.1:"+port+"\n    subdomain: start-two\n"), 0o600)
-	a := startAgent(t, s, key, "start", "--config", cfg)
-	a.wait(t, "Forwarding http://start-one.localhost:"+srvPort)
-	a.wait(t, "Forwarding http://start-two.localhost:"+srvPort)
+	a := warrentest.StartAgent(t, s, key, "start", "--config", cfg)
+	a.Wait(t, "Forwarding http://start-one.localhost:"+srvPort)
+	a.Wait(t, "Forwarding http://start-two.localhost:"+srvPort)
 	for _, sub := range []string{"start-one", "start-two"} {
 		host := sub + ".localhost:" + srvPort
-		if code, body := publicGet(t, s, host, "/"); code != 200 || body != "via "+host {
+		if code, body := warrentest.PublicGet(t, s, host, "/"); code != 200 || body != "via "+host {
 			t.Fatalf("%s: %d %q", sub, code, body)
 		}
 	}

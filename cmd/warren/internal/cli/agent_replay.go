@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -15,12 +15,13 @@ import (
 	"strings"
 	"time"
 
+	"warren/cmd/warren/internal/command"
 	"warren/domain"
 	"warren/httpapi"
 )
 
-func runReplay(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "replay", "replay REQ_ID [--to URL]\n       warren replay --tunnel S [--status 5xx] [--since 1h] [--to URL]")
+func RunReplay(ctx context.Context, e *command.Env, args []string) error {
+	fs := command.NewFlagSet(e, "replay", "replay REQ_ID [--to URL]\n       warren replay --tunnel S [--status 5xx] [--since 1h] [--to URL]")
 	to := fs.String("to", "", "send to this local URL instead of through the tunnel (e.g. http://localhost:3000)")
 	tunnel := fs.String("tunnel", "", "replay a filtered set of this tunnel's requests, oldest first (earlier replays are not replayed again)")
 	status := fs.String("status", "", "with --tunnel: only these statuses (500, 5xx, 4xx…)")
@@ -30,7 +31,7 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := resolveConfig(e)
+	cfg, err := ResolveConfig(e)
 	if err != nil {
 		return err
 	}
@@ -41,7 +42,7 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 	// Accept-Encoding (and undo the encoding) and follow redirects.
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.DisableCompression = true
-	r := &replayer{server: strings.TrimSuffix(cfg.Server, "/"), key: cfg.Key, to: *to, out: e.stdout,
+	r := &replayer{server: strings.TrimSuffix(cfg.Server, "/"), key: cfg.Key, to: *to, out: e.Stdout,
 		http: &http.Client{Timeout: 5 * time.Minute, Transport: tr,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 	if *tunnel == "" {
@@ -51,11 +52,11 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 		return r.one(ctx, pos[0], "")
 	}
 	if len(pos) > 0 {
-		return &exitError{code: 2, err: errors.New("give either REQ_ID or --tunnel, not both")}
+		return &command.ExitError{Code: 2, Err: errors.New("give either REQ_ID or --tunnel, not both")}
 	}
 	match, err := statusMatcher(*status)
 	if err != nil {
-		return &exitError{code: 2, err: err}
+		return &command.ExitError{Code: 2, Err: err}
 	}
 	api, err := apiClient(e, false)
 	if err != nil {
@@ -63,7 +64,7 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 	}
 	reqs, err := api.Requests(ctx, *tunnel, *limit)
 	if err != nil {
-		return apiError(err)
+		return APIError(err)
 	}
 	cutoff := time.Time{}
 	if *since > 0 {
@@ -86,19 +87,19 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 	}
 	slices.SortStableFunc(ids, func(a, b string) int { return arrived[a].Compare(arrived[b]) })
 	if len(ids) == 0 {
-		fmt.Fprintln(e.stdout, "no matching requests")
+		fmt.Fprintln(e.Stdout, "no matching requests")
 		return nil
 	}
 	failed := 0
 	for _, id := range ids {
 		if err := r.one(ctx, id, *tunnel); err != nil {
-			fmt.Fprintf(e.stdout, "%s  error: %v\n", id, err)
+			fmt.Fprintf(e.Stdout, "%s  error: %v\n", id, err)
 			failed++
 		}
 	}
-	fmt.Fprintf(e.stdout, "replayed %d request%s, %d failed\n", len(ids), plural(len(ids)), failed)
+	fmt.Fprintf(e.Stdout, "replayed %d request%s, %d failed\n", len(ids), plural(len(ids)), failed)
 	if failed > 0 {
-		return &exitError{code: 1}
+		return &command.ExitError{Code: 1}
 	}
 	return nil
 }

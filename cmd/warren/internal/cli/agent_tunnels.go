@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -9,13 +9,14 @@ import (
 	"sync"
 	"time"
 
+	"warren/cmd/warren/internal/command"
 	"warren/domain"
 	"warren/edge/agent"
 	"warren/edge/wire"
 )
 
-func runHTTP(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "http", "http PORT|HOST:PORT [--subdomain S] [--hostname H]")
+func RunHTTP(ctx context.Context, e *command.Env, args []string) error {
+	fs := command.NewFlagSet(e, "http", "http PORT|HOST:PORT [--subdomain S] [--hostname H]")
 	sub := fs.String("subdomain", "", "ask for this subdomain (default: a random name)")
 	host := fs.String("hostname", "", "also route this verified custom domain here")
 	pos, err := parseArgs(fs, args)
@@ -28,8 +29,8 @@ func runHTTP(ctx context.Context, e *env, args []string) error {
 	return serveTunnels(ctx, e, []agent.Spec{{Proto: domain.ProtoHTTP, Local: pos[0], Subdomain: *sub, Hostname: *host}})
 }
 
-func runTCP(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "tcp", "tcp PORT|HOST:PORT")
+func RunTCP(ctx context.Context, e *command.Env, args []string) error {
+	fs := command.NewFlagSet(e, "tcp", "tcp PORT|HOST:PORT")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -40,15 +41,15 @@ func runTCP(ctx context.Context, e *env, args []string) error {
 	return serveTunnels(ctx, e, []agent.Spec{{Proto: domain.ProtoTCP, Local: pos[0]}})
 }
 
-func runStart(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "start", "start --config FILE")
+func RunStart(ctx context.Context, e *command.Env, args []string) error {
+	fs := command.NewFlagSet(e, "start", "start --config FILE")
 	file := fs.String("config", "", "tunnels file (JSON or the simple YAML form; see docs/edge.md)")
 	if _, err := parseArgs(fs, args); err != nil {
 		return err
 	}
 	if *file == "" {
 		fs.Usage()
-		return &exitError{code: 2, err: errors.New("missing --config FILE")}
+		return &command.ExitError{Code: 2, Err: errors.New("missing --config FILE")}
 	}
 	specs, err := loadTunnelsFile(*file)
 	if err != nil {
@@ -59,15 +60,15 @@ func runStart(ctx context.Context, e *env, args []string) error {
 
 // serveTunnels connects one agent, opens specs, prints their URLs and then a
 // line per request until ctx ends (Ctrl-C), then closes the tunnels cleanly.
-func serveTunnels(ctx context.Context, e *env, specs []agent.Spec) error {
-	cfg, err := resolveConfig(e)
+func serveTunnels(ctx context.Context, e *command.Env, specs []agent.Spec) error {
+	cfg, err := ResolveConfig(e)
 	if err != nil {
 		return err
 	}
 	if cfg.Server == "" || cfg.Key == "" {
 		return errors.New("not logged in: run `warren login --server URL --key KEY` (or set WARREN_SERVER and WARREN_API_KEY)")
 	}
-	out := &lockedWriter{w: e.stdout}
+	out := &lockedWriter{w: e.Stdout}
 	allClosed := make(chan string, 1)
 	var c *agent.Client
 	c, err = agent.Dial(ctx, agent.Options{

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"encoding/json"
@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"time"
 
+	"warren/cmd/warren/internal/command"
 	"warren/httpapi/client"
 )
 
@@ -23,8 +24,8 @@ type cliConfig struct {
 // configPath is <user config dir>/warren/config.json, computed from e's
 // environment (so tests point HOME or XDG_CONFIG_HOME at a temp dir);
 // WARREN_CONFIG names another file.
-func configPath(e *env) (string, error) {
-	if p := e.getenv("WARREN_CONFIG"); p != "" {
+func configPath(e *command.Env) (string, error) {
+	if p := e.Getenv("WARREN_CONFIG"); p != "" {
 		return p, nil
 	}
 	var dir string
@@ -36,9 +37,9 @@ func configPath(e *env) (string, error) {
 		}
 		dir = d
 	default:
-		dir = e.getenv("XDG_CONFIG_HOME")
+		dir = e.Getenv("XDG_CONFIG_HOME")
 		if dir == "" || !filepath.IsAbs(dir) {
-			home := e.getenv("HOME")
+			home := e.Getenv("HOME")
 			if home == "" {
 				return "", errors.New("neither $XDG_CONFIG_HOME nor $HOME is set")
 			}
@@ -49,7 +50,7 @@ func configPath(e *env) (string, error) {
 }
 
 // loadConfig reads the saved config; a missing file is an empty config.
-func loadConfig(e *env) (cliConfig, error) {
+func loadConfig(e *command.Env) (cliConfig, error) {
 	var c cliConfig
 	p, err := configPath(e)
 	if err != nil {
@@ -70,7 +71,7 @@ func loadConfig(e *env) (cliConfig, error) {
 
 // saveConfig writes the config 0600 (it holds a secret) in a 0700 directory,
 // through a temp file and a rename so a crash never leaves half a file.
-func saveConfig(e *env, c cliConfig) (string, error) {
+func saveConfig(e *command.Env, c cliConfig) (string, error) {
 	p, err := configPath(e)
 	if err != nil {
 		return "", err
@@ -103,15 +104,15 @@ func saveConfig(e *env, c cliConfig) (string, error) {
 
 // resolveConfig is the saved config with WARREN_SERVER and WARREN_API_KEY
 // taking precedence.
-func resolveConfig(e *env) (cliConfig, error) {
+func ResolveConfig(e *command.Env) (cliConfig, error) {
 	c, err := loadConfig(e)
 	if err != nil {
 		return c, err
 	}
-	if v := envDefault(e, "WARREN_SERVER", ""); v != "" {
+	if v := command.EnvDefault(e, "WARREN_SERVER", ""); v != "" {
 		c.Server = v
 	}
-	if v := envDefault(e, "WARREN_API_KEY", ""); v != "" {
+	if v := command.EnvDefault(e, "WARREN_API_KEY", ""); v != "" {
 		c.Key = v
 	}
 	return c, nil
@@ -119,8 +120,8 @@ func resolveConfig(e *env) (cliConfig, error) {
 
 // apiClient builds a client from the resolved config. stream selects an
 // http.Client without an overall timeout, for SSE.
-func apiClient(e *env, stream bool) (*client.Client, error) {
-	c, err := resolveConfig(e)
+func apiClient(e *command.Env, stream bool) (*client.Client, error) {
+	c, err := ResolveConfig(e)
 	if err != nil {
 		return nil, err
 	}

@@ -1,19 +1,21 @@
-package main
+package cli
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
+
+	"warren/cmd/warren/internal/command"
+	"warren/cmd/warren/internal/warrentest"
 )
 
 // testEnv is an in-process env reading vars from a map.
-func testEnv(vars map[string]string) (*env, *bytes.Buffer, *bytes.Buffer) {
+func testEnv(vars map[string]string) (*command.Env, *bytes.Buffer, *bytes.Buffer) {
 	var out, errb bytes.Buffer
-	return &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(k string) string { return vars[k] }}, &out, &errb
+	return &command.Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return vars[k] }}, &out, &errb
 }
 
 func TestCLI_Config(t *testing.T) {
@@ -59,22 +61,22 @@ func TestCLI_Config(t *testing.T) {
 	})
 	t.Run("EnvOverrides", func(t *testing.T) {
 		e, _, _ := testEnv(map[string]string{"HOME": home, "WARREN_SERVER": "http://127.0.0.1:9", "WARREN_API_KEY": "ak_env"})
-		c, err := resolveConfig(e)
+		c, err := ResolveConfig(e)
 		if err != nil || c != (cliConfig{Server: "http://127.0.0.1:9", Key: "ak_env"}) {
 			t.Fatalf("resolveConfig = %+v, %v", c, err)
 		}
 	})
 	t.Run("ErrNotLoggedIn", func(t *testing.T) {
-		e, _, errb := testEnv(map[string]string{"HOME": t.TempDir()})
-		if code := run(context.Background(), e, []string{"keys"}); code != 1 || !strings.Contains(errb.String(), "not logged in") {
-			t.Fatalf("exit %d, stderr %q", code, errb.String())
+		r := warrentest.Run(t, []string{"HOME=" + t.TempDir()}, "keys")
+		if r.Code != 1 || !strings.Contains(r.Stderr, "not logged in") {
+			t.Fatalf("exit %d, stderr %q", r.Code, r.Stderr)
 		}
 	})
 	t.Run("ErrUsage", func(t *testing.T) {
 		for _, args := range [][]string{{"keys", "frob"}, {"domains", "add"}, {"keys", "revoke", "a", "b"}, {"usage", "--from", "2026-01-01"}} {
-			e, _, errb := testEnv(map[string]string{"HOME": t.TempDir(), "WARREN_SERVER": "http://127.0.0.1:9", "WARREN_API_KEY": "ak_x"})
-			if code := run(context.Background(), e, args); code != 2 {
-				t.Errorf("warren %v: exit %d, want 2; stderr %q", args, code, errb.String())
+			r := warrentest.Run(t, []string{"HOME=" + t.TempDir(), "WARREN_SERVER=http://127.0.0.1:9", "WARREN_API_KEY=ak_x"}, args...)
+			if r.Code != 2 {
+				t.Errorf("warren %v: exit %d, want 2; stderr %q", args, r.Code, r.Stderr)
 			}
 		}
 	})
@@ -82,7 +84,7 @@ func TestCLI_Config(t *testing.T) {
 
 func TestCLI_ParseArgs(t *testing.T) {
 	e, _, _ := testEnv(nil)
-	fs := newFlagSet(e, "x", "x")
+	fs := command.NewFlagSet(e, "x", "x")
 	asJSON := fs.Bool("json", false, "")
 	desc := fs.String("description", "", "")
 	pos, err := parseArgs(fs, []string{"example.com", "--json", "--description", "d e", "more"})

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -18,6 +18,8 @@ import (
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/pubsub/gochannel"
 
+	"warren/cmd/warren/internal/server"
+	"warren/cmd/warren/internal/warrentest"
 	"warren/domain"
 	"warren/events"
 	"warren/httpapi"
@@ -59,7 +61,7 @@ func startAPIServer(t *testing.T, dnsResolver string) *apiServer {
 		l.Close()
 		bus.Close()
 	})
-	key, _, err := createAccount(context.Background(), l, projections.NewAccount{
+	key, _, err := server.CreateAccount(context.Background(), l, projections.NewAccount{
 		Email: "operator@localhost", Name: "Operator", Plan: domain.PlanPro, Operator: true})
 	if err != nil {
 		t.Fatal(err)
@@ -67,60 +69,27 @@ func startAPIServer(t *testing.T, dnsResolver string) *apiServer {
 	return &apiServer{URL: srv.URL, Log: l, key: key}
 }
 
-// cliEnv is a logged-out environment with its own HOME and config dir.
-func cliEnv(t *testing.T) []string {
-	home := t.TempDir()
-	return []string{"HOME=" + home, "XDG_CONFIG_HOME=" + filepath.Join(home, "config")}
-}
-
-// cliOK runs the binary and requires exit 0.
-func cliOK(t *testing.T, env []string, args ...string) string {
-	t.Helper()
-	r := runWarren(t, env, args...)
-	if r.code != 0 {
-		t.Fatalf("warren %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
-	}
-	return r.stdout
-}
-
-// cliFails runs the binary and requires a non-zero exit whose stderr holds msg.
-func cliFails(t *testing.T, env []string, msg string, args ...string) {
-	t.Helper()
-	r := runWarren(t, env, args...)
-	if r.code == 0 || !strings.Contains(r.stderr, msg) {
-		t.Fatalf("warren %s: exit %d, stderr %q; want a failure saying %q", strings.Join(args, " "), r.code, r.stderr, msg)
-	}
-}
-
-func cliJSON(t *testing.T, env []string, v any, args ...string) {
-	t.Helper()
-	out := cliOK(t, env, append(args, "--json")...)
-	if err := json.Unmarshal([]byte(out), v); err != nil {
-		t.Fatalf("warren %s --json: %v\n%s", strings.Join(args, " "), err, out)
-	}
-}
-
 func TestCLI_Login(t *testing.T) {
 	s := startAPIServer(t, "")
 	t.Run("ErrBadKey", func(t *testing.T) {
-		env := cliEnv(t)
+		env := warrentest.CLIEnv(t)
 		last := "A"
 		if strings.HasSuffix(s.key, "A") {
 			last = "B"
 		}
 		typo := s.key[:len(s.key)-1] + last // the checksum no longer matches
-		cliFails(t, env, "unauthorized", "login", "--server", s.URL, "--key", typo)
-		cliFails(t, env, "not logged in", "keys")
+		warrentest.CLIFails(t, env, "unauthorized", "login", "--server", s.URL, "--key", typo)
+		warrentest.CLIFails(t, env, "not logged in", "keys")
 	})
 	t.Run("ErrNoServer", func(t *testing.T) {
 		ln, _ := net.Listen("tcp", "127.0.0.1:0")
 		addr := ln.Addr().String()
 		ln.Close()
-		cliFails(t, cliEnv(t), "connection refused", "login", "--server", "http://"+addr, "--key", s.key)
+		warrentest.CLIFails(t, warrentest.CLIEnv(t), "connection refused", "login", "--server", "http://"+addr, "--key", s.key)
 	})
 	t.Run("OK", func(t *testing.T) {
-		env := cliEnv(t)
-		out := cliOK(t, env, "login", "--server", s.URL, "--key", s.key)
+		env := warrentest.CLIEnv(t)
+		out := warrentest.CLIOK(t, env, "login", "--server", s.URL, "--key", s.key)
 		if !strings.Contains(out, "Logged in to "+s.URL+" as operator@localhost") {
 			t.Fatalf("login said %q", out)
 		}
@@ -135,38 +104,38 @@ func TestCLI_Login(t *testing.T) {
 			t.Fatalf("config = %s", b)
 		}
 		// The key may come from stdin.
-		stdinEnv := cliEnv(t)
+		stdinEnv := warrentest.CLIEnv(t)
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		cmd := exec.CommandContext(ctx, warrenBin, "login", "--server", s.URL, "--key", "-")
-		cmd.Env = childEnv(stdinEnv...)
+		cmd := exec.CommandContext(ctx, warrentest.Bin(), "login", "--server", s.URL, "--key", "-")
+		cmd.Env = warrentest.ChildEnv(stdinEnv...)
 		cmd.Stdin = strings.NewReader(s.key + "\n")
 		if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "Logged in") {
 			t.Fatalf("login --key -: %v\n%s", err, out)
 		}
 		// The saved config is used…
-		cliOK(t, env, "keys")
+		warrentest.CLIOK(t, env, "keys")
 		// …and the environment overrides it.
-		cliFails(t, append(env, "WARREN_API_KEY=ak_0000000000000000000000000000"), "unauthorized", "keys")
+		warrentest.CLIFails(t, append(env, "WARREN_API_KEY=ak_0000000000000000000000000000"), "unauthorized", "keys")
 	})
 }
 
 func TestCLI_Keys(t *testing.T) {
 	s := startAPIServer(t, "")
-	env := append(cliEnv(t), "WARREN_SERVER="+s.URL, "WARREN_API_KEY="+s.key)
+	env := append(warrentest.CLIEnv(t), "WARREN_SERVER="+s.URL, "WARREN_API_KEY="+s.key)
 
-	out := cliOK(t, env, "keys", "create", "--description", "ci runner")
-	secret := keyRe.FindString(out)
+	out := warrentest.CLIOK(t, env, "keys", "create", "--description", "ci runner")
+	secret := warrentest.KeyRe.FindString(out)
 	if secret == "" || domain.CheckKeySecret(secret) != nil {
 		t.Fatalf("keys create printed no valid secret: %q", out)
 	}
 	var created struct{ ID, Key string }
-	cliJSON(t, env, &created, "keys", "create")
+	warrentest.CLIJSON(t, env, &created, "keys", "create")
 	if !strings.HasPrefix(created.ID, "key_") || domain.CheckKeySecret(created.Key) != nil {
 		t.Fatalf("created = %+v", created)
 	}
 
-	table := cliOK(t, env, "keys")
+	table := warrentest.CLIOK(t, env, "keys")
 	lines := strings.Split(strings.TrimSpace(table), "\n")
 	if len(lines) != 4 || !strings.HasPrefix(lines[0], "ID") || !strings.Contains(table, "ci runner") || strings.Contains(table, secret) {
 		t.Fatalf("keys table:\n%s", table)
@@ -179,22 +148,22 @@ func TestCLI_Keys(t *testing.T) {
 		}
 	}
 
-	newEnv := append(cliEnv(t), "WARREN_SERVER="+s.URL, "WARREN_API_KEY="+created.Key)
-	cliOK(t, newEnv, "keys", "revoke", created.ID)
-	cliFails(t, newEnv, "unauthorized", "keys")
-	cliFails(t, env, "not found", "keys", "revoke", "key_01ARZ3NDEKTSV4RRFFQ69G5FAV")
+	newEnv := append(warrentest.CLIEnv(t), "WARREN_SERVER="+s.URL, "WARREN_API_KEY="+created.Key)
+	warrentest.CLIOK(t, newEnv, "keys", "revoke", created.ID)
+	warrentest.CLIFails(t, newEnv, "unauthorized", "keys")
+	warrentest.CLIFails(t, env, "not found", "keys", "revoke", "key_01ARZ3NDEKTSV4RRFFQ69G5FAV")
 
 	var ks []struct {
 		ID        string
 		RevokedAt *time.Time
 	}
-	cliJSON(t, env, &ks, "keys")
+	warrentest.CLIJSON(t, env, &ks, "keys")
 	if len(ks) != 3 || ks[0].ID != created.ID || ks[0].RevokedAt == nil || ks[1].RevokedAt != nil {
 		t.Fatalf("keys = %+v", ks)
 	}
 	// Revoke all but the operator's first key, then that one is the last.
-	cliOK(t, env, "keys", "revoke", ks[1].ID)
-	cliFails(t, env, "last active key", "keys", "revoke", ks[2].ID)
+	warrentest.CLIOK(t, env, "keys", "revoke", ks[1].ID)
+	warrentest.CLIFails(t, env, "last active key", "keys", "revoke", ks[2].ID)
 }
 
 func TestCLI_DomainsReservationsUsage(t *testing.T) {
@@ -206,96 +175,96 @@ func TestCLI_DomainsReservationsUsage(t *testing.T) {
 	deadDNS := pc.LocalAddr().String()
 	pc.Close()
 	s := startAPIServer(t, deadDNS)
-	env := append(cliEnv(t), "WARREN_SERVER="+s.URL, "WARREN_API_KEY="+s.key)
+	env := append(warrentest.CLIEnv(t), "WARREN_SERVER="+s.URL, "WARREN_API_KEY="+s.key)
 
 	t.Run("Domains", func(t *testing.T) {
-		out := cliOK(t, env, "domains", "add", "app.example.com")
+		out := warrentest.CLIOK(t, env, "domains", "add", "app.example.com")
 		if !strings.Contains(out, "_warren-challenge.app.example.com") || !strings.Contains(out, "warren-verify=") {
 			t.Fatalf("domains add said:\n%s", out)
 		}
 		var ds []struct{ ID, Name, State string }
-		cliJSON(t, env, &ds, "domains")
+		warrentest.CLIJSON(t, env, &ds, "domains")
 		if len(ds) != 1 || ds[0].Name != "app.example.com" || ds[0].State != "pending" {
 			t.Fatalf("domains = %+v", ds)
 		}
-		cliFails(t, env, "app.example.com is not verified (failed)", "domains", "verify", ds[0].ID)
-		if out := cliOK(t, env, "domains"); !strings.Contains(out, "failed") || !strings.Contains(out, "DNS lookup") {
+		warrentest.CLIFails(t, env, "app.example.com is not verified (failed)", "domains", "verify", ds[0].ID)
+		if out := warrentest.CLIOK(t, env, "domains"); !strings.Contains(out, "failed") || !strings.Contains(out, "DNS lookup") {
 			t.Fatalf("domains table after a failed check:\n%s", out)
 		}
-		cliFails(t, env, "already on your account", "domains", "add", "app.example.com")
-		cliFails(t, env, "not found", "domains", "rm", "dom_01ARZ3NDEKTSV4RRFFQ69G5FAV")
-		cliOK(t, env, "domains", "rm", ds[0].ID)
-		if out := cliOK(t, env, "domains"); !strings.Contains(out, "No custom domains.") {
+		warrentest.CLIFails(t, env, "already on your account", "domains", "add", "app.example.com")
+		warrentest.CLIFails(t, env, "not found", "domains", "rm", "dom_01ARZ3NDEKTSV4RRFFQ69G5FAV")
+		warrentest.CLIOK(t, env, "domains", "rm", ds[0].ID)
+		if out := warrentest.CLIOK(t, env, "domains"); !strings.Contains(out, "No custom domains.") {
 			t.Fatalf("domains after rm:\n%s", out)
 		}
 	})
 	t.Run("Reservations", func(t *testing.T) {
-		cliOK(t, env, "reservations", "add", "my-app")
-		cliFails(t, env, "", "reservations", "add", "Bad_Name")
-		if out := cliOK(t, env, "reservations"); !strings.Contains(out, "SUBDOMAIN") || !strings.Contains(out, "my-app") {
+		warrentest.CLIOK(t, env, "reservations", "add", "my-app")
+		warrentest.CLIFails(t, env, "", "reservations", "add", "Bad_Name")
+		if out := warrentest.CLIOK(t, env, "reservations"); !strings.Contains(out, "SUBDOMAIN") || !strings.Contains(out, "my-app") {
 			t.Fatalf("reservations:\n%s", out)
 		}
-		cliOK(t, env, "reservations", "rm", "my-app")
+		warrentest.CLIOK(t, env, "reservations", "rm", "my-app")
 		var rs []any
-		cliJSON(t, env, &rs, "reservations")
+		warrentest.CLIJSON(t, env, &rs, "reservations")
 		if len(rs) != 0 {
 			t.Fatalf("reservations after rm = %v", rs)
 		}
 	})
 	t.Run("Usage", func(t *testing.T) {
 		var u map[string]any
-		cliJSON(t, env, &u, "usage")
+		warrentest.CLIJSON(t, env, &u, "usage")
 		if u["plan"] != "pro" || u["limits"].(map[string]any)["tunnels"] != nil {
 			t.Fatalf("usage = %v", u)
 		}
-		if out := cliOK(t, env, "usage"); !strings.Contains(out, "Plan: pro") || !strings.Contains(out, "unlimited") {
+		if out := warrentest.CLIOK(t, env, "usage"); !strings.Contains(out, "Plan: pro") || !strings.Contains(out, "unlimited") {
 			t.Fatalf("usage:\n%s", out)
 		}
 		var days []struct {
 			Date     string
 			Requests int64
 		}
-		cliJSON(t, env, &days, "usage", "--history", "--from", "2026-01-30", "--to", "2026-02-02")
+		warrentest.CLIJSON(t, env, &days, "usage", "--history", "--from", "2026-01-30", "--to", "2026-02-02")
 		if len(days) != 4 || days[0].Date != "2026-01-30" || days[3].Date != "2026-02-02" {
 			t.Fatalf("history = %+v", days)
 		}
-		cliFails(t, env, "after", "usage", "--history", "--from", "2026-02-02", "--to", "2026-01-30")
+		warrentest.CLIFails(t, env, "after", "usage", "--history", "--from", "2026-02-02", "--to", "2026-01-30")
 	})
 	t.Run("Tunnels", func(t *testing.T) {
-		if out := cliOK(t, env, "tunnels"); !strings.Contains(out, "No live tunnels.") {
+		if out := warrentest.CLIOK(t, env, "tunnels"); !strings.Contains(out, "No live tunnels.") {
 			t.Fatalf("tunnels:\n%s", out)
 		}
 		var me struct{ ID string }
-		cliJSON(t, env, &me, "login", "--server", s.URL, "--key", s.key)
+		warrentest.CLIJSON(t, env, &me, "login", "--server", s.URL, "--key", s.key)
 		if _, err := s.Log.Execute(context.Background(), projections.OpenTunnelCmd(projections.OpenTunnel{
 			AccountID: me.ID, SessionID: "ses_1", Proto: domain.ProtoHTTP, Subdomain: "my-app", RemoteAddr: "203.0.113.7",
 			URL: func(sub string, _ int) string { return "http://" + sub + ".localhost" }})); err != nil {
 			t.Fatal(err)
 		}
-		out := cliOK(t, env, "tunnels")
+		out := warrentest.CLIOK(t, env, "tunnels")
 		lines := strings.Split(strings.TrimSpace(out), "\n")
 		if len(lines) != 2 || !strings.HasPrefix(lines[1], "tun_") || !strings.Contains(lines[1], "http://my-app.localhost") ||
 			!strings.Contains(lines[1], "203.0.113.7") {
 			t.Fatalf("tunnels:\n%s", out)
 		}
 		var ts []struct{ Subdomain, PublicURL string }
-		cliJSON(t, env, &ts, "tunnels")
+		warrentest.CLIJSON(t, env, &ts, "tunnels")
 		if len(ts) != 1 || ts[0].Subdomain != "my-app" || ts[0].PublicURL != "http://my-app.localhost" {
 			t.Fatalf("tunnels --json = %+v", ts)
 		}
-		cliOK(t, env, "tunnels", "close", "my-app")
-		if out := cliOK(t, env, "tunnels"); !strings.Contains(out, "No live tunnels.") {
+		warrentest.CLIOK(t, env, "tunnels", "close", "my-app")
+		if out := warrentest.CLIOK(t, env, "tunnels"); !strings.Contains(out, "No live tunnels.") {
 			t.Fatalf("tunnels after close:\n%s", out)
 		}
-		cliFails(t, env, `no live tunnel "my-app"`, "tunnels", "close", "my-app")
+		warrentest.CLIFails(t, env, `no live tunnel "my-app"`, "tunnels", "close", "my-app")
 	})
 }
 
 func TestCLI_Requests(t *testing.T) {
 	s := startAPIServer(t, "")
-	env := append(cliEnv(t), "WARREN_SERVER="+s.URL, "WARREN_API_KEY="+s.key)
+	env := append(warrentest.CLIEnv(t), "WARREN_SERVER="+s.URL, "WARREN_API_KEY="+s.key)
 	var me struct{ ID string }
-	cliJSON(t, env, &me, "login", "--server", s.URL, "--key", s.key)
+	warrentest.CLIJSON(t, env, &me, "login", "--server", s.URL, "--key", s.key)
 	capture := func(path string) {
 		t.Helper()
 		if _, err := s.Log.Append(context.Background(), events.Draft{Type: events.RequestCaptured, Account: me.ID, Data: domain.CapturedRequest{
@@ -309,13 +278,13 @@ func TestCLI_Requests(t *testing.T) {
 	}
 
 	t.Run("List", func(t *testing.T) {
-		out := cliOK(t, env, "requests", "--tunnel", "app")
+		out := warrentest.CLIOK(t, env, "requests", "--tunnel", "app")
 		lines := strings.Split(strings.TrimSpace(out), "\n")
 		if len(lines) != 4 || !strings.Contains(lines[1], "/hook/c") || !strings.Contains(lines[3], "/hook/a") {
 			t.Fatalf("requests (newest first):\n%s", out)
 		}
 		var rs []struct{ ID, Path string }
-		cliJSON(t, env, &rs, "requests", "--limit", "2")
+		warrentest.CLIJSON(t, env, &rs, "requests", "--limit", "2")
 		if len(rs) != 2 || rs[0].Path != "/hook/c" || !strings.HasPrefix(rs[0].ID, "req_") {
 			t.Fatalf("requests --json = %+v", rs)
 		}
@@ -381,8 +350,8 @@ type liveWarren struct {
 func startWarren(t *testing.T, ctx context.Context, env []string, args ...string) *liveWarren {
 	t.Helper()
 	ctx, cancel := context.WithCancel(ctx)
-	cmd := exec.CommandContext(ctx, warrenBin, args...)
-	cmd.Env = childEnv(env...)
+	cmd := exec.CommandContext(ctx, warrentest.Bin(), args...)
+	cmd.Env = warrentest.ChildEnv(env...)
 	r := &liveWarren{lines: make(chan string, 100), stderr: &bytes.Buffer{}}
 	cmd.Stderr = r.stderr
 	pipe, err := cmd.StdoutPipe()
@@ -448,21 +417,21 @@ func TestCLI_AgainstServe(t *testing.T) {
 		if u, ok := strings.CutPrefix(line, "Warren is running at "); ok {
 			url = u
 		}
-		if k := keyRe.FindString(line); k != "" && key == "" {
+		if k := warrentest.KeyRe.FindString(line); k != "" && key == "" {
 			key = k
 		}
 	}
-	env := cliEnv(t)
-	cliOK(t, env, "login", "--server", url, "--key", key)
+	env := warrentest.CLIEnv(t)
+	warrentest.CLIOK(t, env, "login", "--server", url, "--key", key)
 	var d struct{ ID string }
-	cliJSON(t, env, &d, "domains", "add", "app.example.com")
+	warrentest.CLIJSON(t, env, &d, "domains", "add", "app.example.com")
 	// The lookup went to the dead resolver, not the system's.
-	cliFails(t, env, deadDNS, "domains", "verify", d.ID)
+	warrentest.CLIFails(t, env, deadDNS, "domains", "verify", d.ID)
 	var u struct {
 		Plan string
 		Used struct{ Domains int64 }
 	}
-	cliJSON(t, env, &u, "usage")
+	warrentest.CLIJSON(t, env, &u, "usage")
 	if u.Plan != "pro" || u.Used.Domains != 1 {
 		t.Fatalf("usage = %+v", u)
 	}

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"warren/cmd/warren/internal/command"
 )
 
 // auditEvent is one event as the audit API returns it.
@@ -22,10 +24,10 @@ type auditEvent struct {
 	Data    json.RawMessage `json:"data"`
 }
 
-// runEventsList is `warren events list`: the account's audit trail over the
+// RunEventsList is `warren events list`: the account's audit trail over the
 // API (the operator's whole log with --all), newest last; --follow streams.
-func runEventsList(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "events list", "events list [--type PREFIX] [--since T] [--until T] [--limit N] [--all] [--follow] [--json]")
+func RunEventsList(ctx context.Context, e *command.Env, args []string) error {
+	fs := command.NewFlagSet(e, "events list", "events list [--type PREFIX] [--since T] [--until T] [--limit N] [--all] [--follow] [--json]")
 	typ := fs.String("type", "", "only events whose type starts with this (key., tunnel.opened)")
 	since := fs.String("since", "", "only events at or after this RFC 3339 time")
 	until := fs.String("until", "", "only events before this RFC 3339 time")
@@ -33,14 +35,14 @@ func runEventsList(ctx context.Context, e *env, args []string) error {
 	all := fs.Bool("all", false, "every account's events (operator keys only)")
 	follow := fs.Bool("follow", false, "keep streaming the account's new events")
 	asJSON := fs.Bool("json", false, "print JSON (one object per line with --follow)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := command.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	if *limit < 1 || *limit > 10000 {
-		return &exitError{code: 2, err: fmt.Errorf("--limit must be 1–10000, not %d", *limit)}
+		return &command.ExitError{Code: 2, Err: fmt.Errorf("--limit must be 1–10000, not %d", *limit)}
 	}
 	if *follow && *all {
-		return &exitError{code: 2, err: fmt.Errorf("--follow streams your own account's events; it cannot be used with --all")}
+		return &command.ExitError{Code: 2, Err: fmt.Errorf("--follow streams your own account's events; it cannot be used with --all")}
 	}
 	q := url.Values{}
 	for k, v := range map[string]string{"type": *typ, "since": *since, "until": *until} {
@@ -55,13 +57,13 @@ func runEventsList(ctx context.Context, e *env, args []string) error {
 	}
 	evs, err := listAuditEvents(ctx, e, path+"?"+q.Encode(), *limit)
 	if err != nil {
-		return apiError(err)
+		return APIError(err)
 	}
 	slices.Reverse(evs) // oldest first, like a tail
 	if *asJSON && !*follow {
-		return writeJSON(e.stdout, evs)
+		return writeJSON(e.Stdout, evs)
 	}
-	p := &eventPrinter{w: e.stdout, json: *asJSON}
+	p := &eventPrinter{w: e.Stdout, json: *asJSON}
 	last := ""
 	for _, ev := range evs {
 		if err := p.print(ev); err != nil {
@@ -71,7 +73,7 @@ func runEventsList(ctx context.Context, e *env, args []string) error {
 	}
 	if !*follow {
 		if len(evs) == 0 {
-			fmt.Fprintln(e.stdout, "No events.")
+			fmt.Fprintln(e.Stdout, "No events.")
 		}
 		return nil
 	}
@@ -79,11 +81,11 @@ func runEventsList(ctx context.Context, e *env, args []string) error {
 	if *typ != "" {
 		sq.Set("type", *typ)
 	}
-	return apiError(followAuditEvents(ctx, e, "/api/v1/me/events/stream?"+sq.Encode(), last, p.print))
+	return APIError(followAuditEvents(ctx, e, "/api/v1/me/events/stream?"+sq.Encode(), last, p.print))
 }
 
 // listAuditEvents follows next_page_uri until it has want events.
-func listAuditEvents(ctx context.Context, e *env, path string, want int) ([]auditEvent, error) {
+func listAuditEvents(ctx context.Context, e *command.Env, path string, want int) ([]auditEvent, error) {
 	out := []auditEvent{}
 	for next := path; next != "" && len(out) < want; {
 		var page struct {
@@ -108,7 +110,7 @@ func listAuditEvents(ctx context.Context, e *env, path string, want int) ([]audi
 // followAuditEvents reads the SSE stream, reconnecting with Last-Event-ID
 // when the server ends it (a slow reader is disconnected, never stalled),
 // until ctx ends.
-func followAuditEvents(ctx context.Context, e *env, path, last string, fn func(auditEvent) error) error {
+func followAuditEvents(ctx context.Context, e *command.Env, path, last string, fn func(auditEvent) error) error {
 	for backoff := 100 * time.Millisecond; ctx.Err() == nil; {
 		var hdr []string
 		if last != "" {

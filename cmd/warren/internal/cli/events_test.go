@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -6,18 +6,20 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"warren/cmd/warren/internal/warrentest"
 )
 
 func TestEventsList(t *testing.T) {
 	srv := startAPIServer(t, "")
-	env := cliEnv(t)
-	cliOK(t, env, "login", "--server", srv.URL, "--key", srv.key)
-	cliOK(t, env, "reservations", "add", "audit-cli")
-	cliOK(t, env, "keys", "create", "--description", "ci")
+	env := warrentest.CLIEnv(t)
+	warrentest.CLIOK(t, env, "login", "--server", srv.URL, "--key", srv.key)
+	warrentest.CLIOK(t, env, "reservations", "add", "audit-cli")
+	warrentest.CLIOK(t, env, "keys", "create", "--description", "ci")
 
 	t.Run("JSON", func(t *testing.T) {
 		var evs []auditEvent
-		if err := json.Unmarshal([]byte(cliOK(t, env, "events", "list", "--json")), &evs); err != nil {
+		if err := json.Unmarshal([]byte(warrentest.CLIOK(t, env, "events", "list", "--json")), &evs); err != nil {
 			t.Fatal(err)
 		}
 		var types []string
@@ -32,7 +34,7 @@ func TestEventsList(t *testing.T) {
 	})
 	t.Run("TypeAndLimit", func(t *testing.T) {
 		var evs []auditEvent
-		if err := json.Unmarshal([]byte(cliOK(t, env, "events", "list", "--json", "--type", "key.", "--limit", "1")), &evs); err != nil {
+		if err := json.Unmarshal([]byte(warrentest.CLIOK(t, env, "events", "list", "--json", "--type", "key.", "--limit", "1")), &evs); err != nil {
 			t.Fatal(err)
 		}
 		if len(evs) != 1 || evs[0].Type != "key.created" || !strings.Contains(string(evs[0].Data), `"ci"`) {
@@ -40,7 +42,7 @@ func TestEventsList(t *testing.T) {
 		}
 	})
 	t.Run("NoSecrets", func(t *testing.T) {
-		out := cliOK(t, env, "events", "list", "--all")
+		out := warrentest.CLIOK(t, env, "events", "list", "--all")
 		if strings.Contains(out, "ak_") || !strings.Contains(out, "reservation.created") {
 			t.Fatalf("output:\n%s", out)
 		}
@@ -54,7 +56,7 @@ func TestEventsList(t *testing.T) {
 		}
 		// The stream resumes after the last event printed (Last-Event-ID),
 		// so a change made before it connects is not missed either.
-		cliOK(t, env, "reservations", "add", "follow-a")
+		warrentest.CLIOK(t, env, "reservations", "add", "follow-a")
 		var ev auditEvent
 		if l := live.nextLine(t); json.Unmarshal([]byte(l), &ev) != nil || ev.Type != "reservation.created" ||
 			!strings.Contains(string(ev.Data), "follow-a") {
@@ -62,6 +64,6 @@ func TestEventsList(t *testing.T) {
 		}
 	})
 	t.Run("ErrNotLoggedIn", func(t *testing.T) {
-		cliFails(t, cliEnv(t), "not logged in", "events", "list")
+		warrentest.CLIFails(t, warrentest.CLIEnv(t), "not logged in", "events", "list")
 	})
 }

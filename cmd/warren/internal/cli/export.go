@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -6,32 +6,27 @@ import (
 	"io"
 	"net/url"
 	"os"
+
+	"warren/cmd/warren/internal/command"
 )
 
-// requestsSubs are `warren requests` subcommands beside the listing.
-func requestsSubs() map[string]command {
-	return map[string]command{
-		"export": {summary: "export a tunnel's captured requests as HAR 1.2 or ndjson", run: runRequestsExport},
-	}
-}
-
-// runRequestsExport is `warren requests export --tunnel S --format har|ndjson
+// RunRequestsExport is `warren requests export --tunnel S --format har|ndjson
 // [--since T] [--out FILE]`: the server's export streamed to stdout or FILE.
-func runRequestsExport(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "requests export", "requests export --tunnel SUBDOMAIN [--format har|ndjson] [--since RFC3339] [--out FILE]")
+func RunRequestsExport(ctx context.Context, e *command.Env, args []string) error {
+	fs := command.NewFlagSet(e, "requests export", "requests export --tunnel SUBDOMAIN [--format har|ndjson] [--since RFC3339] [--out FILE]")
 	tunnel := fs.String("tunnel", "", "the tunnel whose requests to export (its subdomain, or tcp-<port>; required)")
 	format := fs.String("format", "har", "har (HAR 1.2, opens in browser devtools) or ndjson (one request per line, bodies base64)")
 	since := fs.String("since", "", "only requests captured at or after this RFC 3339 time")
 	out := fs.String("out", "", "write to this file instead of stdout")
-	if err := parseFlags(fs, args); err != nil {
+	if err := command.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	if *tunnel == "" {
 		fs.Usage()
-		return &exitError{code: 2, err: fmt.Errorf("--tunnel is required")}
+		return &command.ExitError{Code: 2, Err: fmt.Errorf("--tunnel is required")}
 	}
 	if *format != "har" && *format != "ndjson" {
-		return &exitError{code: 2, err: fmt.Errorf("--format must be har or ndjson, not %q", *format)}
+		return &command.ExitError{Code: 2, Err: fmt.Errorf("--format must be har or ndjson, not %q", *format)}
 	}
 	q := url.Values{"format": {*format}}
 	if *since != "" {
@@ -39,11 +34,11 @@ func runRequestsExport(ctx context.Context, e *env, args []string) error {
 	}
 	resp, err := auditGet(ctx, e, "/api/v1/me/tunnels/"+url.PathEscape(*tunnel)+"/requests/export?"+q.Encode(), true)
 	if err != nil {
-		return apiError(err)
+		return APIError(err)
 	}
 	defer resp.Body.Close()
 	if *out == "" {
-		_, err = io.Copy(e.stdout, resp.Body)
+		_, err = io.Copy(e.Stdout, resp.Body)
 		return err
 	}
 	f, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
@@ -57,6 +52,6 @@ func runRequestsExport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", *out, err)
 	}
-	fmt.Fprintf(e.stderr, "wrote %s (%d bytes)\n", *out, n)
+	fmt.Fprintf(e.Stderr, "wrote %s (%d bytes)\n", *out, n)
 	return nil
 }

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -10,15 +10,16 @@ import (
 	"strings"
 	"testing"
 
+	"warren/cmd/warren/internal/warrentest"
 	"warren/domain"
 	"warren/events"
 )
 
 func TestRequestsExport(t *testing.T) {
 	s := startAPIServer(t, "")
-	env := append(cliEnv(t), "WARREN_SERVER="+s.URL, "WARREN_API_KEY="+s.key)
+	env := append(warrentest.CLIEnv(t), "WARREN_SERVER="+s.URL, "WARREN_API_KEY="+s.key)
 	var me struct{ ID string }
-	cliJSON(t, env, &me, "login", "--server", s.URL, "--key", s.key)
+	warrentest.CLIJSON(t, env, &me, "login", "--server", s.URL, "--key", s.key)
 	for i, path := range []string{"/hook/a", "/hook/b"} {
 		body := []byte(`{"n":` + string(rune('1'+i)) + `}`)
 		if _, err := s.Log.Append(context.Background(), events.Draft{Type: events.RequestCaptured, Account: me.ID, Data: domain.CapturedRequest{
@@ -34,7 +35,7 @@ func TestRequestsExport(t *testing.T) {
 
 	t.Run("HAR", func(t *testing.T) {
 		out := filepath.Join(t.TempDir(), "app.har")
-		cliOK(t, env, "requests", "export", "--tunnel", "app", "--format", "har", "--out", out)
+		warrentest.CLIOK(t, env, "requests", "export", "--tunnel", "app", "--format", "har", "--out", out)
 		b, err := os.ReadFile(out)
 		if err != nil {
 			t.Fatal(err)
@@ -61,7 +62,7 @@ func TestRequestsExport(t *testing.T) {
 		}
 	})
 	t.Run("NDJSON", func(t *testing.T) {
-		out := cliOK(t, env, "requests", "export", "--tunnel", "app", "--format", "ndjson")
+		out := warrentest.CLIOK(t, env, "requests", "export", "--tunnel", "app", "--format", "ndjson")
 		sc := bufio.NewScanner(strings.NewReader(out))
 		var paths []string
 		for sc.Scan() {
@@ -80,8 +81,8 @@ func TestRequestsExport(t *testing.T) {
 		}
 	})
 	t.Run("ErrUsage", func(t *testing.T) {
-		cliFails(t, env, "--tunnel is required", "requests", "export")
-		cliFails(t, env, "--format must be", "requests", "export", "--tunnel", "app", "--format", "csv")
-		cliFails(t, env, "since", "requests", "export", "--tunnel", "app", "--since", "yesterday")
+		warrentest.CLIFails(t, env, "--tunnel is required", "requests", "export")
+		warrentest.CLIFails(t, env, "--format must be", "requests", "export", "--tunnel", "app", "--format", "csv")
+		warrentest.CLIFails(t, env, "since", "requests", "export", "--tunnel", "app", "--since", "yesterday")
 	})
 }

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -9,25 +9,26 @@ import (
 	"strings"
 	"time"
 
+	"warren/cmd/warren/internal/command"
 	"warren/httpapi/client"
 )
 
 // auditGet sends an authenticated GET for path (relative to the logged-in
 // server, or a full next_page_uri) and returns the response when it is 2xx,
 // or a *client.Error. stream drops the overall timeout (SSE, backups).
-func auditGet(ctx context.Context, e *env, path string, stream bool, hdr ...string) (*http.Response, error) {
-	c, err := resolveConfig(e)
+func auditGet(ctx context.Context, e *command.Env, path string, stream bool, hdr ...string) (*http.Response, error) {
+	c, err := ResolveConfig(e)
 	if err != nil {
 		return nil, err
 	}
 	if c.Server == "" || c.Key == "" {
 		return nil, errors.New("not logged in: run `warren login --server URL --key KEY` (or set WARREN_SERVER and WARREN_API_KEY)")
 	}
-	return getWithKey(ctx, c.Server, c.Key, path, stream, hdr...)
+	return GetWithKey(ctx, c.Server, c.Key, path, stream, hdr...)
 }
 
 // getWithKey is auditGet against an explicit server and key.
-func getWithKey(ctx context.Context, server, key, path string, stream bool, hdr ...string) (*http.Response, error) {
+func GetWithKey(ctx context.Context, server, key, path string, stream bool, hdr ...string) (*http.Response, error) {
 	u := path
 	if !strings.HasPrefix(path, "http://") && !strings.HasPrefix(path, "https://") {
 		u = strings.TrimRight(server, "/") + path
@@ -61,7 +62,7 @@ func getWithKey(ctx context.Context, server, key, path string, stream bool, hdr 
 }
 
 // getJSON GETs path and decodes the JSON body into v.
-func getJSON(ctx context.Context, e *env, path string, v any) error {
+func getJSON(ctx context.Context, e *command.Env, path string, v any) error {
 	resp, err := auditGet(ctx, e, path, false)
 	if err != nil {
 		return err

@@ -1,21 +1,15 @@
-package main
+package cli
 
 import (
 	"context"
 	"fmt"
 
+	"warren/cmd/warren/internal/command"
 	"warren/httpapi/client"
 )
 
-func keySubs() map[string]command {
-	return map[string]command{
-		"create": {summary: "make a key (its secret is shown once): create [--description D]", run: runKeyCreate},
-		"revoke": {summary: "revoke a key: revoke ID", run: runKeyRevoke},
-	}
-}
-
-// runKeys is `warren keys [--json]`: metadata only, never secrets.
-func runKeys(ctx context.Context, e *env, args []string) error {
+// RunKeys is `warren keys [--json]`: metadata only, never secrets.
+func RunKeys(ctx context.Context, e *command.Env, args []string) error {
 	return listing[client.Key]{
 		name: "keys", usage: "keys [--json] | keys create [--description D] | keys revoke ID",
 		header: []string{"ID", "PREFIX", "DESCRIPTION", "CREATED", "REVOKED"},
@@ -26,8 +20,8 @@ func runKeys(ctx context.Context, e *env, args []string) error {
 	}.run(ctx, e, args)
 }
 
-func runKeyCreate(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "keys create", "keys create [--description D] [--json]")
+func RunKeyCreate(ctx context.Context, e *command.Env, args []string) error {
+	fs := command.NewFlagSet(e, "keys create", "keys create [--description D] [--json]")
 	desc := fs.String("description", "", "what the key is for")
 	asJSON := fs.Bool("json", false, "print JSON")
 	pos, err := parseArgs(fs, args)
@@ -43,16 +37,16 @@ func runKeyCreate(ctx context.Context, e *env, args []string) error {
 	}
 	k, err := c.CreateKey(ctx, *desc)
 	if err != nil {
-		return apiError(err)
+		return APIError(err)
 	}
 	if *asJSON {
-		return writeJSON(e.stdout, k)
+		return writeJSON(e.Stdout, k)
 	}
-	fmt.Fprintf(e.stdout, "Created key %s. Its secret is shown only this once; keep it:\n\n    %s\n\n", k.ID, k.Secret)
+	fmt.Fprintf(e.Stdout, "Created key %s. Its secret is shown only this once; keep it:\n\n    %s\n\n", k.ID, k.Secret)
 	return nil
 }
 
-func runKeyRevoke(ctx context.Context, e *env, args []string) error {
+func RunKeyRevoke(ctx context.Context, e *command.Env, args []string) error {
 	return action[done]{name: "keys revoke", usage: "keys revoke ID", arg: "ID",
 		call: noResult((*client.Client).RevokeKey), say: saying("Revoked key %s.")}.run(ctx, e, args)
 }

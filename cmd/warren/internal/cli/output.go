@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"warren/cmd/warren/internal/command"
 	"warren/httpapi/client"
 )
 
@@ -23,9 +24,9 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				return nil, &exitError{code: 0}
+				return nil, &command.ExitError{Code: 0}
 			}
-			return nil, &exitError{code: 2}
+			return nil, &command.ExitError{Code: 2}
 		}
 		args = fs.Args()
 		if len(args) == 0 {
@@ -46,9 +47,9 @@ func wantArgs(fs *flag.FlagSet, pos []string, n int, what string) error {
 	}
 	fs.Usage()
 	if len(pos) < n {
-		return &exitError{code: 2, err: fmt.Errorf("missing %s", what)}
+		return &command.ExitError{Code: 2, Err: fmt.Errorf("missing %s", what)}
 	}
-	return &exitError{code: 2, err: fmt.Errorf("unexpected argument %q", pos[n])}
+	return &command.ExitError{Code: 2, Err: fmt.Errorf("unexpected argument %q", pos[n])}
 }
 
 // writeJSON prints v indented, for scripts (--json).
@@ -116,7 +117,7 @@ func humanBytes(n int64) string {
 }
 
 // apiError makes an API failure readable, adding a hint for a bad key.
-func apiError(err error) error {
+func APIError(err error) error {
 	var ae *client.Error
 	if errors.As(err, &ae) && ae.Status == 401 {
 		msg := "unauthorized"
@@ -139,10 +140,10 @@ type listing[T any] struct {
 	row         func(T) []string
 }
 
-func (l listing[T]) run(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, l.name, l.usage)
+func (l listing[T]) run(ctx context.Context, e *command.Env, args []string) error {
+	fs := command.NewFlagSet(e, l.name, l.usage)
 	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parseFlags(fs, args); err != nil {
+	if err := command.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	c, err := apiClient(e, false)
@@ -151,16 +152,16 @@ func (l listing[T]) run(ctx context.Context, e *env, args []string) error {
 	}
 	items, err := l.fetch(c, ctx)
 	if err != nil {
-		return apiError(err)
+		return APIError(err)
 	}
 	if *asJSON {
-		return writeJSON(e.stdout, items)
+		return writeJSON(e.Stdout, items)
 	}
 	if len(items) == 0 && l.empty != "" {
-		fmt.Fprintln(e.stdout, l.empty)
+		fmt.Fprintln(e.Stdout, l.empty)
 		return nil
 	}
-	t := newTable(e.stdout, l.header...)
+	t := newTable(e.Stdout, l.header...)
 	for _, it := range items {
 		t.row(l.row(it)...)
 	}
@@ -172,11 +173,11 @@ func (l listing[T]) run(ctx context.Context, e *env, args []string) error {
 type action[T any] struct {
 	name, usage, arg string                                                   // arg names the argument in errors
 	call             func(*client.Client, context.Context, string) (T, error) // a method expression
-	say              func(e *env, arg string, v T) error
+	say              func(e *command.Env, arg string, v T) error
 }
 
-func (a action[T]) run(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, a.name, a.usage)
+func (a action[T]) run(ctx context.Context, e *command.Env, args []string) error {
+	fs := command.NewFlagSet(e, a.name, a.usage)
 	asJSON := fs.Bool("json", false, "print JSON")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
@@ -191,10 +192,10 @@ func (a action[T]) run(ctx context.Context, e *env, args []string) error {
 	}
 	v, err := a.call(c, ctx, pos[0])
 	if err != nil {
-		return apiError(err)
+		return APIError(err)
 	}
 	if *asJSON {
-		return writeJSON(e.stdout, v)
+		return writeJSON(e.Stdout, v)
 	}
 	return a.say(e, pos[0], v)
 }
@@ -210,9 +211,9 @@ func noResult(call func(*client.Client, context.Context, string) error) func(*cl
 }
 
 // saying prints a sentence about arg, such as "Released %s.".
-func saying(format string) func(*env, string, done) error {
-	return func(e *env, arg string, _ done) error {
-		_, err := fmt.Fprintf(e.stdout, format+"\n", arg)
+func saying(format string) func(*command.Env, string, done) error {
+	return func(e *command.Env, arg string, _ done) error {
+		_, err := fmt.Fprintf(e.Stdout, format+"\n", arg)
 		return err
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -8,21 +8,22 @@ import (
 	"slices"
 	"strconv"
 
+	"warren/cmd/warren/internal/command"
 	"warren/httpapi/client"
 )
 
-// runRequests is `warren requests [--tunnel S] [--limit N] [--follow] [--json]`.
-func runRequests(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "requests", "requests [--tunnel SUBDOMAIN] [--limit N] [--follow] [--json]")
+// RunRequests is `warren requests [--tunnel S] [--limit N] [--follow] [--json]`.
+func RunRequests(ctx context.Context, e *command.Env, args []string) error {
+	fs := command.NewFlagSet(e, "requests", "requests [--tunnel SUBDOMAIN] [--limit N] [--follow] [--json]")
 	tunnel := fs.String("tunnel", "", "only this tunnel's requests (its subdomain)")
 	limit := fs.Int("limit", 20, "how many recent requests to show (1–1000)")
 	follow := fs.Bool("follow", false, "keep streaming new requests (of every tunnel without --tunnel)")
 	asJSON := fs.Bool("json", false, "print JSON (one object per line with --follow)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := command.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	if *limit < 1 || *limit > 1000 {
-		return &exitError{code: 2, err: fmt.Errorf("--limit must be 1–1000, not %d", *limit)}
+		return &command.ExitError{Code: 2, Err: fmt.Errorf("--limit must be 1–1000, not %d", *limit)}
 	}
 
 	c, err := apiClient(e, *follow)
@@ -31,17 +32,17 @@ func runRequests(ctx context.Context, e *env, args []string) error {
 	}
 	rs, err := c.Requests(ctx, *tunnel, *limit)
 	if err != nil {
-		return apiError(err)
+		return APIError(err)
 	}
 	if !*follow {
 		if *asJSON {
-			return writeJSON(e.stdout, rs)
+			return writeJSON(e.Stdout, rs)
 		}
 		if len(rs) == 0 {
-			fmt.Fprintln(e.stdout, "No captured requests.")
+			fmt.Fprintln(e.Stdout, "No captured requests.")
 			return nil
 		}
-		t := newTable(e.stdout, requestHeader()...)
+		t := newTable(e.Stdout, requestHeader()...)
 		for _, r := range rs {
 			t.row(requestRow(r)...)
 		}
@@ -50,7 +51,7 @@ func runRequests(ctx context.Context, e *env, args []string) error {
 	// Following: print the recent ones oldest first, like a tail, then
 	// resume the stream right after the newest so nothing falls between.
 	slices.Reverse(rs)
-	p := &requestPrinter{w: e.stdout, json: *asJSON}
+	p := &requestPrinter{w: e.Stdout, json: *asJSON}
 	last := ""
 	for _, r := range rs {
 		if err := p.print(r); err != nil {
@@ -58,7 +59,7 @@ func runRequests(ctx context.Context, e *env, args []string) error {
 		}
 		last = r.ID
 	}
-	return apiError(c.FollowRequests(ctx, *tunnel, last, p.print))
+	return APIError(c.FollowRequests(ctx, *tunnel, last, p.print))
 }
 
 func requestHeader() []string {

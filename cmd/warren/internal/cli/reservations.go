@@ -1,21 +1,15 @@
-package main
+package cli
 
 import (
 	"context"
 	"fmt"
 
+	"warren/cmd/warren/internal/command"
 	"warren/httpapi/client"
 )
 
-func reservationSubs() map[string]command {
-	return map[string]command{
-		"add": {summary: "reserve a subdomain: add NAME", run: runReservationAdd},
-		"rm":  {summary: "release a reserved subdomain: rm NAME", run: runReservationRm},
-	}
-}
-
-// runReservations is `warren reservations [--json]`.
-func runReservations(ctx context.Context, e *env, args []string) error {
+// RunReservations is `warren reservations [--json]`.
+func RunReservations(ctx context.Context, e *command.Env, args []string) error {
 	return listing[client.Reservation]{
 		name: "reservations", usage: "reservations [--json] | reservations add NAME | reservations rm NAME",
 		empty: "No reserved subdomains.", header: []string{"SUBDOMAIN", "RESERVED"},
@@ -24,17 +18,17 @@ func runReservations(ctx context.Context, e *env, args []string) error {
 	}.run(ctx, e, args)
 }
 
-func runReservationAdd(ctx context.Context, e *env, args []string) error {
+func RunReservationAdd(ctx context.Context, e *command.Env, args []string) error {
 	return action[client.Reservation]{name: "reservations add", usage: "reservations add NAME [--json]", arg: "NAME",
 		call: (*client.Client).Reserve,
-		say: func(e *env, _ string, r client.Reservation) error {
-			_, err := fmt.Fprintf(e.stdout, "Reserved %s.\n", r.Subdomain)
+		say: func(e *command.Env, _ string, r client.Reservation) error {
+			_, err := fmt.Fprintf(e.Stdout, "Reserved %s.\n", r.Subdomain)
 			return err
 		},
 	}.run(ctx, e, args)
 }
 
-func runReservationRm(ctx context.Context, e *env, args []string) error {
+func RunReservationRm(ctx context.Context, e *command.Env, args []string) error {
 	return action[done]{name: "reservations rm", usage: "reservations rm NAME", arg: "NAME",
 		call: noResult((*client.Client).Release), say: saying("Released %s.")}.run(ctx, e, args)
 }

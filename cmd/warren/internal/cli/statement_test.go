@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -7,15 +7,16 @@ import (
 	"testing"
 	"time"
 
+	"warren/cmd/warren/internal/warrentest"
 	"warren/domain"
 	"warren/events"
 )
 
 func TestCLI_UsageStatementAndTunnelHistory(t *testing.T) {
 	s := startAPIServer(t, "")
-	env := append(cliEnv(t), "WARREN_SERVER="+s.URL, "WARREN_API_KEY="+s.key)
+	env := append(warrentest.CLIEnv(t), "WARREN_SERVER="+s.URL, "WARREN_API_KEY="+s.key)
 	var me struct{ ID string }
-	cliJSON(t, env, &me, "login", "--server", s.URL, "--key", s.key)
+	warrentest.CLIJSON(t, env, &me, "login", "--server", s.URL, "--key", s.key)
 	at := time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)
 	for i, tunnel := range []string{"hooks", "hooks", "other"} {
 		if _, err := s.Log.Append(context.Background(), events.Draft{Type: events.RequestCaptured, Account: me.ID,
@@ -31,30 +32,30 @@ func TestCLI_UsageStatementAndTunnelHistory(t *testing.T) {
 			Requests   int64
 			BytesTotal int64
 		}
-		cliJSON(t, env, &st, "usage", "statement", "--month", "2026-03")
+		warrentest.CLIJSON(t, env, &st, "usage", "statement", "--month", "2026-03")
 		if st.Month != "2026-03" || !st.Closed || st.Requests != 3 || st.BytesTotal != 330 {
 			t.Fatalf("statement = %+v", st)
 		}
-		out := cliOK(t, env, "usage", "statement", "--month", "2026-03")
+		out := warrentest.CLIOK(t, env, "usage", "statement", "--month", "2026-03")
 		if !strings.Contains(out, "closed (final)") || !strings.Contains(out, "requests") {
 			t.Fatalf("statement table:\n%s", out)
 		}
-		rows, err := csv.NewReader(strings.NewReader(cliOK(t, env, "usage", "statement", "--month", "2026-03", "--csv"))).ReadAll()
+		rows, err := csv.NewReader(strings.NewReader(warrentest.CLIOK(t, env, "usage", "statement", "--month", "2026-03", "--csv"))).ReadAll()
 		if err != nil || len(rows) != 2 || rows[0][5] != "requests" || rows[1][5] != "3" {
 			t.Fatalf("csv rows %v (%v)", rows, err)
 		}
-		cliFails(t, env, "not YYYY-MM", "usage", "statement", "--month", "March")
+		warrentest.CLIFails(t, env, "not YYYY-MM", "usage", "statement", "--month", "March")
 	})
 	t.Run("TunnelHistory", func(t *testing.T) {
 		var days []struct {
 			Date     string
 			Requests int64
 		}
-		cliJSON(t, env, &days, "usage", "--history", "--from", "2026-03-04", "--to", "2026-03-04", "--tunnel", "hooks")
+		warrentest.CLIJSON(t, env, &days, "usage", "--history", "--from", "2026-03-04", "--to", "2026-03-04", "--tunnel", "hooks")
 		if len(days) != 1 || days[0].Requests != 2 {
 			t.Fatalf("hooks history = %+v", days)
 		}
-		cliJSON(t, env, &days, "usage", "--history", "--from", "2026-03-04", "--to", "2026-03-04")
+		warrentest.CLIJSON(t, env, &days, "usage", "--history", "--from", "2026-03-04", "--to", "2026-03-04")
 		if len(days) != 1 || days[0].Requests != 3 {
 			t.Fatalf("account history = %+v", days)
 		}

@@ -1,19 +1,14 @@
-package main
+package cli
 
 import (
 	"context"
 
+	"warren/cmd/warren/internal/command"
 	"warren/httpapi/client"
 )
 
-func tunnelSubs() map[string]command {
-	return map[string]command{
-		"close": {summary: "close a live tunnel: close ID|SUBDOMAIN|tcp-PORT", run: runTunnelClose},
-	}
-}
-
-// runTunnels is `warren tunnels [--json]`.
-func runTunnels(ctx context.Context, e *env, args []string) error {
+// RunTunnels is `warren tunnels [--json]`.
+func RunTunnels(ctx context.Context, e *command.Env, args []string) error {
 	return listing[client.Tunnel]{
 		name: "tunnels", usage: "tunnels [--json] | tunnels close ID|SUBDOMAIN|tcp-PORT",
 		empty: "No live tunnels.", header: []string{"ID", "PUBLIC URL", "SUBDOMAIN", "REMOTE ADDR", "CREATED"},
@@ -31,7 +26,7 @@ func orDash(s string) string {
 	return s
 }
 
-func runTunnelClose(ctx context.Context, e *env, args []string) error {
+func RunTunnelClose(ctx context.Context, e *command.Env, args []string) error {
 	return action[done]{name: "tunnels close", usage: "tunnels close ID|SUBDOMAIN|tcp-PORT", arg: "the tunnel",
 		call: noResult((*client.Client).CloseTunnel), say: saying("Closed tunnel %s.")}.run(ctx, e, args)
 }

@@ -1,29 +1,31 @@
-package main
+package cli
 
 import (
 	"context"
 	"fmt"
 	"strconv"
 	"time"
+
+	"warren/cmd/warren/internal/command"
 )
 
-// runUsage is `warren usage [--history [--from D --to D] [--tunnel S]] [--json]`
+// RunUsage is `warren usage [--history [--from D --to D] [--tunnel S]] [--json]`
 // and `warren usage statement --month YYYY-MM [--csv|--json]`.
-func runUsage(ctx context.Context, e *env, args []string) error {
+func RunUsage(ctx context.Context, e *command.Env, args []string) error {
 	if len(args) > 0 && args[0] == "statement" {
-		return runStatement(ctx, e, args[1:])
+		return RunStatement(ctx, e, args[1:])
 	}
-	fs := newFlagSet(e, "usage", "usage [--json] | usage --history [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--tunnel NAME] [--json] | usage statement --month YYYY-MM [--csv|--json]")
+	fs := command.NewFlagSet(e, "usage", "usage [--json] | usage --history [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--tunnel NAME] [--json] | usage statement --month YYYY-MM [--csv|--json]")
 	history := fs.Bool("history", false, "daily rollups (default: the last 30 days)")
 	from := fs.String("from", "", "first day of --history (YYYY-MM-DD, UTC)")
 	to := fs.String("to", "", "last day of --history (YYYY-MM-DD, UTC)")
 	tunnel := fs.String("tunnel", "", "with --history: one tunnel's rollups (subdomain or tcp-PORT)")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parseFlags(fs, args); err != nil {
+	if err := command.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	if !*history && (*from != "" || *to != "" || *tunnel != "") {
-		return &exitError{code: 2, err: fmt.Errorf("--from, --to and --tunnel go with --history")}
+		return &command.ExitError{Code: 2, Err: fmt.Errorf("--from, --to and --tunnel go with --history")}
 	}
 	c, err := apiClient(e, false)
 	if err != nil {
@@ -32,12 +34,12 @@ func runUsage(ctx context.Context, e *env, args []string) error {
 	if *history {
 		days, err := c.UsageHistory(ctx, *from, *to, *tunnel)
 		if err != nil {
-			return apiError(err)
+			return APIError(err)
 		}
 		if *asJSON {
-			return writeJSON(e.stdout, days)
+			return writeJSON(e.Stdout, days)
 		}
-		t := newTable(e.stdout, "DATE", "REQUESTS", "IN", "OUT", "TOTAL", "TUNNEL TIME")
+		t := newTable(e.Stdout, "DATE", "REQUESTS", "IN", "OUT", "TOTAL", "TUNNEL TIME")
 		for _, d := range days {
 			b := d.BandwidthBytes
 			t.row(d.Date, strconv.FormatInt(d.Requests, 10), humanBytes(b.In), humanBytes(b.Out), humanBytes(b.Total), tunnelTime(d.TunnelSeconds))
@@ -46,13 +48,13 @@ func runUsage(ctx context.Context, e *env, args []string) error {
 	}
 	u, err := c.Usage(ctx)
 	if err != nil {
-		return apiError(err)
+		return APIError(err)
 	}
 	if *asJSON {
-		return writeJSON(e.stdout, u)
+		return writeJSON(e.Stdout, u)
 	}
-	fmt.Fprintf(e.stdout, "Plan: %s\n\n", u.Plan)
-	t := newTable(e.stdout, "", "USED", "LIMIT")
+	fmt.Fprintf(e.Stdout, "Plan: %s\n\n", u.Plan)
+	t := newTable(e.Stdout, "", "USED", "LIMIT")
 	t.row("tunnels", count(u.Used.Tunnels), count(u.Limits.Tunnels))
 	t.row("domains", count(u.Used.Domains), count(u.Limits.Domains))
 	t.row("bandwidth (this month)", byteSize(u.Used.BandwidthBytes), byteSize(u.Limits.BandwidthBytes))
@@ -64,13 +66,13 @@ func tunnelTime(s int64) string {
 	return fmt.Sprintf("%dh%02dm%02ds", s/3600, s/60%60, s%60)
 }
 
-// runStatement is `warren usage statement --month YYYY-MM [--csv|--json]`.
-func runStatement(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "usage statement", "usage statement [--month YYYY-MM] [--csv|--json]")
+// RunStatement is `warren usage statement --month YYYY-MM [--csv|--json]`.
+func RunStatement(ctx context.Context, e *command.Env, args []string) error {
+	fs := command.NewFlagSet(e, "usage statement", "usage statement [--month YYYY-MM] [--csv|--json]")
 	month := fs.String("month", time.Now().UTC().Format("2006-01"), "the UTC calendar month")
 	asCSV := fs.Bool("csv", false, "print the server's CSV")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parseFlags(fs, args); err != nil {
+	if err := command.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	c, err := apiClient(e, false)
@@ -80,24 +82,24 @@ func runStatement(ctx context.Context, e *env, args []string) error {
 	if *asCSV {
 		b, err := c.StatementCSV(ctx, *month)
 		if err != nil {
-			return apiError(err)
+			return APIError(err)
 		}
-		_, err = e.stdout.Write(b)
+		_, err = e.Stdout.Write(b)
 		return err
 	}
 	st, err := c.Statement(ctx, *month)
 	if err != nil {
-		return apiError(err)
+		return APIError(err)
 	}
 	if *asJSON {
-		return writeJSON(e.stdout, st)
+		return writeJSON(e.Stdout, st)
 	}
 	state := "open (figures so far)"
 	if st.Closed {
 		state = "closed (final)"
 	}
-	fmt.Fprintf(e.stdout, "Statement %s for %s (%s plan): %s\n\n", st.Month, st.Email, st.Plan, state)
-	t := newTable(e.stdout, "", "")
+	fmt.Fprintf(e.Stdout, "Statement %s for %s (%s plan): %s\n\n", st.Month, st.Email, st.Plan, state)
+	t := newTable(e.Stdout, "", "")
 	t.row("requests", strconv.FormatInt(st.Requests, 10))
 	t.row("bandwidth in", humanBytes(st.BytesIn))
 	t.row("bandwidth out", humanBytes(st.BytesOut))

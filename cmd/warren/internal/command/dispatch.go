@@ -1,41 +1,64 @@
-package main
+package command
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"maps"
+	"slices"
 )
 
-// apiCommands are the client commands over the control-plane API: login,
-// tunnels, requests, reservations, keys, domains, usage.
-func apiCommands() map[string]command {
-	return map[string]command{
-		"login":        {summary: "check an API key against a server and save both", run: runLogin},
-		"tunnels":      {summary: "list your live tunnels, or close one", run: withSubs("tunnels", runTunnels, tunnelSubs())},
-		"requests":     {summary: "list captured requests; --follow streams new ones; export", run: withSubs("requests", runRequests, requestsSubs())}, // export: audit_export.go
-		"reservations": {summary: "list, add or rm reserved subdomains", run: withSubs("reservations", runReservations, reservationSubs())},
-		"keys":         {summary: "list, create or revoke API keys", run: withSubs("keys", runKeys, keySubs())},
-		"domains":      {summary: "list, add, verify or rm custom domains", run: withSubs("domains", runDomains, domainSubs())},
-		"usage":        {summary: "show plan limits and usage; --history for daily rollups", run: runUsage},
+// Subcommand dispatches `warren NAME SUB …` to subs.
+func Subcommand(ctx context.Context, e *Env, name string, subs Set, args []string) error {
+	if len(args) == 0 {
+		SubUsage(e.Stderr, name, subs)
+		return &ExitError{Code: 2, Err: errors.New("missing subcommand")}
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		SubUsage(e.Stdout, name, subs)
+		return nil
+	}
+	c, ok := subs[args[0]]
+	if !ok {
+		SubUsage(e.Stderr, name, subs)
+		return &ExitError{Code: 2, Err: fmt.Errorf("unknown subcommand %q", args[0])}
+	}
+	return c.Run(ctx, e, args[1:])
+}
+
+// Subs is Subcommand as a Func: `warren NAME SUB …` with no default.
+func Subs(name string, subs Set) Func {
+	return func(ctx context.Context, e *Env, args []string) error {
+		return Subcommand(ctx, e, name, subs, args)
 	}
 }
 
-// withSubs runs list for `warren NAME [flags]` and a subcommand for
+// WithSubs runs list for `warren NAME [flags]` and a subcommand for
 // `warren NAME SUB …`.
-func withSubs(name string, list func(context.Context, *env, []string) error, subs map[string]command) func(context.Context, *env, []string) error {
-	return func(ctx context.Context, e *env, args []string) error {
+func WithSubs(name string, list Func, subs Set) Func {
+	return func(ctx context.Context, e *Env, args []string) error {
 		if len(args) > 0 {
 			if args[0] == "help" {
-				subUsage(e.stdout, name, subs)
+				SubUsage(e.Stdout, name, subs)
 				return nil
 			}
 			if c, ok := subs[args[0]]; ok {
-				return c.run(ctx, e, args[1:])
+				return c.Run(ctx, e, args[1:])
 			}
 			if args[0] != "" && args[0][0] != '-' {
-				subUsage(e.stderr, name, subs)
-				return &exitError{code: 2, err: fmt.Errorf("unknown subcommand %q", args[0])}
+				SubUsage(e.Stderr, name, subs)
+				return &ExitError{Code: 2, Err: fmt.Errorf("unknown subcommand %q", args[0])}
 			}
 		}
 		return list(ctx, e, args)
+	}
+}
+
+// SubUsage lists subs under `usage: warren NAME SUBCOMMAND`.
+func SubUsage(w io.Writer, name string, subs Set) {
+	fmt.Fprintf(w, "usage: warren %s SUBCOMMAND [flags]\n\nsubcommands:\n", name)
+	for _, n := range slices.Sorted(maps.Keys(subs)) {
+		fmt.Fprintf(w, "  %-10s %s\n", n, subs[n].Summary)
 	}
 }

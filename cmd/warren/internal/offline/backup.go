@@ -1,4 +1,4 @@
-package main
+package offline
 
 import (
 	"context"
@@ -6,28 +6,30 @@ import (
 	"os"
 	"path/filepath"
 
+	"warren/cmd/warren/internal/command"
+	"warren/cmd/warren/internal/server"
 	"warren/events"
 )
 
-// runBackup is `warren backup --out FILE`: a consistent copy of the whole
+// RunBackup is `warren backup --out FILE`: a consistent copy of the whole
 // data file (bbolt Tx.WriteTo) written beside FILE, synced, then renamed
 // over it, so FILE is either the old copy or a complete new one.
-func runBackup(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "backup", "backup --out FILE [--data DIR | --server URL [--key KEY]]")
-	data := dataFlag(e, fs)
+func RunBackup(ctx context.Context, e *command.Env, args []string) error {
+	fs := command.NewFlagSet(e, "backup", "backup --out FILE [--data DIR | --server URL [--key KEY]]")
+	data := command.DataFlag(e, fs)
 	out := fs.String("out", "", "where to write the copy (required)")
-	online := addBackupServerFlags(fs) // audit_backup.go
-	if err := parseFlags(fs, args); err != nil {
+	online := addBackupServerFlags(fs) // backup_online.go
+	if err := command.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	if *out == "" {
 		fs.Usage()
-		return &exitError{code: 2, err: fmt.Errorf("--out is required")}
+		return &command.ExitError{Code: 2, Err: fmt.Errorf("--out is required")}
 	}
 	if handled, err := online.run(ctx, e, *out); handled {
 		return err
 	}
-	l, err := openLog(*data, openOptions{readOnly: true}, events.Options{})
+	l, err := server.OpenLog(*data, server.OpenOptions{ReadOnly: true}, events.Options{})
 	if err != nil {
 		return err
 	}
@@ -40,7 +42,7 @@ func runBackup(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "wrote %s: %d bytes, %d events, head %s\n", *out, n, head.Count, head.HashHex())
+	fmt.Fprintf(e.Stdout, "wrote %s: %d bytes, %d events, head %s\n", *out, n, head.Count, head.HashHex())
 	return nil
 }
 

@@ -1,4 +1,4 @@
-package main
+package offline
 
 import (
 	"context"
@@ -9,6 +9,9 @@ import (
 	"os"
 	"path/filepath"
 
+	"warren/cmd/warren/internal/cli"
+	"warren/cmd/warren/internal/command"
+	"warren/cmd/warren/internal/server"
 	"warren/events"
 )
 
@@ -28,7 +31,7 @@ func addBackupServerFlags(fs *flag.FlagSet) *backupServerFlags {
 
 // run takes an online backup when --server is set; handled=false means the
 // offline mode.
-func (f *backupServerFlags) run(ctx context.Context, e *env, out string) (handled bool, err error) {
+func (f *backupServerFlags) run(ctx context.Context, e *command.Env, out string) (handled bool, err error) {
 	if *f.server == "" {
 		return false, nil
 	}
@@ -37,16 +40,16 @@ func (f *backupServerFlags) run(ctx context.Context, e *env, out string) (handle
 
 // operatorKey is the key a --server command uses: --key, else
 // WARREN_API_KEY or the logged-in key (a usage error when there is none).
-func operatorKey(e *env, key string) (string, error) {
+func operatorKey(e *command.Env, key string) (string, error) {
 	if key != "" {
 		return key, nil
 	}
-	cfg, err := resolveConfig(e)
+	cfg, err := cli.ResolveConfig(e)
 	if err != nil {
 		return "", err
 	}
 	if cfg.Key == "" {
-		return "", &exitError{code: 2, err: errors.New("--server needs an operator key: --key, WARREN_API_KEY or `warren login`")}
+		return "", &command.ExitError{Code: 2, Err: errors.New("--server needs an operator key: --key, WARREN_API_KEY or `warren login`")}
 	}
 	return cfg.Key, nil
 }
@@ -54,13 +57,13 @@ func operatorKey(e *env, key string) (string, error) {
 // onlineBackup streams the server's consistent copy into a temp file beside
 // out, verifies its hash chain, then renames it over out: out is either the
 // old copy or a complete, verified new one.
-func onlineBackup(ctx context.Context, e *env, server, key, out string) (err error) {
+func onlineBackup(ctx context.Context, e *command.Env, server, key, out string) (err error) {
 	if key, err = operatorKey(e, key); err != nil {
 		return err
 	}
-	resp, err := getWithKey(ctx, server, key, "/api/v1/admin/backup", true)
+	resp, err := cli.GetWithKey(ctx, server, key, "/api/v1/admin/backup", true)
 	if err != nil {
-		return apiError(err)
+		return cli.APIError(err)
 	}
 	defer resp.Body.Close()
 	tmp, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".*.tmp")
@@ -96,13 +99,13 @@ func onlineBackup(ctx context.Context, e *env, server, key, out string) (err err
 	if err = os.Rename(tmp.Name(), out); err != nil {
 		return fmt.Errorf("moving the backup into place: %w", err)
 	}
-	fmt.Fprintf(e.stdout, "wrote %s: %d bytes, %d events verified, head %s\n", out, n, head.Count, head.HashHex())
+	fmt.Fprintf(e.Stdout, "wrote %s: %d bytes, %d events verified, head %s\n", out, n, head.Count, head.HashHex())
 	return nil
 }
 
 // verifyCopy opens a downloaded copy read-only and walks its hash chain.
 func verifyCopy(path string) (events.Head, error) {
-	l, err := events.Open(path, events.Options{ReadOnly: true, Timeout: lockTimeout})
+	l, err := events.Open(path, events.Options{ReadOnly: true, Timeout: server.LockTimeout})
 	if err != nil {
 		return events.Head{}, fmt.Errorf("the backup does not open: %w", err)
 	}

@@ -1,23 +1,25 @@
-package main
+package offline
 
 import (
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"warren/cmd/warren/internal/warrentest"
 )
 
 func TestBackup(t *testing.T) {
 	data := t.TempDir()
-	seedAccounts(t, data, 3)
-	orig := headHashRe.FindStringSubmatch(mustRun(t, "events", "verify", "--data", data).stdout)
+	warrentest.SeedAccounts(t, data, 3)
+	orig := headHashRe.FindStringSubmatch(warrentest.MustRun(t, "events", "verify", "--data", data).Stdout)
 
 	t.Run("OK", func(t *testing.T) {
 		restore := t.TempDir()
 		out := filepath.Join(restore, "warren.db")
-		r := mustRun(t, "backup", "--data", data, "--out", out)
-		if !strings.Contains(r.stdout, "6 events") {
-			t.Errorf("stdout %q", r.stdout)
+		r := warrentest.MustRun(t, "backup", "--data", data, "--out", out)
+		if !strings.Contains(r.Stdout, "6 events") {
+			t.Errorf("stdout %q", r.Stdout)
 		}
 		st, err := os.Stat(out)
 		if err != nil {
@@ -27,14 +29,14 @@ func TestBackup(t *testing.T) {
 			t.Errorf("backup mode %v, want 0600", st.Mode().Perm())
 		}
 		// The copy is a data dir of its own: verify accepts it, same head.
-		v := mustRun(t, "events", "verify", "--data", restore)
-		got := headHashRe.FindStringSubmatch(v.stdout)
-		if got == nil || orig == nil || got[1] != orig[1] || !strings.Contains(v.stdout, "ok: 6 events") {
-			t.Errorf("backup verify:\n%s\noriginal head %v", v.stdout, orig)
+		v := warrentest.MustRun(t, "events", "verify", "--data", restore)
+		got := headHashRe.FindStringSubmatch(v.Stdout)
+		if got == nil || orig == nil || got[1] != orig[1] || !strings.Contains(v.Stdout, "ok: 6 events") {
+			t.Errorf("backup verify:\n%s\noriginal head %v", v.Stdout, orig)
 		}
-		list := mustRun(t, "admin", "account", "list", "--data", restore)
-		if n := strings.Count(list.stdout, "@example.com"); n != 3 {
-			t.Errorf("%d accounts in the restored copy, want 3:\n%s", n, list.stdout)
+		list := warrentest.MustRun(t, "admin", "account", "list", "--data", restore)
+		if n := strings.Count(list.Stdout, "@example.com"); n != 3 {
+			t.Errorf("%d accounts in the restored copy, want 3:\n%s", n, list.Stdout)
 		}
 		left, _ := filepath.Glob(filepath.Join(restore, ".*.tmp"))
 		if len(left) > 0 {
@@ -43,9 +45,9 @@ func TestBackup(t *testing.T) {
 	})
 
 	t.Run("ErrNoOut", func(t *testing.T) {
-		r := runWarren(t, nil, "backup", "--data", data)
-		if r.code != 2 || !strings.Contains(r.stderr, "--out is required") {
-			t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+		r := warrentest.Run(t, nil, "backup", "--data", data)
+		if r.Code != 2 || !strings.Contains(r.Stderr, "--out is required") {
+			t.Errorf("exit %d, stderr %q", r.Code, r.Stderr)
 		}
 	})
 }

@@ -1,11 +1,9 @@
-package main
+package offline
 
 import (
-	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,6 +14,7 @@ import (
 	"github.com/oklog/ulid/v2"
 	bolt "go.etcd.io/bbolt"
 
+	"warren/cmd/warren/internal/warrentest"
 	"warren/events"
 )
 
@@ -38,13 +37,13 @@ func fetchCheckpoint(t *testing.T, url, key string) string {
 
 func TestEventsVerify_Checkpoint(t *testing.T) {
 	data := t.TempDir()
-	s := startServer(t, data)
-	key := keyRe.FindString(s.waitOutput(t, "ak_"))
+	s := warrentest.StartServer(t, data)
+	key := warrentest.KeyRe.FindString(s.WaitOutput(t, "ak_"))
 	if key == "" {
-		t.Fatalf("no key in serve output:\n%s", s.output())
+		t.Fatalf("no key in serve output:\n%s", s.Output())
 	}
-	text := fetchCheckpoint(t, s.url, key)
-	s.stop(t)
+	text := fetchCheckpoint(t, s.URL, key)
+	s.Stop(t)
 	if fi, err := os.Stat(filepath.Join(data, "checkpoint.key")); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("checkpoint.key: %v %v", fi, err)
 	}
@@ -56,25 +55,25 @@ func TestEventsVerify_Checkpoint(t *testing.T) {
 	if !strings.HasPrefix(text, "localhost\n2\n") {
 		t.Fatalf("checkpoint of a fresh server:\n%s", text)
 	}
-	seedAccounts(t, data, 2) // the log grows past the checkpoint
+	warrentest.SeedAccounts(t, data, 2) // the log grows past the checkpoint
 
 	t.Run("OK", func(t *testing.T) {
-		r := mustRun(t, "events", "verify", "--data", data, "--checkpoint", cpFile)
-		if !strings.Contains(r.stdout, "ok: checkpoint localhost of 2 events verified") || !strings.Contains(r.stdout, "(6 events now)") {
-			t.Fatalf("stdout: %s", r.stdout)
+		r := warrentest.MustRun(t, "events", "verify", "--data", data, "--checkpoint", cpFile)
+		if !strings.Contains(r.Stdout, "ok: checkpoint localhost of 2 events verified") || !strings.Contains(r.Stdout, "(6 events now)") {
+			t.Fatalf("stdout: %s", r.Stdout)
 		}
 	})
 	t.Run("PinnedKey", func(t *testing.T) {
-		r := mustRun(t, "events", "verify", "--data", data, "--public-key", "--domain", "localhost")
-		pin := strings.TrimSpace(r.stdout)
+		r := warrentest.MustRun(t, "events", "verify", "--data", data, "--public-key", "--domain", "localhost")
+		pin := strings.TrimSpace(r.Stdout)
 		if !strings.HasPrefix(pin, "localhost+") || strings.Count(pin, "\n") != 0 {
-			t.Fatalf("public key output %q", r.stdout)
+			t.Fatalf("public key output %q", r.Stdout)
 		}
 		keyFile := filepath.Join(dir, "pinned.pub")
 		if err := os.WriteFile(keyFile, []byte(pin+"\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		mustRun(t, "events", "verify", "--data", data, "--checkpoint", cpFile, "--public-key-file", keyFile)
+		warrentest.MustRun(t, "events", "verify", "--data", data, "--checkpoint", cpFile, "--public-key-file", keyFile)
 	})
 	t.Run("ErrOtherKey", func(t *testing.T) {
 		pub, _, _ := ed25519.GenerateKey(rand.Reader)
@@ -82,9 +81,9 @@ func TestEventsVerify_Checkpoint(t *testing.T) {
 		if err := os.WriteFile(keyFile, []byte(events.VerifierKey("localhost", pub)), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		r := runWarren(t, nil, "events", "verify", "--data", data, "--checkpoint", cpFile, "--public-key-file", keyFile)
-		if r.code != 1 || !strings.Contains(r.stdout, "REFUSED") || !strings.Contains(r.stderr, "not signed by the pinned key") {
-			t.Fatalf("exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+		r := warrentest.Run(t, nil, "events", "verify", "--data", data, "--checkpoint", cpFile, "--public-key-file", keyFile)
+		if r.Code != 1 || !strings.Contains(r.Stdout, "REFUSED") || !strings.Contains(r.Stderr, "not signed by the pinned key") {
+			t.Fatalf("exit %d\nstdout: %s\nstderr: %s", r.Code, r.Stdout, r.Stderr)
 		}
 	})
 	t.Run("ErrFlippedEvent", func(t *testing.T) {
@@ -108,51 +107,9 @@ func TestEventsVerify_Checkpoint(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r := runWarren(t, nil, "events", "verify", "--data", data, "--checkpoint", cpFile)
-		if r.code != 1 || !strings.Contains(r.stdout, "BROKEN at event #1 "+victim.String()) {
-			t.Fatalf("exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+		r := warrentest.Run(t, nil, "events", "verify", "--data", data, "--checkpoint", cpFile)
+		if r.Code != 1 || !strings.Contains(r.Stdout, "BROKEN at event #1 "+victim.String()) {
+			t.Fatalf("exit %d\nstdout: %s\nstderr: %s", r.Code, r.Stdout, r.Stderr)
 		}
 	})
-}
-
-func TestCheckpoints_Start(t *testing.T) {
-	data := t.TempDir()
-	l, err := events.Open(filepath.Join(data, "warren.db"), events.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	// A short interval so the test sees a second signature; the server uses
-	// checkpointEvery (an hour).
-	c, err := startCheckpoints(l, data, "localhost", slog.New(slog.DiscardHandler), 5*time.Millisecond)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.stop()
-	signer, err := events.LoadSigner(data)
-	if err != nil {
-		t.Fatalf("the key was not created: %v", err)
-	}
-	if _, err := l.Append(context.Background(), events.Draft{Type: events.ReservationCreated, Account: "acc_x",
-		Data: events.ReservationData{Subdomain: "x"}}); err != nil {
-		t.Fatal(err)
-	}
-	// Wait (10 s at most) for a checkpoint that covers the appended event.
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-		text := c.Latest()
-		if text != "" {
-			cp, err := events.VerifyCheckpoint(l, text, signer.Public(), nil)
-			if err != nil {
-				t.Fatalf("latest checkpoint does not verify: %v\n%s", err, text)
-			}
-			if cp.Size == 1 {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no checkpoint of the appended event; latest:\n%s", text)
-		}
-	}
-	c.stop()
-	c.stop() // idempotent: Close may run after a failed start
 }

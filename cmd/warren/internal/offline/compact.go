@@ -1,4 +1,4 @@
-package main
+package offline
 
 import (
 	"context"
@@ -8,24 +8,27 @@ import (
 	"path/filepath"
 
 	bolt "go.etcd.io/bbolt"
+
+	"warren/cmd/warren/internal/command"
+	"warren/cmd/warren/internal/server"
 )
 
-// runCompact is `warren compact`: rewrites the data file without its free
+// RunCompact is `warren compact`: rewrites the data file without its free
 // pages (pruned bodies, rebuilt projections), offline. The copy is written
 // beside the file, synced, then renamed over it, so a crash leaves either
 // the old file or the complete new one.
-func runCompact(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "compact", "compact [--data DIR]")
-	data := dataFlag(e, fs)
-	if err := parseFlags(fs, args); err != nil {
+func RunCompact(ctx context.Context, e *command.Env, args []string) error {
+	fs := command.NewFlagSet(e, "compact", "compact [--data DIR]")
+	data := command.DataFlag(e, fs)
+	if err := command.ParseFlags(fs, args); err != nil {
 		return err
 	}
-	path := dbPath(*data)
+	path := server.DBPath(*data)
 	before, err := os.Stat(path)
 	if err != nil {
 		return fmt.Errorf("no event log at %s (wrong --data?)", path)
 	}
-	src, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout}) // exclusive: no writer may slip in before the rename
+	src, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: server.LockTimeout}) // exclusive: no writer may slip in before the rename
 	if errors.Is(err, bolt.ErrTimeout) {
 		return fmt.Errorf("%s is in use by another process (is a warren server running on it?)", path)
 	}
@@ -35,7 +38,7 @@ func runCompact(ctx context.Context, e *env, args []string) error {
 	defer src.Close()
 	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".compact")
 	os.Remove(tmp)
-	dst, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: lockTimeout})
+	dst, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: server.LockTimeout})
 	if err != nil {
 		return err
 	}
@@ -57,6 +60,6 @@ func runCompact(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "compacted %s: %d → %d bytes\n", path, before.Size(), after.Size())
+	fmt.Fprintf(e.Stdout, "compacted %s: %d → %d bytes\n", path, before.Size(), after.Size())
 	return nil
 }

@@ -1,4 +1,4 @@
-package main
+package offline
 
 import (
 	"bufio"
@@ -15,15 +15,9 @@ import (
 
 	"github.com/oklog/ulid/v2"
 	bolt "go.etcd.io/bbolt"
-)
 
-// seedAccounts creates n accounts (two events each) in data.
-func seedAccounts(t *testing.T, data string, n int) {
-	t.Helper()
-	for i := range n {
-		mustRun(t, "admin", "account", "create", "--data", data, "--email", "user"+string(rune('a'+i))+"@example.com")
-	}
-}
+	"warren/cmd/warren/internal/warrentest"
+)
 
 var headHashRe = regexp.MustCompile(`head hash: ([0-9a-f]{64})`)
 
@@ -31,16 +25,16 @@ func TestEventsVerify(t *testing.T) {
 	// A log as a server leaves it (operator: 2 events) plus 2 accounts.
 	newLog := func(t *testing.T) string {
 		data := t.TempDir()
-		startServer(t, data).stop(t)
-		seedAccounts(t, data, 2)
+		warrentest.StartServer(t, data).Stop(t)
+		warrentest.SeedAccounts(t, data, 2)
 		return data
 	}
 
 	t.Run("OK", func(t *testing.T) {
 		data := newLog(t)
-		r := mustRun(t, "events", "verify", "--data", data)
-		if !strings.Contains(r.stdout, "ok: 6 events") || !headHashRe.MatchString(r.stdout) {
-			t.Errorf("stdout:\n%s", r.stdout)
+		r := warrentest.MustRun(t, "events", "verify", "--data", data)
+		if !strings.Contains(r.Stdout, "ok: 6 events") || !headHashRe.MatchString(r.Stdout) {
+			t.Errorf("stdout:\n%s", r.Stdout)
 		}
 	})
 
@@ -77,29 +71,29 @@ func TestEventsVerify(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := runWarren(t, nil, "events", "verify", "--data", data)
-			if r.code != 1 {
-				t.Fatalf("exit %d, want 1\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+			r := warrentest.Run(t, nil, "events", "verify", "--data", data)
+			if r.Code != 1 {
+				t.Fatalf("exit %d, want 1\nstdout: %s\nstderr: %s", r.Code, r.Stdout, r.Stderr)
 			}
 			for _, want := range []string{"#2", victim.String()} {
-				if !strings.Contains(r.stdout, want) || !strings.Contains(r.stderr, want) {
-					t.Errorf("output does not name %s\nstdout: %s\nstderr: %s", want, r.stdout, r.stderr)
+				if !strings.Contains(r.Stdout, want) || !strings.Contains(r.Stderr, want) {
+					t.Errorf("output does not name %s\nstdout: %s\nstderr: %s", want, r.Stdout, r.Stderr)
 				}
 			}
 		})
 	}
 
 	t.Run("ErrNoLog", func(t *testing.T) {
-		r := runWarren(t, nil, "events", "verify", "--data", t.TempDir())
-		if r.code != 1 || !strings.Contains(r.stderr, "no event log") {
-			t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+		r := warrentest.Run(t, nil, "events", "verify", "--data", t.TempDir())
+		if r.Code != 1 || !strings.Contains(r.Stderr, "no event log") {
+			t.Errorf("exit %d, stderr %q", r.Code, r.Stderr)
 		}
 	})
 }
 
 func TestEventsTail(t *testing.T) {
 	data := t.TempDir()
-	seedAccounts(t, data, 2)
+	warrentest.SeedAccounts(t, data, 2)
 
 	decode := func(t *testing.T, out string) []map[string]any {
 		t.Helper()
@@ -115,7 +109,7 @@ func TestEventsTail(t *testing.T) {
 	}
 
 	t.Run("Limit", func(t *testing.T) {
-		evs := decode(t, mustRun(t, "events", "tail", "--data", data, "--limit", "3").stdout)
+		evs := decode(t, warrentest.MustRun(t, "events", "tail", "--data", data, "--limit", "3").Stdout)
 		if len(evs) != 3 {
 			t.Fatalf("%d events, want 3", len(evs))
 		}
@@ -132,15 +126,15 @@ func TestEventsTail(t *testing.T) {
 	})
 
 	t.Run("All", func(t *testing.T) {
-		evs := decode(t, mustRun(t, "events", "tail", "--data", data, "--limit", "0").stdout)
+		evs := decode(t, warrentest.MustRun(t, "events", "tail", "--data", data, "--limit", "0").Stdout)
 		if len(evs) != 4 || evs[0]["type"] != "account.created" {
 			t.Errorf("got %v", evs)
 		}
 	})
 
 	t.Run("FollowStopsOnSignal", func(t *testing.T) {
-		cmd := exec.Command(warrenBin, "events", "tail", "--data", data, "--follow", "--limit", "1")
-		cmd.Env = childEnv()
+		cmd := exec.Command(warrentest.Bin(), "events", "tail", "--data", data, "--follow", "--limit", "1")
+		cmd.Env = warrentest.ChildEnv()
 		pipe, err := cmd.StdoutPipe()
 		if err != nil {
 			t.Fatal(err)

@@ -1,23 +1,25 @@
-package main
+package offline
 
 import (
 	"context"
 	"fmt"
 	"time"
 
+	"warren/cmd/warren/internal/command"
+	"warren/cmd/warren/internal/server"
 	"warren/events"
 	"warren/projections"
 )
 
-// runRebuild is `warren rebuild`: offline, it drops every projection bucket
+// RunRebuild is `warren rebuild`: offline, it drops every projection bucket
 // and replays the log through the same apply functions as the live path.
-func runRebuild(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "rebuild", "rebuild [--data DIR]")
-	data := dataFlag(e, fs)
-	if err := parseFlags(fs, args); err != nil {
+func RunRebuild(ctx context.Context, e *command.Env, args []string) error {
+	fs := command.NewFlagSet(e, "rebuild", "rebuild [--data DIR]")
+	data := command.DataFlag(e, fs)
+	if err := command.ParseFlags(fs, args); err != nil {
 		return err
 	}
-	l, err := openLog(*data, openOptions{noCatchUp: true}, events.Options{})
+	l, err := server.OpenLog(*data, server.OpenOptions{NoCatchUp: true}, events.Options{})
 	if err != nil {
 		return err
 	}
@@ -27,8 +29,8 @@ func runRebuild(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	var bar *progressBar
-	if isTerminal(e.stdout) {
-		bar = newProgressBar(e.stdout, "rebuilding", head.Count)
+	if isTerminal(e.Stdout) {
+		bar = newProgressBar(e.Stdout, "rebuilding", head.Count)
 	}
 	start := time.Now()
 	n, err := projections.Rebuild(l.DB(), func(done, total uint64) {
@@ -42,7 +44,7 @@ func runRebuild(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("rebuild stopped after %d events: %w", n, err)
 	}
 	took := time.Since(start)
-	fmt.Fprintf(e.stdout, "rebuilt projections from %d events in %s (%.0f events/s)\n",
+	fmt.Fprintf(e.Stdout, "rebuilt projections from %d events in %s (%.0f events/s)\n",
 		n, took.Round(time.Millisecond), float64(n)/max(took.Seconds(), 1e-9))
 	return nil
 }

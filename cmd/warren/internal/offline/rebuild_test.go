@@ -1,25 +1,27 @@
-package main
+package offline
 
 import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"warren/cmd/warren/internal/warrentest"
 )
 
 func TestRebuild(t *testing.T) {
 	data := t.TempDir()
-	seedAccounts(t, data, 3)
-	mustRun(t, "admin", "account", "plan", "--data", data, "--email", "usera@example.com", "--plan", "pro")
-	before := mustRun(t, "admin", "account", "list", "--data", data).stdout
+	warrentest.SeedAccounts(t, data, 3)
+	warrentest.MustRun(t, "admin", "account", "plan", "--data", data, "--email", "usera@example.com", "--plan", "pro")
+	before := warrentest.MustRun(t, "admin", "account", "list", "--data", data).Stdout
 
-	r := mustRun(t, "rebuild", "--data", data)
-	if !regexp.MustCompile(`from 7 events in \S+ \([0-9]+ events/s\)`).MatchString(r.stdout) {
-		t.Errorf("stdout %q", r.stdout)
+	r := warrentest.MustRun(t, "rebuild", "--data", data)
+	if !regexp.MustCompile(`from 7 events in \S+ \([0-9]+ events/s\)`).MatchString(r.Stdout) {
+		t.Errorf("stdout %q", r.Stdout)
 	}
-	if strings.Contains(r.stdout, "\r") {
-		t.Errorf("progress bar drawn on a pipe: %q", r.stdout)
+	if strings.Contains(r.Stdout, "\r") {
+		t.Errorf("progress bar drawn on a pipe: %q", r.Stdout)
 	}
-	after := mustRun(t, "admin", "account", "list", "--data", data).stdout
+	after := warrentest.MustRun(t, "admin", "account", "list", "--data", data).Stdout
 	if after != before {
 		t.Errorf("accounts differ after rebuild:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
@@ -29,8 +31,8 @@ func TestRebuild(t *testing.T) {
 // within runWarren's 10 s bound, while a server holds the data dir.
 func TestOffline_LockedByServer(t *testing.T) {
 	data := t.TempDir()
-	s := startServer(t, data)
-	defer s.stop(t)
+	s := warrentest.StartServer(t, data)
+	defer s.Stop(t)
 	// The group returns only when its parallel subtests are done, so the
 	// server outlives them; in parallel, the 2 s lock waits overlap.
 	t.Run("Group", func(t *testing.T) {
@@ -50,9 +52,9 @@ func lockedCases(t *testing.T, data string) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			r := runWarren(t, nil, append(args, "--data", data)...)
-			if r.code != 1 || !strings.Contains(r.stderr, "in use by another process") {
-				t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+			r := warrentest.Run(t, nil, append(args, "--data", data)...)
+			if r.Code != 1 || !strings.Contains(r.Stderr, "in use by another process") {
+				t.Errorf("exit %d, stderr %q", r.Code, r.Stderr)
 			}
 		})
 	}

@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"bytes"
@@ -16,6 +16,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"warren/cmd/warren/internal/warrentest"
 	"warren/domain"
 	"warren/projections"
 )
@@ -24,50 +25,50 @@ func TestServe_FirstStartAndRestart(t *testing.T) {
 	data := t.TempDir()
 
 	t.Run("FirstStart", func(t *testing.T) {
-		s := startServer(t, data)
-		_, port, err := net.SplitHostPort(s.addr)
+		s := warrentest.StartServer(t, data)
+		_, port, err := net.SplitHostPort(s.Addr)
 		if err != nil {
-			t.Fatalf("listening line %q: %v", s.addr, err)
+			t.Fatalf("listening line %q: %v", s.Addr, err)
 		}
-		if want := "http://localhost:" + port; s.url != want {
-			t.Errorf("URL = %q, want %q", s.url, want)
+		if want := "http://localhost:" + port; s.URL != want {
+			t.Errorf("URL = %q, want %q", s.URL, want)
 		}
-		out := s.waitOutput(t, "/api/v1/me/plan")
-		keys := keyRe.FindAllString(out, -1)
+		out := s.WaitOutput(t, "/api/v1/me/plan")
+		keys := warrentest.KeyRe.FindAllString(out, -1)
 		if len(keys) == 0 {
 			t.Fatalf("no API key printed:\n%s", out)
 		}
 		if err := domain.CheckKeySecret(keys[0]); err != nil {
 			t.Errorf("printed key %q: %v", keys[0], err)
 		}
-		if !strings.Contains(out, `curl -H "Authorization: Bearer `+keys[0]+`" `+s.url+`/api/v1/me/plan`) {
+		if !strings.Contains(out, `curl -H "Authorization: Bearer `+keys[0]+`" `+s.URL+`/api/v1/me/plan`) {
 			t.Errorf("no ready-to-paste curl line:\n%s", out)
 		}
 		if !strings.Contains(out, "operator@localhost") {
 			t.Errorf("operator email not shown:\n%s", out)
 		}
-		code, body := getHealthz(t, s.addr)
+		code, body := warrentest.GetHealthz(t, s.Addr)
 		if code != http.StatusOK || strings.TrimSpace(body) != `{"status":"ok"}` {
 			t.Errorf("GET /healthz = %d %q", code, body)
 		}
-		s.stop(t)
+		s.Stop(t)
 	})
 
 	t.Run("RestartMakesNoSecondOperator", func(t *testing.T) {
-		s := startServer(t, data)
-		if code, _ := getHealthz(t, s.addr); code != http.StatusOK {
+		s := warrentest.StartServer(t, data)
+		if code, _ := warrentest.GetHealthz(t, s.Addr); code != http.StatusOK {
 			t.Errorf("GET /healthz after restart = %d", code)
 		}
-		out := s.stop(t)
-		if keyRe.MatchString(out) {
+		out := s.Stop(t)
+		if warrentest.KeyRe.MatchString(out) {
 			t.Errorf("restart printed a key:\n%s", out)
 		}
-		list := mustRun(t, "admin", "account", "list", "--data", data)
-		if n := strings.Count(list.stdout, "operator@localhost"); n != 1 {
-			t.Errorf("%d operator accounts listed, want 1:\n%s", n, list.stdout)
+		list := warrentest.MustRun(t, "admin", "account", "list", "--data", data)
+		if n := strings.Count(list.Stdout, "operator@localhost"); n != 1 {
+			t.Errorf("%d operator accounts listed, want 1:\n%s", n, list.Stdout)
 		}
-		if n := strings.Count(strings.TrimSpace(list.stdout), "\n"); n != 1 {
-			t.Errorf("%d accounts listed, want 1:\n%s", n, list.stdout)
+		if n := strings.Count(strings.TrimSpace(list.Stdout), "\n"); n != 1 {
+			t.Errorf("%d accounts listed, want 1:\n%s", n, list.Stdout)
 		}
 	})
 }
@@ -77,7 +78,7 @@ func TestServe_FirstStartAndRestart(t *testing.T) {
 func TestServer_Run(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
 		var stdout bytes.Buffer
-		m := NewMain(ServerConfig{DataDir: t.TempDir(), Addr: "127.0.0.1:0", Domain: "warren.test",
+		m := NewMain(Config{DataDir: t.TempDir(), Addr: "127.0.0.1:0", Domain: "warren.test",
 			OperatorEmail: "root@warren.test", Stdout: &stdout})
 		if err := m.Run(context.Background()); err != nil {
 			t.Fatal(err)
@@ -126,7 +127,7 @@ func TestServer_Run(t *testing.T) {
 		if !strings.Contains(stdout.String(), "Warren is running at http://warren.test:"+portOf(m.Addr())+"\n") {
 			t.Errorf("stdout:\n%s", stdout.String())
 		}
-		key := keyRe.FindString(stdout.String())
+		key := warrentest.KeyRe.FindString(stdout.String())
 		var acc domain.Account
 		if err := m.Log.DB().View(func(tx *bolt.Tx) error {
 			k, err := projections.KeyByHash(tx, domain.HashKeySecret(key))
@@ -156,15 +157,15 @@ func TestServer_Run(t *testing.T) {
 		}
 		defer ln.Close()
 		data := t.TempDir()
-		m := NewMain(ServerConfig{DataDir: data, Addr: ln.Addr().String(), Domain: "localhost"})
+		m := NewMain(Config{DataDir: data, Addr: ln.Addr().String(), Domain: "localhost"})
 		if err := m.Run(context.Background()); err == nil {
 			m.Close()
 			t.Fatal("Run on a taken address succeeded")
 		}
 		// Run closed what it opened: the data dir is free again.
-		r := runWarren(t, nil, "events", "verify", "--data", data)
-		if r.code != 0 {
-			t.Errorf("events verify after a failed Run: exit %d: %s", r.code, r.stderr)
+		r := warrentest.Run(t, nil, "events", "verify", "--data", data)
+		if r.Code != 0 {
+			t.Errorf("events verify after a failed Run: exit %d: %s", r.Code, r.Stderr)
 		}
 	})
 }
@@ -173,7 +174,7 @@ func TestServer_Run(t *testing.T) {
 // server started on a log whose projection buckets are gone rebuilds them.
 func TestServe_RebuildsDroppedProjections(t *testing.T) {
 	data := t.TempDir()
-	seedAccounts(t, data, 3)
+	warrentest.SeedAccounts(t, data, 3)
 	db, err := bolt.Open(filepath.Join(data, "warren.db"), 0o600, &bolt.Options{Timeout: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -199,9 +200,9 @@ func TestServe_RebuildsDroppedProjections(t *testing.T) {
 	if err != nil || dropped == 0 {
 		t.Fatalf("dropping projections: %v (%d dropped)", err, dropped)
 	}
-	s := startServer(t, data)
-	out := s.stop(t)
-	if keyRe.MatchString(out) {
+	s := warrentest.StartServer(t, data)
+	out := s.Stop(t)
+	if warrentest.KeyRe.MatchString(out) {
 		t.Errorf("a non-empty log got an operator:\n%s", out)
 	}
 	// Read the file directly: any offline command would rebuild them too.
@@ -227,12 +228,12 @@ func TestServe_RebuildsDroppedProjections(t *testing.T) {
 func TestServer_Close(t *testing.T) {
 	t.Run("EndsStreams", func(t *testing.T) {
 		var stdout bytes.Buffer
-		m := NewMain(ServerConfig{DataDir: t.TempDir(), Addr: "127.0.0.1:0", Domain: "localhost",
+		m := NewMain(Config{DataDir: t.TempDir(), Addr: "127.0.0.1:0", Domain: "localhost",
 			Stdout: &stdout, ShutdownGrace: time.Minute})
 		if err := m.Run(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		key := keyRe.FindString(stdout.String())
+		key := warrentest.KeyRe.FindString(stdout.String())
 		req, _ := http.NewRequest("GET", "http://"+m.Addr()+"/api/v1/me/tunnels/demo/requests/stream", nil)
 		req.Header.Set("Authorization", "Bearer "+key)
 		req.Header.Set("Accept", "text/event-stream")
@@ -279,9 +280,9 @@ func TestServe_BadFlags(t *testing.T) {
 		{[]string{"--dns-resolver", "no-port"}, "--dns-resolver"},
 	} {
 		data := t.TempDir()
-		r := runWarren(t, nil, append([]string{"serve", "--data", data, "--addr", "127.0.0.1:0"}, tc.args...)...)
-		if r.code != 2 || !strings.Contains(r.stderr, tc.want) {
-			t.Errorf("serve %v: exit %d, stderr %q; want 2 naming %s", tc.args, r.code, r.stderr, tc.want)
+		r := warrentest.Run(t, nil, append([]string{"serve", "--data", data, "--addr", "127.0.0.1:0"}, tc.args...)...)
+		if r.Code != 2 || !strings.Contains(r.Stderr, tc.want) {
+			t.Errorf("serve %v: exit %d, stderr %q; want 2 naming %s", tc.args, r.Code, r.Stderr, tc.want)
 		}
 		if _, err := os.Stat(filepath.Join(data, "warren.db")); err == nil {
 			t.Errorf("serve %v created a log before refusing its flags", tc.args)

@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"context"
@@ -25,7 +25,7 @@ import (
 // whole server in-process, as `serve` wires it: the API (httpapi) serves
 // both routes, the edge sends a replay through a real agent's tunnel.
 func TestReplayRoutes(t *testing.T) {
-	m := NewMain(ServerConfig{DataDir: t.TempDir(), Addr: "127.0.0.1:0", Domain: "warren.test",
+	m := NewMain(Config{DataDir: t.TempDir(), Addr: "127.0.0.1:0", Domain: "warren.test",
 		OperatorEmail: "root@warren.test", Stdout: io.Discard})
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"context"
@@ -20,23 +20,23 @@ type retention struct {
 	done   sync.WaitGroup
 }
 
-func startRetention(m *Main, l *events.Log, every time.Duration) *retention {
+func startRetention(l *events.Log, cfg Config) *retention {
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &retention{cancel: cancel}
 	r.done.Add(1)
 	go func() {
 		defer r.done.Done()
-		t := time.NewTicker(every)
+		t := time.NewTicker(cfg.RetentionEvery)
 		defer t.Stop()
 		for {
-			n, err := projections.SweepBodies(ctx, l, time.Now(), retentionBatch, m.cfg.RetainEventsDays)
+			n, err := projections.SweepBodies(ctx, l, time.Now(), retentionBatch, cfg.RetainEventsDays)
 			switch {
 			case ctx.Err() != nil:
 				return
 			case err != nil:
-				m.cfg.Logger.Error("retention sweep failed", "err", err)
+				cfg.Logger.Error("retention sweep failed", "err", err)
 			case n > 0:
-				m.cfg.Logger.Info("retention pruned captured bodies", "requests", n)
+				cfg.Logger.Info("retention pruned captured bodies", "requests", n)
 			}
 			select {
 			case <-ctx.Done():

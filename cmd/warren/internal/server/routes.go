@@ -1,88 +1,117 @@
-package main
+package server
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
-	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 
-	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/oklog/ulid/v2"
 
 	"warren/domain"
 	"warren/edge"
+	"warren/edge/wire"
 	"warren/events"
 	"warren/httpapi"
 )
 
-// routeDeps is everything the HTTP side is built from.
-type routeDeps struct {
-	Log        *events.Log
-	BaseDomain string
-	PublicPort int           // port shown in public URLs (0: the scheme's default)
-	TCPPorts   [2]int        // zero: TCP tunnels disabled
-	Resolver   *net.Resolver // custom-domain TXT checks
-	Scheme     string        // "" or "http": public URLs are http; "https" behind TLS
-	TCPHost    string        // bind address of TCP tunnel listeners
-	Publisher  message.Publisher
-	Subscriber message.Subscriber
-	Logger     *slog.Logger
+// handlers are what the public listener serves: the API, the edge, and the
+// host router in front of both.
+type handlers struct {
+	edge   *edge.Server
+	router http.Handler
 }
 
-// routes builds the edge, whose Host router serves tunnels and agent
-// sessions and hands the base domain (and api.<base>, and IP literals) to
-// the API handler. /healthz lives in the API handler, so it never shadows a
-// path of a tunnelled app. The API serves replay but the edge performs it;
-// the edge needs the API's handler to be built, so the API gets a forwarder
-// that is pointed at the edge once it exists, before anything is served.
-func routes(d routeDeps) (*edge.Server, error) {
+// handlers builds the API and the edge and routes hosts between them. The
+// API serves replay but the edge performs it; the edge needs the API to be
+// built, so the API gets a forwarder pointed at the edge once it exists,
+// before anything is served.
+func (m *Main) handlers(resolver *net.Resolver) (handlers, error) {
 	replayer := &edgeReplayer{}
 	apiSrv, err := httpapi.New(httpapi.Config{
-		Log:        d.Log,
-		BaseDomain: d.BaseDomain,
-		Subscriber: d.Subscriber,
-		Scheme:     schemeOverride(d.Scheme),
-		Resolver:   d.Resolver,
+		Log:        m.Log,
+		BaseDomain: m.cfg.Domain,
+		Subscriber: m.PubSub,
+		Scheme:     schemeOverride(m.cfg.Scheme),
+		Resolver:   resolver,
 		Rand:       rand.Reader,
-		Logger:     d.Logger,
+		Logger:     m.cfg.Logger,
 		Replayer:   replayer,
 	})
 	if err != nil {
-		return nil, err
+		return handlers{}, err
 	}
-	// Not an http.ServeMux: it answers a path that is not clean ("//",
-	// "..") with an HTML redirect, and the API host answers JSON only
-	// (httprouter, behind, gives those a JSON 404).
-	health, apiHandler := healthz(d.Log), apiSrv.Handler()
-	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/healthz" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
-			health.ServeHTTP(w, r)
-			return
-		}
-		apiHandler.ServeHTTP(w, r)
-	})
 	e, err := edge.New(edge.Config{
-		Log:        d.Log,
-		BaseDomain: d.BaseDomain,
-		Scheme:     d.Scheme,
-		PublicPort: d.PublicPort,
-		API:        api,
-		Subscriber: d.Subscriber,
-		TCPPorts:   d.TCPPorts,
-		TCPHost:    d.TCPHost,
-		Logger:     d.Logger,
+		Log:        m.Log,
+		BaseDomain: m.cfg.Domain,
+		Scheme:     m.cfg.Scheme,
+		PublicPort: m.publicPort(),
+		Subscriber: m.PubSub,
+		TCPPorts:   m.cfg.TCPPorts,
+		TCPHost:    m.cfg.TCPHost,
+		Logger:     m.cfg.Logger,
 	})
 	if err != nil {
-		return nil, err
+		return handlers{}, err
 	}
 	replayer.edge = e
-	return e, nil
+	return handlers{edge: e, router: &hostRouter{
+		base:    strings.ToLower(strings.TrimSuffix(m.cfg.Domain, ".")),
+		api:     apiHost(healthz(m.Log), apiSrv.Handler(), http.HandlerFunc(e.ServeAgent)),
+		tunnels: http.HandlerFunc(e.ServeTunnel),
+	}}, nil
+}
+
+// hostRouter decides, by the Host header alone, who answers: the base
+// domain, api.<base>, an IP literal (or no host) → the API host; any other
+// host → the edge, which serves <sub>.<base> and verified custom domains
+// from its tunnels and a 404 page for the rest.
+type hostRouter struct {
+	base         string
+	api, tunnels http.Handler
+}
+
+func (h *hostRouter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if host := hostOnly(r.Host); host == "" || host == h.base || host == "api."+h.base || net.ParseIP(host) != nil {
+		h.api.ServeHTTP(w, r)
+		return
+	}
+	h.tunnels.ServeHTTP(w, r)
+}
+
+// apiHost serves the API host: the agent's connect upgrade goes to the edge
+// (it hijacks the connection into a session only the edge holds),
+// /healthz to health, everything else to the API. Not an http.ServeMux: it
+// answers a path that is not clean ("//", "..") with an HTML redirect, and
+// the API host answers JSON only (httprouter, behind, gives those a JSON
+// 404). /healthz is only on the API host, so it never shadows a path of a
+// tunnelled app.
+func apiHost(health, api, agents http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == wire.ConnectPath:
+			agents.ServeHTTP(w, r)
+		case r.URL.Path == "/healthz" && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+			health.ServeHTTP(w, r)
+		default:
+			api.ServeHTTP(w, r)
+		}
+	})
+}
+
+// hostOnly lowercases a Host header and drops its port and a trailing dot.
+func hostOnly(h string) string {
+	h = strings.ToLower(h)
+	if host, _, err := net.SplitHostPort(h); err == nil {
+		h = host
+	}
+	return strings.TrimSuffix(strings.Trim(h, "[]"), ".")
 }
 
 // edgeReplayer is the API's httpapi.Replayer: it forwards to the edge. The
-// field is set once, in routes, before the listener serves a request, so
+// field is set once, in handlers, before the listener serves a request, so
 // reads need no lock (starting the serving goroutine orders them).
 type edgeReplayer struct{ edge *edge.Server }
 

@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"bufio"
@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"warren/cmd/warren/internal/warrentest"
 )
 
 // TestServe_TunnelRoundTrip runs the whole product as processes: serve, an
@@ -24,13 +26,13 @@ func TestServe_TunnelRoundTrip(t *testing.T) {
 	defer local.Close()
 
 	data := t.TempDir()
-	s := startServer(t, data)
-	key := keyRe.FindString(s.waitOutput(t, "/api/v1/me/plan"))
+	s := warrentest.StartServer(t, data)
+	key := warrentest.KeyRe.FindString(s.WaitOutput(t, "/api/v1/me/plan"))
 	client := []string{"HOME=" + t.TempDir(), "XDG_CONFIG_HOME=" + t.TempDir(),
-		"WARREN_SERVER=" + s.url, "WARREN_API_KEY=" + key}
+		"WARREN_SERVER=" + s.URL, "WARREN_API_KEY=" + key}
 
-	agent := exec.Command(warrenBin, "http", strings.TrimPrefix(local.URL, "http://"), "--subdomain", "demo")
-	agent.Env = childEnv(client...)
+	agent := exec.Command(warrentest.Bin(), "http", strings.TrimPrefix(local.URL, "http://"), "--subdomain", "demo")
+	agent.Env = warrentest.ChildEnv(client...)
 	out, err := agent.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -75,10 +77,10 @@ func TestServe_TunnelRoundTrip(t *testing.T) {
 			}
 		}
 	}
-	waitLine("Forwarding " + strings.Replace(s.url, "://", "://demo.", 1))
+	waitLine("Forwarding " + strings.Replace(s.URL, "://", "://demo.", 1))
 
 	t.Run("PublicRequest", func(t *testing.T) {
-		req, _ := http.NewRequest("GET", "http://"+s.addr+"/hello", nil)
+		req, _ := http.NewRequest("GET", "http://"+s.Addr+"/hello", nil)
 		req.Host = "demo.localhost"
 		resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
 		if err != nil {
@@ -95,25 +97,25 @@ func TestServe_TunnelRoundTrip(t *testing.T) {
 		// Capture is appended off the request path: poll briefly.
 		deadline := time.Now().Add(10 * time.Second)
 		for {
-			r := runWarren(t, client, "requests")
-			if r.code == 0 && strings.Contains(r.stdout, "/hello") && strings.Contains(r.stdout, "200") {
+			r := warrentest.Run(t, client, "requests")
+			if r.Code == 0 && strings.Contains(r.Stdout, "/hello") && strings.Contains(r.Stdout, "200") {
 				return
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("warren requests never listed the capture: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+				t.Fatalf("warren requests never listed the capture: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
 	})
 
 	t.Run("ShutdownClosesTunnel", func(t *testing.T) {
-		s.stop(t)
+		s.Stop(t)
 		waitLine("(shutdown)")
-		v := mustRun(t, "events", "verify", "--data", data)
-		if !strings.HasPrefix(v.stdout, "ok: ") {
-			t.Errorf("verify: %s", v.stdout)
+		v := warrentest.MustRun(t, "events", "verify", "--data", data)
+		if !strings.HasPrefix(v.Stdout, "ok: ") {
+			t.Errorf("verify: %s", v.Stdout)
 		}
-		tail := mustRun(t, "events", "tail", "--data", data, "--limit", "0").stdout
+		tail := warrentest.MustRun(t, "events", "tail", "--data", data, "--limit", "0").Stdout
 		for _, want := range []string{`"type":"tunnel.opened"`, `"type":"request.captured"`, `"type":"tunnel.closed"`, `"shutdown"`} {
 			if !strings.Contains(tail, want) {
 				t.Errorf("the log lacks %s:\n%s", want, tail)
@@ -124,12 +126,12 @@ func TestServe_TunnelRoundTrip(t *testing.T) {
 	t.Run("RestartReopensTunnel", func(t *testing.T) {
 		// A shutdown is a restart or an upgrade: the agent waits for the
 		// server and reclaims its name, as after a crash.
-		s2 := startServerAt(t, data, s.addr)
-		defer s2.stop(t)
-		waitLine("Forwarding " + strings.Replace(s.url, "://", "://demo.", 1) + " -> ")
+		s2 := warrentest.StartServerAt(t, data, s.Addr)
+		defer s2.Stop(t)
+		waitLine("Forwarding " + strings.Replace(s.URL, "://", "://demo.", 1) + " -> ")
 		deadline := time.Now().Add(10 * time.Second)
 		for {
-			req, _ := http.NewRequest("GET", "http://"+s.addr+"/again", nil)
+			req, _ := http.NewRequest("GET", "http://"+s.Addr+"/again", nil)
 			req.Host = "demo.localhost"
 			resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
 			if err == nil {

@@ -1,0 +1,76 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+
+	"warren/cmd/warren/internal/command"
+	"warren/domain"
+	"warren/edge"
+	"warren/httpapi"
+)
+
+// RunServe is `warren serve`.
+func RunServe(ctx context.Context, e *command.Env, args []string) error {
+	fs := command.NewFlagSet(e, "serve", "serve [--data DIR] [--addr ADDR] [--domain DOMAIN]")
+	data := command.DataFlag(e, fs)
+	addr := fs.String("addr", command.EnvDefault(e, "WARREN_ADDR", command.DefaultAddr), "listen address (env WARREN_ADDR)")
+	dom := command.DomainFlag(e, fs)
+	opEmail := fs.String("operator-email", command.EnvDefault(e, "WARREN_OPERATOR_EMAIL", ""), "email of the operator account made on first start (default operator@<domain>; env WARREN_OPERATOR_EMAIL)")
+	publicPort := fs.String("public-port", command.EnvDefault(e, "WARREN_PUBLIC_PORT", ""), "port shown in public URLs, when a proxy listens on another (default: the listener's; env WARREN_PUBLIC_PORT)")
+	tcpPorts := fs.String("tcp-ports", command.EnvDefault(e, "WARREN_TCP_PORTS", command.DefaultTCPPorts), `port range for TCP tunnels, LOW-HIGH, or "off" (env WARREN_TCP_PORTS)`)
+	scheme := fs.String("scheme", command.EnvDefault(e, "WARREN_SCHEME", "http"), `scheme of public URLs: "https" when TLS terminates in front (env WARREN_SCHEME)`)
+	tcpHost := fs.String("tcp-host", command.EnvDefault(e, "WARREN_TCP_HOST", "127.0.0.1"), "address TCP tunnel listeners bind; 0.0.0.0 to serve them publicly (env WARREN_TCP_HOST)")
+	dnsResolver := fs.String("dns-resolver", command.EnvDefault(e, "WARREN_DNS_RESOLVER", ""), "host:port of the DNS server custom-domain checks ask (default: the system's; env WARREN_DNS_RESOLVER)")
+	retainEvents := fs.String("retain-events", command.EnvDefault(e, "WARREN_RETAIN_EVENTS", "0"), "days captured bodies are kept at most, whatever the plan (0: each plan's retention); events themselves are never deleted (env WARREN_RETAIN_EVENTS)")
+	if err := command.ParseFlags(fs, args); err != nil {
+		return err
+	}
+	retainDays, err := strconv.Atoi(*retainEvents)
+	if err != nil || retainDays < 0 {
+		return &command.ExitError{Code: 2, Err: fmt.Errorf("--retain-events %q is not a number of days", *retainEvents)}
+	}
+	if _, err := httpapi.NewDNSResolver(*dnsResolver); err != nil {
+		return &command.ExitError{Code: 2, Err: fmt.Errorf("--dns-resolver: %s", domain.ErrorMessage(err))}
+	}
+	if *scheme != "http" && *scheme != "https" {
+		return &command.ExitError{Code: 2, Err: fmt.Errorf("--scheme %q is neither http nor https", *scheme)}
+	}
+	pubPort := 0
+	if *publicPort != "" {
+		p, err := strconv.Atoi(*publicPort)
+		if err != nil || p < 1 || p > 65535 {
+			return &command.ExitError{Code: 2, Err: fmt.Errorf("--public-port %q is not a port", *publicPort)}
+		}
+		pubPort = p
+	}
+	if _, err := strconv.Atoi(portOf(*addr)); err != nil {
+		return &command.ExitError{Code: 2, Err: fmt.Errorf("--addr %q is not host:port", *addr)}
+	}
+	var tcp [2]int
+	if *tcpPorts != "off" && *tcpPorts != "" {
+		var err error
+		if tcp, err = edge.ParsePortRange(*tcpPorts); err != nil {
+			return &command.ExitError{Code: 2, Err: fmt.Errorf("--tcp-ports: %w", err)}
+		}
+	}
+	m := NewMain(Config{
+		DataDir: *data, Addr: *addr, Domain: *dom, OperatorEmail: *opEmail,
+		PublicPort: pubPort, TCPPorts: tcp, DNSResolver: *dnsResolver,
+		Scheme: *scheme, TCPHost: *tcpHost, RetainEventsDays: retainDays,
+		Stdout: e.Stdout, Logger: slog.New(slog.NewTextHandler(e.Stderr, nil)),
+	})
+	if err := m.Run(ctx); err != nil {
+		return err
+	}
+	var serveErr error
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(e.Stdout, "shutting down")
+	case serveErr = <-m.Err():
+	}
+	return errors.Join(serveErr, m.Close())
+}

@@ -1,0 +1,48 @@
+package server
+
+import (
+	"io"
+	"log/slog"
+	"time"
+)
+
+// Config is what `warren serve` runs with.
+type Config struct {
+	DataDir       string // holds warren.db and checkpoint.key; created 0700
+	Addr          string // public listen address; ":0" picks a free port
+	Domain        string // base domain: tunnels are <name>.<Domain>
+	OperatorEmail string // first-start operator ("": operator@<Domain>)
+	PublicPort    int    // port in public URLs (0: the listener's)
+	TCPPorts      [2]int // range TCP tunnels draw from (zero: disabled)
+	DNSResolver   string // host:port for custom-domain TXT checks ("": the system's)
+	Scheme        string // "https" when TLS terminates in front ("": http)
+	TCPHost       string // bind address of TCP tunnel listeners ("": 127.0.0.1)
+	// ShutdownGrace bounds the wait for requests in flight at Close (0: 10 s).
+	ShutdownGrace time.Duration
+	// RetentionEvery is how often captured bodies past their plan's
+	// retention are pruned (0: hourly).
+	RetentionEvery time.Duration
+	// RetainEventsDays caps, for every account, how long captured bodies
+	// are kept (0: each plan's retention). Events are never deleted.
+	RetainEventsDays int
+	// Stdout hears where the server listens and, on a first start, the
+	// operator's key (nil: discarded).
+	Stdout io.Writer
+	// Logger hears operational messages (nil: discarded).
+	Logger *slog.Logger
+}
+
+func (c *Config) defaults() {
+	if c.Stdout == nil {
+		c.Stdout = io.Discard
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.ShutdownGrace <= 0 {
+		c.ShutdownGrace = 10 * time.Second
+	}
+	if c.RetentionEvery <= 0 {
+		c.RetentionEvery = time.Hour
+	}
+}

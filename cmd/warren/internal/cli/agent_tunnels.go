@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
-	"sync"
 	"time"
 
 	"warren/cmd/warren/internal/command"
@@ -68,7 +66,9 @@ func serveTunnels(ctx context.Context, e *command.Env, specs []agent.Spec) error
 	if cfg.Server == "" || cfg.Key == "" {
 		return errors.New("not logged in: run `warren login --server URL --key KEY` (or set WARREN_SERVER and WARREN_API_KEY)")
 	}
-	out := &lockedWriter{w: e.Stdout}
+	// Never print to stdout directly: see printer.
+	out := newPrinter(e.Stdout, e.Stderr)
+	defer out.close(printerGrace)
 	allClosed := make(chan string, 1)
 	var c *agent.Client
 	c, err = agent.Dial(ctx, agent.Options{
@@ -117,6 +117,9 @@ func serveTunnels(ctx context.Context, e *command.Env, specs []agent.Spec) error
 	return nil
 }
 
+// printerGrace is how long an ending agent lets its last lines reach stdout.
+const printerGrace = time.Second
+
 func closeAgent(c *agent.Client) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -164,16 +167,4 @@ func eventText(ev agent.Event) string {
 		return fmt.Sprintf("Forwarding %s -> %s (reopened)", ev.Tunnel.URL, ev.Tunnel.Local)
 	}
 	return ev.Message
-}
-
-// lockedWriter serialises lines printed from the agent's goroutines.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) printf(format string, args ...any) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	fmt.Fprintf(l.w, format, args...)
 }

@@ -78,6 +78,10 @@ func commands() command.Set {
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The first signal asks the command to end (ctx); the next one ends the
+	// process at once, by the signal's default action: a command stuck
+	// writing to a stdout nobody reads cannot see ctx.
+	context.AfterFunc(ctx, stop)
 	e := &command.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
 	// WARREN_CPUPROFILE=FILE profiles the command until it ends (a server:
 	// until SIGTERM or Ctrl-C), for performance reports.

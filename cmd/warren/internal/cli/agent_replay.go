@@ -20,6 +20,7 @@ import (
 	"warren/httpapi"
 )
 
+// RunReplay is `warren replay REQ_ID [--to URL]` or `warren replay --tunnel S [--status C] [--since D] [--to URL]`.
 func RunReplay(ctx context.Context, e *command.Env, args []string) error {
 	fs := command.NewFlagSet(e, "replay", "replay REQ_ID [--to URL]\n       warren replay --tunnel S [--status 5xx] [--since 1h] [--to URL]")
 	to := fs.String("to", "", "send to this local URL instead of through the tunnel (e.g. http://localhost:3000)")

@@ -13,6 +13,7 @@ import (
 	"warren/edge/wire"
 )
 
+// RunHTTP is `warren http PORT|HOST:PORT [--subdomain S] [--hostname H]`: one HTTP tunnel until Ctrl-C.
 func RunHTTP(ctx context.Context, e *command.Env, args []string) error {
 	fs := command.NewFlagSet(e, "http", "http PORT|HOST:PORT [--subdomain S] [--hostname H]")
 	sub := fs.String("subdomain", "", "ask for this subdomain (default: a random name)")
@@ -27,6 +28,7 @@ func RunHTTP(ctx context.Context, e *command.Env, args []string) error {
 	return serveTunnels(ctx, e, []agent.Spec{{Proto: domain.ProtoHTTP, Local: pos[0], Subdomain: *sub, Hostname: *host}})
 }
 
+// RunTCP is `warren tcp PORT|HOST:PORT`: one TCP tunnel until Ctrl-C.
 func RunTCP(ctx context.Context, e *command.Env, args []string) error {
 	fs := command.NewFlagSet(e, "tcp", "tcp PORT|HOST:PORT")
 	pos, err := parseArgs(fs, args)
@@ -39,6 +41,7 @@ func RunTCP(ctx context.Context, e *command.Env, args []string) error {
 	return serveTunnels(ctx, e, []agent.Spec{{Proto: domain.ProtoTCP, Local: pos[0]}})
 }
 
+// RunStart is `warren start --config FILE`: the file's tunnels on one agent until Ctrl-C.
 func RunStart(ctx context.Context, e *command.Env, args []string) error {
 	fs := command.NewFlagSet(e, "start", "start --config FILE")
 	file := fs.String("config", "", "tunnels file (JSON or the simple YAML form; see docs/edge.md)")

@@ -20,6 +20,7 @@ func RunDomains(ctx context.Context, e *command.Env, args []string) error {
 	}.run(ctx, e, args)
 }
 
+// RunDomainAdd is `warren domains add NAME`: it prints the TXT record to publish.
 func RunDomainAdd(ctx context.Context, e *command.Env, args []string) error {
 	return action[client.Domain]{name: "domains add", usage: "domains add NAME [--json]", arg: "NAME",
 		call: (*client.Client).AddDomain,
@@ -32,6 +33,7 @@ func RunDomainAdd(ctx context.Context, e *command.Env, args []string) error {
 	}.run(ctx, e, args)
 }
 
+// RunDomainVerify is `warren domains verify ID|NAME`: the server checks the TXT record now.
 func RunDomainVerify(ctx context.Context, e *command.Env, args []string) error {
 	return action[client.Domain]{name: "domains verify", usage: "domains verify ID|NAME [--json]", arg: "ID or NAME",
 		call: (*client.Client).VerifyDomain,
@@ -49,6 +51,7 @@ func printVerified(e *command.Env, d client.Domain) error {
 	return fmt.Errorf("%s is not verified (%s): %s", d.Name, d.State, orDash(d.LastError))
 }
 
+// RunDomainRm is `warren domains rm ID|NAME`.
 func RunDomainRm(ctx context.Context, e *command.Env, args []string) error {
 	return action[done]{name: "domains rm", usage: "domains rm ID|NAME", arg: "ID or NAME",
 		call: noResult((*client.Client).RemoveDomain), say: saying("Removed domain %s.")}.run(ctx, e, args)

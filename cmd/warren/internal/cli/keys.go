@@ -20,6 +20,7 @@ func RunKeys(ctx context.Context, e *command.Env, args []string) error {
 	}.run(ctx, e, args)
 }
 
+// RunKeyCreate is `warren keys create [--description D]`: the secret is printed once.
 func RunKeyCreate(ctx context.Context, e *command.Env, args []string) error {
 	fs := command.NewFlagSet(e, "keys create", "keys create [--description D] [--json]")
 	desc := fs.String("description", "", "what the key is for")
@@ -46,6 +47,7 @@ func RunKeyCreate(ctx context.Context, e *command.Env, args []string) error {
 	return nil
 }
 
+// RunKeyRevoke is `warren keys revoke ID`.
 func RunKeyRevoke(ctx context.Context, e *command.Env, args []string) error {
 	return action[done]{name: "keys revoke", usage: "keys revoke ID", arg: "ID",
 		call: noResult((*client.Client).RevokeKey), say: saying("Revoked key %s.")}.run(ctx, e, args)

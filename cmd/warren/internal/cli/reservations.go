@@ -18,6 +18,7 @@ func RunReservations(ctx context.Context, e *command.Env, args []string) error {
 	}.run(ctx, e, args)
 }
 
+// RunReservationAdd is `warren reservations add NAME`.
 func RunReservationAdd(ctx context.Context, e *command.Env, args []string) error {
 	return action[client.Reservation]{name: "reservations add", usage: "reservations add NAME [--json]", arg: "NAME",
 		call: (*client.Client).Reserve,
@@ -28,6 +29,7 @@ func RunReservationAdd(ctx context.Context, e *command.Env, args []string) error
 	}.run(ctx, e, args)
 }
 
+// RunReservationRm is `warren reservations rm NAME`.
 func RunReservationRm(ctx context.Context, e *command.Env, args []string) error {
 	return action[done]{name: "reservations rm", usage: "reservations rm NAME", arg: "NAME",
 		call: noResult((*client.Client).Release), say: saying("Released %s.")}.run(ctx, e, args)

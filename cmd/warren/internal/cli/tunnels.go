@@ -26,6 +26,7 @@ func orDash(s string) string {
 	return s
 }
 
+// RunTunnelClose is `warren tunnels close ID|SUBDOMAIN|tcp-PORT`.
 func RunTunnelClose(ctx context.Context, e *command.Env, args []string) error {
 	return action[done]{name: "tunnels close", usage: "tunnels close ID|SUBDOMAIN|tcp-PORT", arg: "the tunnel",
 		call: noResult((*client.Client).CloseTunnel), say: saying("Closed tunnel %s.")}.run(ctx, e, args)

@@ -90,6 +90,7 @@ func operatorNote(op bool) string {
 	return ""
 }
 
+// RunAccountPlan is `warren admin account plan --email E --plan P`, offline.
 func RunAccountPlan(ctx context.Context, e *command.Env, args []string) error {
 	fs := command.NewFlagSet(e, "admin account plan", "admin account plan --email E --plan free|pro")
 	data := command.DataFlag(e, fs)
@@ -130,6 +131,7 @@ func RunAccountPlan(ctx context.Context, e *command.Env, args []string) error {
 	return nil
 }
 
+// RunAccountList is `warren admin account list`, offline: accounts newest first.
 func RunAccountList(ctx context.Context, e *command.Env, args []string) error {
 	fs := command.NewFlagSet(e, "admin account list", "admin account list")
 	data := command.DataFlag(e, fs)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"time"
 
 	"warren/cmd/warren/internal/command"
 	"warren/domain"
@@ -26,8 +27,13 @@ func RunServe(ctx context.Context, e *command.Env, args []string) error {
 	tcpHost := fs.String("tcp-host", command.EnvDefault(e, "WARREN_TCP_HOST", "127.0.0.1"), "address TCP tunnel listeners bind; 0.0.0.0 to serve them publicly (env WARREN_TCP_HOST)")
 	dnsResolver := fs.String("dns-resolver", command.EnvDefault(e, "WARREN_DNS_RESOLVER", ""), "host:port of the DNS server custom-domain checks ask (default: the system's; env WARREN_DNS_RESOLVER)")
 	retainEvents := fs.String("retain-events", command.EnvDefault(e, "WARREN_RETAIN_EVENTS", "0"), "days captured bodies are kept at most, whatever the plan (0: each plan's retention); events themselves are never deleted (env WARREN_RETAIN_EVENTS)")
+	grace := fs.String("shutdown-grace", command.EnvDefault(e, "WARREN_SHUTDOWN_GRACE", "10s"), "how long shutdown waits for requests in flight and agents before cutting them off (env WARREN_SHUTDOWN_GRACE)")
 	if err := command.ParseFlags(fs, args); err != nil {
 		return err
+	}
+	shutdownGrace, err := time.ParseDuration(*grace)
+	if err != nil || shutdownGrace <= 0 {
+		return &command.ExitError{Code: 2, Err: fmt.Errorf("--shutdown-grace %q is not a positive duration (e.g. 10s)", *grace)}
 	}
 	retainDays, err := strconv.Atoi(*retainEvents)
 	if err != nil || retainDays < 0 {
@@ -60,7 +66,7 @@ func RunServe(ctx context.Context, e *command.Env, args []string) error {
 	m := NewMain(Config{
 		DataDir: *data, Addr: *addr, Domain: *dom, OperatorEmail: *opEmail,
 		PublicPort: pubPort, TCPPorts: tcp, DNSResolver: *dnsResolver,
-		Scheme: *scheme, TCPHost: *tcpHost, RetainEventsDays: retainDays,
+		Scheme: *scheme, TCPHost: *tcpHost, RetainEventsDays: retainDays, ShutdownGrace: shutdownGrace,
 		Stdout: e.Stdout, Logger: slog.New(slog.NewTextHandler(e.Stderr, nil)),
 	})
 	if err := m.Run(ctx); err != nil {

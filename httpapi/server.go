@@ -17,6 +17,7 @@ import (
 
 	"warren/domain"
 	"warren/events"
+	"warren/projections"
 )
 
 // Config is everything the API is built from. Log, BaseDomain and
@@ -46,6 +47,10 @@ type Config struct {
 	// is built with the API's handler, so cmd/warren passes a forwarder that
 	// it points at the edge before serving. Nil: replay answers 503.
 	Replayer Replayer
+	// Auth checks API keys and limits failed attempts per client address.
+	// The composition root passes the one it also gives the edge, so both
+	// doors share one limit; nil builds one over Log for this API alone.
+	Auth *projections.Authenticator
 }
 
 // Server is the API. It holds no state of its own: every request reads the
@@ -57,6 +62,7 @@ type Server struct {
 	logger *slog.Logger
 	now    func() time.Time
 	rnd    io.Reader
+	auth   *projections.Authenticator
 	table  []route
 	router *httprouter.Router
 
@@ -93,7 +99,10 @@ func New(cfg Config) (*Server, error) {
 	if cfg.StreamQueue <= 0 {
 		cfg.StreamQueue = 256
 	}
-	s := &Server{cfg: cfg, log: cfg.Log, db: cfg.Log.DB(), logger: cfg.Logger, now: cfg.Now, rnd: cfg.Rand, hubs: map[string]*hub{}}
+	if cfg.Auth == nil {
+		cfg.Auth = projections.NewAuthenticator(cfg.Log.DB(), projections.AuthConfig{Now: cfg.Now})
+	}
+	s := &Server{auth: cfg.Auth, cfg: cfg, log: cfg.Log, db: cfg.Log.DB(), logger: cfg.Logger, now: cfg.Now, rnd: cfg.Rand, hubs: map[string]*hub{}}
 	s.table = s.routes()
 	s.router = s.buildRouter(s.table)
 	return s, nil

@@ -21,7 +21,7 @@ func (s *Server) streamRequests(w http.ResponseWriter, r *http.Request, c *call)
 	if err := checkTunnelName(sub); err != nil {
 		return err
 	}
-	return s.serveSSE(w, r, sseSource{
+	return s.serveSSE(w, r, c, sseSource{
 		Topic: events.TopicRequests,
 		Wakes: accountWakes(acc),
 		After: func(after ulid.ULID, limit int) ([]sseItem, error) {

@@ -3,6 +3,7 @@ package edge
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -49,10 +50,15 @@ func (s *Server) Replay(ctx context.Context, accountID, sub string, reqID ulid.U
 	if t == nil {
 		return domain.CapturedRequest{}, domain.Errorf(domain.CodeConflict, "tunnel %q is offline; start its agent, or replay locally with `warren replay --to`", sub)
 	}
-	var body []byte
+	// The body is sent from where it already is: the override as decoded
+	// (no copy of what may be the plan's whole capture limit), the stored
+	// body as read back.
+	var body io.Reader = http.NoBody
 	switch {
 	case o.Body != nil:
-		body = []byte(*o.Body)
+		if *o.Body != "" {
+			body = strings.NewReader(*o.Body)
+		}
 	case orig.ReqBody.Truncated:
 		return domain.CapturedRequest{}, domain.Errorf(domain.CodeInvalid, "the captured body was truncated at %d of %d bytes; pass a body override", orig.ReqBody.Stored, orig.ReqBody.Size)
 	case orig.ReqBody.Size > 0:
@@ -63,7 +69,9 @@ func (s *Server) Replay(ctx context.Context, accountID, sub string, reqID ulid.U
 		if !ok {
 			return domain.CapturedRequest{}, s.prunedError(accountID, reqID)
 		}
-		body = b
+		if len(b) > 0 {
+			body = bytes.NewReader(b)
+		}
 	}
 	method, path := orig.Method, orig.Path
 	if o.Method != nil {
@@ -75,7 +83,7 @@ func (s *Server) Replay(ctx context.Context, accountID, sub string, reqID ulid.U
 	if !strings.HasPrefix(path, "/") {
 		return domain.CapturedRequest{}, domain.Errorf(domain.CodeInvalid, "path %q must start with /", path)
 	}
-	r, err := http.NewRequestWithContext(ctx, method, "http://"+t.name+path, bytes.NewReader(body))
+	r, err := http.NewRequestWithContext(ctx, method, "http://"+t.name+path, body)
 	if err != nil {
 		return domain.CapturedRequest{}, domain.Errorf(domain.CodeInvalid, "cannot build the request: %v", err)
 	}
@@ -92,9 +100,6 @@ func (s *Server) Replay(ctx context.Context, accountID, sub string, reqID ulid.U
 		} else {
 			r.Header.Set(k, v)
 		}
-	}
-	if len(body) == 0 {
-		r.Body = http.NoBody
 	}
 	r.Host, r.RemoteAddr, r.RequestURI, r.Proto = orig.Host, orig.IP+":0", path, "HTTP/1.1"
 

@@ -51,20 +51,24 @@ type Config struct {
 	// The composition root passes the one it also gives the edge, so both
 	// doors share one limit; nil builds one over Log for this API alone.
 	Auth *projections.Authenticator
+	// ReplaysPerAccount bounds the replays one account runs at once; past
+	// it, 429 (0: 2).
+	ReplaysPerAccount int
 }
 
 // Server is the API. It holds no state of its own: every request reads the
 // projections and changes state only through the log.
 type Server struct {
-	cfg    Config
-	log    *events.Log
-	db     *bolt.DB
-	logger *slog.Logger
-	now    func() time.Time
-	rnd    io.Reader
-	auth   *projections.Authenticator
-	table  []route
-	router *httprouter.Router
+	cfg     Config
+	log     *events.Log
+	db      *bolt.DB
+	logger  *slog.Logger
+	now     func() time.Time
+	rnd     io.Reader
+	auth    *projections.Authenticator
+	replays *replaySlots
+	table   []route
+	router  *httprouter.Router
 
 	hubsMu sync.Mutex
 	hubs   map[string]*hub // SSE wake-ups, one subscription per topic
@@ -99,10 +103,13 @@ func New(cfg Config) (*Server, error) {
 	if cfg.StreamQueue <= 0 {
 		cfg.StreamQueue = 256
 	}
+	if cfg.ReplaysPerAccount <= 0 {
+		cfg.ReplaysPerAccount = 2
+	}
 	if cfg.Auth == nil {
 		cfg.Auth = projections.NewAuthenticator(cfg.Log.DB(), projections.AuthConfig{Now: cfg.Now})
 	}
-	s := &Server{auth: cfg.Auth, cfg: cfg, log: cfg.Log, db: cfg.Log.DB(), logger: cfg.Logger, now: cfg.Now, rnd: cfg.Rand, hubs: map[string]*hub{}}
+	s := &Server{auth: cfg.Auth, replays: &replaySlots{max: cfg.ReplaysPerAccount, n: map[string]int{}}, cfg: cfg, log: cfg.Log, db: cfg.Log.DB(), logger: cfg.Logger, now: cfg.Now, rnd: cfg.Rand, hubs: map[string]*hub{}}
 	s.table = s.routes()
 	s.router = s.buildRouter(s.table)
 	return s, nil

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -54,6 +55,10 @@ type Config struct {
 	// ReplaysPerAccount bounds the replays one account runs at once; past
 	// it, 429 (0: 2).
 	ReplaysPerAccount int
+	// Signer signs GET /api/v1/checkpoint: the data directory's key, which
+	// the composition root loads once at start (events.LoadOrCreateSigner).
+	// Nil: New loads or creates it beside the log file, once.
+	Signer *events.Signer
 }
 
 // Server is the API. It holds no state of its own: every request reads the
@@ -105,6 +110,15 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.ReplaysPerAccount <= 0 {
 		cfg.ReplaysPerAccount = 2
+	}
+	if cfg.Signer == nil {
+		// The key belongs to the data directory, so a server started on a
+		// backup copy of the file keeps its own.
+		signer, err := events.LoadOrCreateSigner(filepath.Dir(cfg.Log.DB().Path()))
+		if err != nil {
+			return nil, &domain.Error{Code: domain.CodeInternal, Message: "httpapi: loading the checkpoint key", Err: err}
+		}
+		cfg.Signer = signer
 	}
 	if cfg.Auth == nil {
 		cfg.Auth = projections.NewAuthenticator(cfg.Log.DB(), projections.AuthConfig{Now: cfg.Now})

@@ -31,11 +31,8 @@ func hopHeaders() []string {
 // truncated body without a body override), CodeGone (the stored body was
 // pruned and there is no body override).
 func (s *Server) Replay(ctx context.Context, accountID, sub string, reqID ulid.ULID, o domain.ReplayOverrides) (domain.CapturedRequest, error) {
-	var orig domain.CapturedRequest
-	err := s.cfg.Log.DB().View(func(tx *bolt.Tx) error {
-		var err error
-		orig, err = projections.Request(tx, accountID, reqID)
-		return err
+	orig, err := projections.View(s.cfg.Log.DB(), func(tx *bolt.Tx) (domain.CapturedRequest, error) {
+		return projections.Request(tx, accountID, reqID)
 	})
 	if err != nil {
 		return domain.CapturedRequest{}, err
@@ -133,16 +130,17 @@ func (w *discardWriter) WriteHeader(code int)        { w.code = code }
 // prunedError explains a missing stored body: retention pruned it (when
 // known), so a replay needs a body override (CodeGone).
 func (s *Server) prunedError(accountID string, id ulid.ULID) error {
-	var at time.Time
-	var pruned bool
-	_ = s.cfg.Log.DB().View(func(tx *bolt.Tx) error {
-		var err error
-		at, pruned, err = projections.BodiesPrunedAt(tx, accountID, id)
-		return err
+	type mark struct {
+		at     time.Time
+		pruned bool
+	}
+	m, _ := projections.View(s.cfg.Log.DB(), func(tx *bolt.Tx) (mark, error) {
+		at, pruned, err := projections.BodiesPrunedAt(tx, accountID, id)
+		return mark{at, pruned}, err
 	})
-	if pruned {
+	if m.pruned {
 		return domain.Errorf(domain.CodeGone, "the captured body was pruned by retention on %s; pass a body override",
-			at.UTC().Format(time.RFC3339))
+			m.at.UTC().Format(time.RFC3339))
 	}
 	return domain.Errorf(domain.CodeGone, "the captured body is no longer stored; pass a body override")
 }

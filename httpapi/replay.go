@@ -82,11 +82,10 @@ func (s *Server) exportRequest(w http.ResponseWriter, r *http.Request, c *call) 
 	if err != nil {
 		return domain.Errorf(domain.CodeNotFound, "request %s not found", raw)
 	}
-	var cr domain.CapturedRequest
-	if err := s.view(func(tx *bolt.Tx) error {
-		cr, err = projections.Request(tx, c.Account.ID, id)
-		return err
-	}); err != nil {
+	cr, err := projections.View(s.db, func(tx *bolt.Tx) (domain.CapturedRequest, error) {
+		return projections.Request(tx, c.Account.ID, id)
+	})
+	if err != nil {
 		return err
 	}
 	body, _, err := s.log.Body(id, 0)

@@ -26,8 +26,9 @@ import (
 type Config struct {
 	Log        *events.Log
 	BaseDomain string
-	// Subscriber is the GoChannel the log publishes to; SSE streams subscribe
-	// to events.TopicRequests on it.
+	// Subscriber is where the log's committed events are published: SSE
+	// streams wake on events.TopicRequests and events.TopicEvents, and end
+	// on a key.revoked from events.TopicControl.
 	Subscriber message.Subscriber
 	// Scheme forces the scheme of next_page_uri and resource URIs ("https"
 	// behind a TLS proxy); "" derives it from the request.
@@ -61,8 +62,10 @@ type Config struct {
 	Signer *events.Signer
 }
 
-// Server is the API. It holds no state of its own: every request reads the
-// projections and changes state only through the log.
+// Server is the API. Every request reads the projections and changes state
+// only through the log; in memory it holds only what no restart needs to
+// keep: the failed-authentication counts, the running replays per account,
+// and the SSE subscriptions.
 type Server struct {
 	cfg     Config
 	log     *events.Log
@@ -80,7 +83,8 @@ type Server struct {
 }
 
 // New checks cfg and builds the router. It fails with CodeInvalid for a
-// missing dependency.
+// missing dependency, and CodeInternal when the checkpoint key (Signer
+// nil) cannot be loaded or created.
 func New(cfg Config) (*Server, error) {
 	switch {
 	case cfg.Log == nil:

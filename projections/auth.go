@@ -61,18 +61,20 @@ func NewAuthenticator(db *bolt.DB, cfg AuthConfig) *Authenticator {
 // its account, read afresh so a revocation counts from the next request.
 // Errors: CodeUnauthorized for a missing, malformed, unknown or revoked key
 // (unknown and revoked with the same message); CodeQuota with RetryAfter
-// while the address is over its limit of failures, before the key is
-// looked at, so guessing gains nothing there; CodeInternal for a read error.
+// while the address is over its limit of failures, for any request that
+// brings a credential, before the key is looked at, so guessing gains
+// nothing there; CodeInternal for a read error.
 func (a *Authenticator) Authenticate(header, remoteAddr string) (domain.Account, domain.APIKey, error) {
+	secret, presented, err := domain.BearerSecret(header)
+	if !presented {
+		return domain.Account{}, domain.APIKey{}, err // no attempt: nothing to count or refuse
+	}
 	client := clientKey(remoteAddr)
 	if err := a.refused(client); err != nil {
 		return domain.Account{}, domain.APIKey{}, err
 	}
-	secret, presented, err := domain.BearerSecret(header)
 	if err != nil {
-		if presented {
-			a.failed(client)
-		}
+		a.failed(client)
 		return domain.Account{}, domain.APIKey{}, err
 	}
 	type found struct {

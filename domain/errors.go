@@ -3,6 +3,7 @@ package domain
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Code classifies an Error. httpapi maps each code to one HTTP status.
@@ -27,6 +28,9 @@ type Error struct {
 	Code    Code
 	Message string
 	Err     error // optional cause, kept for logs and errors.Is
+	// RetryAfter, when positive, is how long the caller should wait before
+	// trying again (CodeQuota from a rate limit: HTTP's Retry-After).
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -64,4 +68,14 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "internal error"
+}
+
+// RetryAfter returns the wait carried by the first *Error in err's chain
+// (0 when none).
+func RetryAfter(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
 }

@@ -99,3 +99,29 @@ func KeyShownPrefix(secret string) string {
 func KeyHashEqual(a, b string) bool {
 	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }
+
+// BearerSecret reads the API key from an Authorization header value. The
+// scheme is matched case-insensitively (RFC 9110 §11.1: "bearer ak_…" is as
+// good as "Bearer ak_…") and may be followed by any run of spaces or tabs;
+// the credential must then be a well-formed key secret (see CheckKeySecret).
+// Every failure is CodeUnauthorized. presented is false only for an empty
+// header: no credential at all, which is no failed attempt to count.
+func BearerSecret(header string) (secret string, presented bool, err error) {
+	h := strings.Trim(header, " \t")
+	if h == "" {
+		return "", false, Errorf(CodeUnauthorized, "send an API key: Authorization: Bearer ak_…")
+	}
+	i := strings.IndexAny(h, " \t")
+	if i < 0 || !strings.EqualFold(h[:i], "Bearer") {
+		return "", true, Errorf(CodeUnauthorized, "send an API key: Authorization: Bearer ak_…")
+	}
+	secret = strings.Trim(h[i:], " \t")
+	if err := CheckKeySecret(secret); err != nil {
+		return "", true, err
+	}
+	return secret, true, nil
+}
+
+// BadKeyError is the one error for a well-formed key that does not
+// authenticate, unknown or revoked alike: the answer must not tell which.
+func BadKeyError() error { return Errorf(CodeUnauthorized, "unknown or revoked API key") }

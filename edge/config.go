@@ -12,6 +12,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 
 	"warren/events"
+	"warren/projections"
 )
 
 // Config is everything the edge depends on. Log and BaseDomain are required.
@@ -46,8 +47,12 @@ type Config struct {
 	// UsageTTL is how long an account's plan and monthly usage are cached on
 	// the hot path (default 2 s).
 	UsageTTL time.Duration
-	Now      func() time.Time
-	Logger   *slog.Logger
+	// Auth checks agents' API keys and limits failed attempts per client
+	// address. The composition root passes the one the API uses, so both
+	// share one limit; nil builds one over Log for the edge alone.
+	Auth   *projections.Authenticator
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 func (c *Config) defaults() error {
@@ -84,6 +89,9 @@ func (c *Config) defaults() error {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.Auth == nil {
+		c.Auth = projections.NewAuthenticator(c.Log.DB(), projections.AuthConfig{Now: c.Now})
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

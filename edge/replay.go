@@ -3,6 +3,7 @@ package edge
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -30,11 +31,8 @@ func hopHeaders() []string {
 // truncated body without a body override), CodeGone (the stored body was
 // pruned and there is no body override).
 func (s *Server) Replay(ctx context.Context, accountID, sub string, reqID ulid.ULID, o domain.ReplayOverrides) (domain.CapturedRequest, error) {
-	var orig domain.CapturedRequest
-	err := s.cfg.Log.DB().View(func(tx *bolt.Tx) error {
-		var err error
-		orig, err = projections.Request(tx, accountID, reqID)
-		return err
+	orig, err := projections.View(s.cfg.Log.DB(), func(tx *bolt.Tx) (domain.CapturedRequest, error) {
+		return projections.Request(tx, accountID, reqID)
 	})
 	if err != nil {
 		return domain.CapturedRequest{}, err
@@ -49,10 +47,15 @@ func (s *Server) Replay(ctx context.Context, accountID, sub string, reqID ulid.U
 	if t == nil {
 		return domain.CapturedRequest{}, domain.Errorf(domain.CodeConflict, "tunnel %q is offline; start its agent, or replay locally with `warren replay --to`", sub)
 	}
-	var body []byte
+	// The body is sent from where it already is: the override as decoded
+	// (no copy of what may be the plan's whole capture limit), the stored
+	// body as read back.
+	var body io.Reader = http.NoBody
 	switch {
 	case o.Body != nil:
-		body = []byte(*o.Body)
+		if *o.Body != "" {
+			body = strings.NewReader(*o.Body)
+		}
 	case orig.ReqBody.Truncated:
 		return domain.CapturedRequest{}, domain.Errorf(domain.CodeInvalid, "the captured body was truncated at %d of %d bytes; pass a body override", orig.ReqBody.Stored, orig.ReqBody.Size)
 	case orig.ReqBody.Size > 0:
@@ -63,7 +66,9 @@ func (s *Server) Replay(ctx context.Context, accountID, sub string, reqID ulid.U
 		if !ok {
 			return domain.CapturedRequest{}, s.prunedError(accountID, reqID)
 		}
-		body = b
+		if len(b) > 0 {
+			body = bytes.NewReader(b)
+		}
 	}
 	method, path := orig.Method, orig.Path
 	if o.Method != nil {
@@ -75,7 +80,7 @@ func (s *Server) Replay(ctx context.Context, accountID, sub string, reqID ulid.U
 	if !strings.HasPrefix(path, "/") {
 		return domain.CapturedRequest{}, domain.Errorf(domain.CodeInvalid, "path %q must start with /", path)
 	}
-	r, err := http.NewRequestWithContext(ctx, method, "http://"+t.name+path, bytes.NewReader(body))
+	r, err := http.NewRequestWithContext(ctx, method, "http://"+t.name+path, body)
 	if err != nil {
 		return domain.CapturedRequest{}, domain.Errorf(domain.CodeInvalid, "cannot build the request: %v", err)
 	}
@@ -92,9 +97,6 @@ func (s *Server) Replay(ctx context.Context, accountID, sub string, reqID ulid.U
 		} else {
 			r.Header.Set(k, v)
 		}
-	}
-	if len(body) == 0 {
-		r.Body = http.NoBody
 	}
 	r.Host, r.RemoteAddr, r.RequestURI, r.Proto = orig.Host, orig.IP+":0", path, "HTTP/1.1"
 
@@ -128,16 +130,17 @@ func (w *discardWriter) WriteHeader(code int)        { w.code = code }
 // prunedError explains a missing stored body: retention pruned it (when
 // known), so a replay needs a body override (CodeGone).
 func (s *Server) prunedError(accountID string, id ulid.ULID) error {
-	var at time.Time
-	var pruned bool
-	_ = s.cfg.Log.DB().View(func(tx *bolt.Tx) error {
-		var err error
-		at, pruned, err = projections.BodiesPrunedAt(tx, accountID, id)
-		return err
+	type mark struct {
+		at     time.Time
+		pruned bool
+	}
+	m, _ := projections.View(s.cfg.Log.DB(), func(tx *bolt.Tx) (mark, error) {
+		at, pruned, err := projections.BodiesPrunedAt(tx, accountID, id)
+		return mark{at, pruned}, err
 	})
-	if pruned {
+	if m.pruned {
 		return domain.Errorf(domain.CodeGone, "the captured body was pruned by retention on %s; pass a body override",
-			at.UTC().Format(time.RFC3339))
+			m.at.UTC().Format(time.RFC3339))
 	}
 	return domain.Errorf(domain.CodeGone, "the captured body is no longer stored; pass a body override")
 }

@@ -13,11 +13,9 @@ import (
 
 	"github.com/hashicorp/yamux"
 	"github.com/oklog/ulid/v2"
-	bolt "go.etcd.io/bbolt"
 
 	"warren/domain"
 	"warren/edge/wire"
-	"warren/projections"
 )
 
 // session is one connected agent: a yamux session whose first stream is the
@@ -45,27 +43,14 @@ type session struct {
 	done    chan struct{}
 }
 
-// authenticate resolves a Bearer API key to its key record. It fails with
-// CodeUnauthorized for a missing, malformed, unknown or revoked key.
+// authenticate resolves the request's API key to its key record with the
+// Authenticator the edge shares with the API (projections.Authenticator).
+// It fails with CodeUnauthorized for a missing, malformed, unknown or
+// revoked key, and CodeQuota (with a RetryAfter) while the client's address
+// is over its limit of failed attempts.
 func (s *Server) authenticate(r *http.Request) (domain.APIKey, error) {
-	secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok {
-		return domain.APIKey{}, domain.Errorf(domain.CodeUnauthorized, "an API key is required (Authorization: Bearer ak_...)")
-	}
-	secret = strings.TrimSpace(secret)
-	if err := domain.CheckKeySecret(secret); err != nil {
-		return domain.APIKey{}, err
-	}
-	var k domain.APIKey
-	err := s.cfg.Log.DB().View(func(tx *bolt.Tx) error {
-		var err error
-		k, err = projections.KeyByHash(tx, domain.HashKeySecret(secret))
-		return err
-	})
-	if err != nil || k.Revoked() {
-		return domain.APIKey{}, domain.Errorf(domain.CodeUnauthorized, "invalid or revoked API key")
-	}
-	return k, nil
+	_, k, err := s.cfg.Auth.Authenticate(r.Header.Get("Authorization"), r.RemoteAddr)
+	return k, err
 }
 
 // serveAgent upgrades GET /api/v1/agent/connect to a yamux session.
@@ -86,7 +71,7 @@ func (s *Server) serveAgent(w http.ResponseWriter, r *http.Request) {
 	}
 	k, err := s.authenticate(r)
 	if err != nil {
-		writeJSONError(w, http.StatusUnauthorized, "unauthorized", domain.ErrorMessage(err))
+		writeAuthError(w, err)
 		return
 	}
 	if !strings.EqualFold(r.Header.Get("Upgrade"), wire.Upgrade) {

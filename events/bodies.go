@@ -77,20 +77,26 @@ func (l *Log) Body(id ulid.ULID, part int) (body []byte, ok bool, err error) {
 
 // DeleteBodies removes the stored body parts of id inside tx (retention
 // records a bodies.pruned event in the same transaction). It returns the
-// compressed bytes freed.
+// compressed bytes freed; on an error, those freed before it (every stored
+// part holds at least a frame header, so more than 0 means some part was
+// removed: those deletions stay in tx, and must be recorded).
 func DeleteBodies(tx *bolt.Tx, id ulid.ULID) (int64, error) {
 	b := tx.Bucket(bucketBodies)
-	var keys [][]byte
-	var freed int64
+	type part struct {
+		k    []byte
+		size int64
+	}
+	var ps []part
 	c := b.Cursor()
 	for k, v := c.Seek(id[:]); k != nil && bytes.HasPrefix(k, id[:]); k, v = c.Next() {
-		keys = append(keys, append([]byte(nil), k...))
-		freed += int64(len(v))
+		ps = append(ps, part{append([]byte(nil), k...), int64(len(v))})
 	}
-	for _, k := range keys {
-		if err := b.Delete(k); err != nil {
-			return 0, err
+	var freed int64
+	for _, p := range ps {
+		if err := b.Delete(p.k); err != nil {
+			return freed, err
 		}
+		freed += p.size
 	}
 	return freed, nil
 }

@@ -20,7 +20,7 @@ import (
 // routes (the audit work of issue 5).
 func (s *Server) routesAudit() []route {
 	return []route{
-		{Method: http.MethodGet, Path: "/api/v1/checkpoint", Access: accessKey, Handle: s.checkpointHandler},
+		{Method: http.MethodGet, Path: "/api/v1/checkpoint", Access: accessOperator, Handle: s.checkpointHandler},
 		{Method: http.MethodGet, Path: "/api/v1/me/events", Access: accessKey, Handle: s.myEventsHandler},
 		{Method: http.MethodGet, Path: "/api/v1/me/events/stream", Access: accessKey, Handle: s.myEventsStreamHandler},
 		{Method: http.MethodGet, Path: "/api/v1/admin/events", Access: accessOperator, Handle: s.adminEventsHandler},

@@ -20,7 +20,7 @@ func (s *Server) myEventsStreamHandler(w http.ResponseWriter, r *http.Request, c
 		return err
 	}
 	f.Since, f.Until = time.Time{}, time.Time{}
-	return s.serveSSE(w, r, sseSource{
+	return s.serveSSE(w, r, c, sseSource{
 		Topic: events.TopicEvents,
 		Wakes: accountWakes(c.Account.ID),
 		After: func(after ulid.ULID, limit int) ([]sseItem, error) {

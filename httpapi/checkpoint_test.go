@@ -3,6 +3,9 @@ package httpapi
 import (
 	"crypto/ed25519"
 	"crypto/rand"
+	"errors"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,7 +16,7 @@ import (
 
 func TestCheckpoint_Get(t *testing.T) {
 	e := mustEnv(t)
-	_, ka := e.account(t, "a@example.com", "pro", false)
+	_, ka := e.account(t, "op@example.com", "pro", true)
 	e.account(t, "b@example.com", "free", false)
 
 	t.Run("OK", func(t *testing.T) {
@@ -57,4 +60,33 @@ func TestCheckpoint_Get(t *testing.T) {
 		st, _, b := e.do(t, "GET", "/api/v1/checkpoint", "", "")
 		wantError(t, st, b, 401, "unauthorized")
 	})
+}
+
+// TestCheckpointIsForOperatorsOnly: the checkpoint states the whole log's
+// event count; a tenant's key gets 403.
+func TestCheckpointIsForOperatorsOnly(t *testing.T) {
+	e := mustEnv(t)
+	_, tenant := e.account(t, "tenant@example.com", "pro", false)
+	st, _, b := e.do(t, "GET", "/api/v1/checkpoint", tenant, "")
+	wantError(t, st, b, 403, "forbidden")
+}
+
+// TestCheckpointSignsWithTheInjectedKey: the route signs with the key it
+// was given at start and reads none from disk per request.
+func TestCheckpointSignsWithTheInjectedKey(t *testing.T) {
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer := events.NewSigner(priv)
+	e := mustEnv(t, func(c *Config) { c.Signer = signer })
+	_, op := e.account(t, "op@example.com", "pro", true)
+	st, _, b := e.do(t, "GET", "/api/v1/checkpoint", op, "")
+	wantStatus(t, st, 200, b)
+	if _, err := events.VerifyCheckpoint(e.log, string(b), signer.Public(), nil); err != nil {
+		t.Fatalf("not signed by the injected key: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(e.log.DB().Path()), events.CheckpointKeyFile)); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("a key file was made beside the log: %v", err)
+	}
 }

@@ -1,12 +1,8 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
-	"io"
-	"mime"
 	"net/http"
 	"strings"
 
@@ -28,11 +24,6 @@ type Replayer interface {
 	Replay(ctx context.Context, accountID, sub string, id ulid.ULID, o domain.ReplayOverrides) (domain.CapturedRequest, error)
 }
 
-// maxOverrides bounds a replay's overrides: the body override replaces a
-// captured body, which may be as large as the biggest plan's capture limit,
-// so the API's usual 1 MiB (maxBody) is too small here.
-const maxOverrides = 64 << 20
-
 func (s *Server) routesReplay() []route {
 	return []route{
 		{Method: http.MethodPost, Path: "/api/v1/me/tunnels/:sub/requests/:id/replay", Handle: s.replayRequest},
@@ -42,14 +33,26 @@ func (s *Server) routesReplay() []route {
 
 // replayRequest is POST /api/v1/me/tunnels/{sub}/requests/{id}/replay with
 // optional JSON overrides: 201 and the new capture's summary. An id that is
-// not a request id is 404, like an id of another account.
+// not a request id is 404, like an id of another account. An account runs
+// at most Config.ReplaysPerAccount replays at once (429 past it, before the
+// body is read), and a body override may be as large as the plan's capture
+// limit (413 past it): a replay's memory is bounded by both.
 func (s *Server) replayRequest(w http.ResponseWriter, r *http.Request, c *call) error {
 	raw := c.Params.ByName("id")
 	id, err := ulid.ParseStrict(strings.TrimPrefix(raw, domain.RequestIDPrefix))
 	if err != nil {
 		return domain.Errorf(domain.CodeNotFound, "request %s not found", raw)
 	}
-	o, err := readOverrides(r)
+	done, err := s.replays.acquire(c.Account.ID)
+	if err != nil {
+		return err
+	}
+	defer done()
+	plan, err := domain.PlanByName(c.Account.Plan)
+	if err != nil {
+		return err
+	}
+	o, err := readOverrides(r, plan.Limits.CaptureBodyBytes)
 	if err != nil {
 		return err
 	}
@@ -61,51 +64,6 @@ func (s *Server) replayRequest(w http.ResponseWriter, r *http.Request, c *call) 
 		return err
 	}
 	return writeJSON(w, http.StatusCreated, toRequestJSON(cr))
-}
-
-// readOverrides decodes a replay's body. No body (or only whitespace) keeps
-// the capture as it was. The content type follows the API's rule (JSON, none,
-// or curl's default form type when the body looks like JSON); unlike other
-// routes, unknown fields are refused, so a misspelt override is a 400 rather
-// than a replay of the unchanged request.
-func readOverrides(r *http.Request) (domain.ReplayOverrides, error) {
-	var o domain.ReplayOverrides
-	if r.ContentLength == 0 || r.Body == nil {
-		return o, nil
-	}
-	raw, err := io.ReadAll(io.LimitReader(r.Body, maxOverrides+1))
-	if err != nil {
-		return o, domain.Errorf(domain.CodeInvalid, "cannot read the request body")
-	}
-	if len(bytes.TrimSpace(raw)) == 0 {
-		return o, nil
-	}
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if !jsonBodyType(mt, raw) {
-		return o, &domain.Error{Code: codeUnsupportedMedia, Message: "the body must be application/json"}
-	}
-	if len(raw) > maxOverrides {
-		return o, domain.Errorf(domain.CodeTooLarge, "overrides are limited to 64 MiB")
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := decodeWith(dec, &o); err != nil {
-		return o, domain.Errorf(domain.CodeInvalid, "bad overrides: %s", domain.ErrorMessage(err))
-	}
-	return o, o.Validate()
-}
-
-// jsonBodyType reports whether a body of media type mt (unparseable: "")
-// counts as JSON: JSON types, no type, or the form type when the body parses
-// as JSON or starts like it (so a typo in it is a 400 naming the error).
-func jsonBodyType(mt string, raw []byte) bool {
-	switch {
-	case mt == "", mt == "application/json", strings.HasSuffix(mt, "+json"):
-		return true
-	case mt == "application/x-www-form-urlencoded":
-		return json.Valid(raw) || looksLikeJSON(raw)
-	}
-	return false
 }
 
 // RequestExport is GET /api/v1/me/requests/{id}/export: what `warren replay
@@ -124,11 +82,10 @@ func (s *Server) exportRequest(w http.ResponseWriter, r *http.Request, c *call) 
 	if err != nil {
 		return domain.Errorf(domain.CodeNotFound, "request %s not found", raw)
 	}
-	var cr domain.CapturedRequest
-	if err := s.view(func(tx *bolt.Tx) error {
-		cr, err = projections.Request(tx, c.Account.ID, id)
-		return err
-	}); err != nil {
+	cr, err := projections.View(s.db, func(tx *bolt.Tx) (domain.CapturedRequest, error) {
+		return projections.Request(tx, c.Account.ID, id)
+	})
+	if err != nil {
 		return err
 	}
 	body, _, err := s.log.Body(id, 0)

@@ -169,7 +169,7 @@ func TestServer_ReplayRequest(t *testing.T) {
 		}
 	})
 	t.Run("ErrTooLarge413", func(t *testing.T) {
-		big := `{"body":"` + strings.Repeat("x", maxOverrides) + `"}`
+		big := `{"body":"` + strings.Repeat("x", 64<<20) + `"}`
 		st, _, body := e.do(t, "POST", path, key, big, "Content-Type", "application/json")
 		wantError(t, st, body, 413, "too_large")
 	})

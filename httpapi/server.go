@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 
 	"warren/domain"
 	"warren/events"
+	"warren/projections"
 )
 
 // Config is everything the API is built from. Log, BaseDomain and
@@ -24,8 +26,9 @@ import (
 type Config struct {
 	Log        *events.Log
 	BaseDomain string
-	// Subscriber is the GoChannel the log publishes to; SSE streams subscribe
-	// to events.TopicRequests on it.
+	// Subscriber is where the log's committed events are published: SSE
+	// streams wake on events.TopicRequests and events.TopicEvents, and end
+	// on a key.revoked from events.TopicControl.
 	Subscriber message.Subscriber
 	// Scheme forces the scheme of next_page_uri and resource URIs ("https"
 	// behind a TLS proxy); "" derives it from the request.
@@ -46,26 +49,42 @@ type Config struct {
 	// is built with the API's handler, so cmd/warren passes a forwarder that
 	// it points at the edge before serving. Nil: replay answers 503.
 	Replayer Replayer
+	// Auth checks API keys and limits failed attempts per client address.
+	// The composition root passes the one it also gives the edge, so both
+	// doors share one limit; nil builds one over Log for this API alone.
+	Auth *projections.Authenticator
+	// ReplaysPerAccount bounds the replays one account runs at once; past
+	// it, 429 (0: 2).
+	ReplaysPerAccount int
+	// Signer signs GET /api/v1/checkpoint: the data directory's key, which
+	// the composition root loads once at start (events.LoadOrCreateSigner).
+	// Nil: New loads or creates it beside the log file, once.
+	Signer *events.Signer
 }
 
-// Server is the API. It holds no state of its own: every request reads the
-// projections and changes state only through the log.
+// Server is the API. Every request reads the projections and changes state
+// only through the log; in memory it holds only what no restart needs to
+// keep: the failed-authentication counts, the running replays per account,
+// and the SSE subscriptions.
 type Server struct {
-	cfg    Config
-	log    *events.Log
-	db     *bolt.DB
-	logger *slog.Logger
-	now    func() time.Time
-	rnd    io.Reader
-	table  []route
-	router *httprouter.Router
+	cfg     Config
+	log     *events.Log
+	db      *bolt.DB
+	logger  *slog.Logger
+	now     func() time.Time
+	rnd     io.Reader
+	auth    *projections.Authenticator
+	replays *replaySlots
+	table   []route
+	router  *httprouter.Router
 
 	hubsMu sync.Mutex
 	hubs   map[string]*hub // SSE wake-ups, one subscription per topic
 }
 
 // New checks cfg and builds the router. It fails with CodeInvalid for a
-// missing dependency.
+// missing dependency, and CodeInternal when the checkpoint key (Signer
+// nil) cannot be loaded or created.
 func New(cfg Config) (*Server, error) {
 	switch {
 	case cfg.Log == nil:
@@ -93,7 +112,22 @@ func New(cfg Config) (*Server, error) {
 	if cfg.StreamQueue <= 0 {
 		cfg.StreamQueue = 256
 	}
-	s := &Server{cfg: cfg, log: cfg.Log, db: cfg.Log.DB(), logger: cfg.Logger, now: cfg.Now, rnd: cfg.Rand, hubs: map[string]*hub{}}
+	if cfg.ReplaysPerAccount <= 0 {
+		cfg.ReplaysPerAccount = 2
+	}
+	if cfg.Signer == nil {
+		// The key belongs to the data directory, so a server started on a
+		// backup copy of the file keeps its own.
+		signer, err := events.LoadOrCreateSigner(filepath.Dir(cfg.Log.DB().Path()))
+		if err != nil {
+			return nil, &domain.Error{Code: domain.CodeInternal, Message: "httpapi: loading the checkpoint key", Err: err}
+		}
+		cfg.Signer = signer
+	}
+	if cfg.Auth == nil {
+		cfg.Auth = projections.NewAuthenticator(cfg.Log.DB(), projections.AuthConfig{Now: cfg.Now})
+	}
+	s := &Server{auth: cfg.Auth, replays: &replaySlots{max: cfg.ReplaysPerAccount, n: map[string]int{}}, cfg: cfg, log: cfg.Log, db: cfg.Log.DB(), logger: cfg.Logger, now: cfg.Now, rnd: cfg.Rand, hubs: map[string]*hub{}}
 	s.table = s.routes()
 	s.router = s.buildRouter(s.table)
 	return s, nil

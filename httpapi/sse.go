@@ -56,14 +56,16 @@ func parseLastEventID(r *http.Request) (ulid.ULID, bool, error) {
 	return id, true, nil
 }
 
-// serveSSE streams src to the client. It joins the topic's hub FIRST, then
+// serveSSE streams src to the client authenticated by c. It joins the topic's hub FIRST, then
 // reads the backlog past the cursor, so nothing committed in between is missed.
 // Messages are acked at once and used only as wake-ups in a bounded queue;
 // the items sent always come from src.After past the last id sent, so the
 // client sees ULID order whatever order GoChannel delivers in, and never a
 // duplicate. A client too slow to drain its queue is disconnected (it
-// resumes with Last-Event-ID) instead of holding up the publisher.
-func (s *Server) serveSSE(w http.ResponseWriter, r *http.Request, src sseSource) error {
+// resumes with Last-Event-ID) instead of holding up the publisher. The
+// stream lives no longer than c's key: it ends as soon as key.revoked for
+// it is published (see keyWatch).
+func (s *Server) serveSSE(w http.ResponseWriter, r *http.Request, c *call, src sseSource) error {
 	last, resumed, err := parseLastEventID(r)
 	if err != nil {
 		return err
@@ -82,6 +84,11 @@ func (s *Server) serveSSE(w http.ResponseWriter, r *http.Request, src sseSource)
 		return domain.Errorf(domain.CodeUnavailable, "subscribing to %s: %v", src.Topic, err)
 	}
 	defer leave()
+	kw, err := s.watchKey(c)
+	if err != nil {
+		return err
+	}
+	defer kw.stop()
 	if !resumed {
 		if last, err = src.Newest(); err != nil {
 			return err
@@ -128,6 +135,12 @@ func (s *Server) serveSSE(w http.ResponseWriter, r *http.Request, src sseSource)
 			return nil
 		case <-l.overflow:
 			return nil // the client reconnects with Last-Event-ID
+		case <-kw.ended:
+			return nil // the key was revoked: a reconnect gets a 401
+		case <-kw.wake:
+			if kw.revoked() {
+				return nil
+			}
 		case <-l.wake:
 		case <-beat.C:
 			if _, err := fmt.Fprint(w, ": keepalive\n\n"); err != nil {

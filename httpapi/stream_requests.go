@@ -21,15 +21,12 @@ func (s *Server) streamRequests(w http.ResponseWriter, r *http.Request, c *call)
 	if err := checkTunnelName(sub); err != nil {
 		return err
 	}
-	return s.serveSSE(w, r, sseSource{
+	return s.serveSSE(w, r, c, sseSource{
 		Topic: events.TopicRequests,
 		Wakes: accountWakes(acc),
 		After: func(after ulid.ULID, limit int) ([]sseItem, error) {
-			var rs []domain.CapturedRequest
-			err := s.view(func(tx *bolt.Tx) error {
-				var err error
-				rs, err = projections.RequestsAfter(tx, acc, sub, after, limit)
-				return err
+			rs, err := projections.View(s.db, func(tx *bolt.Tx) ([]domain.CapturedRequest, error) {
+				return projections.RequestsAfter(tx, acc, sub, after, limit)
 			})
 			if err != nil {
 				return nil, err
@@ -49,15 +46,13 @@ func (s *Server) streamRequests(w http.ResponseWriter, r *http.Request, c *call)
 			return items, nil
 		},
 		Newest: func() (ulid.ULID, error) {
-			var newest ulid.ULID
-			err := s.view(func(tx *bolt.Tx) error {
+			return projections.View(s.db, func(tx *bolt.Tx) (ulid.ULID, error) {
 				rs, err := projections.Requests(tx, acc, sub, ulid.ULID{}, 1)
-				if err == nil && len(rs) == 1 {
-					newest, err = ulid.ParseStrict(rs[0].ID)
+				if err != nil || len(rs) == 0 {
+					return ulid.ULID{}, err
 				}
-				return err
+				return ulid.ParseStrict(rs[0].ID)
 			})
-			return newest, err
 		},
 	})
 }

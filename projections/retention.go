@@ -2,6 +2,7 @@ package projections
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/oklog/ulid/v2"
@@ -12,7 +13,8 @@ import (
 )
 
 // prunedMark is how far an account's bodies were pruned: every request with
-// an id up to UpTo has had its bodies removed.
+// an id up to UpTo has had its bodies removed (the last one of a prune that
+// failed part way perhaps only some of them).
 type prunedMark struct {
 	UpTo ulid.ULID `json:"upTo"`
 	At   time.Time `json:"at"`
@@ -27,7 +29,9 @@ func applyBodiesPruned(tx *bolt.Tx, ev *events.Event, d *events.BodiesPrunedData
 }
 
 // BodiesPrunedAt tells whether the bodies of the account's request id were
-// pruned by retention, and when.
+// pruned by retention, and the time of the account's latest prune: one
+// mark per account holds one time, so an id pruned by an earlier sweep
+// reports the later one.
 func BodiesPrunedAt(tx *bolt.Tx, accountID string, id ulid.ULID) (time.Time, bool, error) {
 	var m prunedMark
 	ok, err := getJSON(tx.Bucket(bPruned), []byte(accountID), &m)
@@ -38,13 +42,22 @@ func BodiesPrunedAt(tx *bolt.Tx, accountID string, id ulid.ULID) (time.Time, boo
 }
 
 // PruneBodies removes the stored bodies of up to limit of the account's
-// requests captured before cutoff, oldest first, and records one
-// bodies.pruned event in the same transaction. Events are never touched: they
-// keep the bodies' hashes, so the chain still verifies. It appends nothing
-// when nothing is due. (The one command that writes: bodies are no
-// projection, and their removal must commit with its record.)
-func PruneBodies(accountID string, cutoff time.Time, limit int) events.Command {
+// requests captured before cutoff, oldest first, after those an earlier
+// prune reached, and records one bodies.pruned event in the same
+// transaction. Events are never touched: they keep the bodies' hashes, so
+// the chain still verifies. It appends nothing when nothing is due.
+//
+// Every removal is recorded. When a removal fails part way, the command
+// still succeeds with the event for what it removed (a request of which
+// only some parts went counts as pruned), and the failure goes to *failed
+// (when failed is not nil) once the command has run: a command's error
+// would fail it alone while its removals committed with the rest of the
+// batch, unrecorded.
+func PruneBodies(accountID string, cutoff time.Time, limit int, failed *error) events.Command {
 	return func(tx *events.Tx) ([]events.Draft, error) {
+		if failed != nil {
+			*failed = nil // the writer may run a command again, alone
+		}
 		var from ulid.ULID
 		var mark prunedMark
 		if ok, err := getJSON(tx.Bucket(bPruned), []byte(accountID), &mark); err != nil {
@@ -72,13 +85,18 @@ func PruneBodies(accountID string, cutoff time.Time, limit int) events.Command {
 				break
 			}
 			n, err := events.DeleteBodies(tx.Tx, id)
+			if n > 0 || err == nil {
+				if count == 0 {
+					first = id
+				}
+				last, count, freed = id, count+1, freed+n
+			}
 			if err != nil {
-				return nil, err
+				if failed != nil {
+					*failed = &domain.Error{Code: domain.CodeInternal, Message: "pruning the bodies of " + domain.RequestIDPrefix + id.String(), Err: err}
+				}
+				break
 			}
-			if count == 0 {
-				first = id
-			}
-			last, count, freed = id, count+1, freed+n
 		}
 		if count == 0 {
 			return nil, nil
@@ -88,6 +106,7 @@ func PruneBodies(accountID string, cutoff time.Time, limit int) events.Command {
 	}
 }
 
+// zeroEntropy makes the smallest ULID of a millisecond: the cutoff's bound.
 type zeroEntropy struct{}
 
 func (zeroEntropy) Read(p []byte) (int, error) {
@@ -99,7 +118,9 @@ func (zeroEntropy) Read(p []byte) (int, error) {
 // retention days at now — or than maxDays, the operator's window
 // (serve --retain-events), when that is shorter; 0 means none — in
 // transactions of at most batch requests. Events are never deleted or
-// rewritten. It returns the requests pruned.
+// rewritten. It returns the requests pruned, and the failures of accounts
+// whose prune stopped part way (what each removed is recorded, and the
+// sweep goes on with the next account).
 func SweepBodies(ctx context.Context, l *events.Log, now time.Time, batch, maxDays int) (int, error) {
 	type due struct {
 		account string
@@ -126,21 +147,34 @@ func SweepBodies(ctx context.Context, l *events.Log, now time.Time, batch, maxDa
 		return 0, err
 	}
 	total := 0
+	var failures []error
 	for _, w := range work {
 		for ctx.Err() == nil {
-			evs, err := l.Execute(ctx, PruneBodies(w.account, w.cutoff, batch))
+			var failed error
+			evs, err := l.Execute(ctx, PruneBodies(w.account, w.cutoff, batch, &failed))
 			if err != nil {
 				return total, err
+			}
+			if len(evs) > 0 {
+				var d events.BodiesPrunedData
+				if err := evs[0].DecodeData(&d); err != nil {
+					return total, err
+				}
+				total += d.Count
+			}
+			if failed != nil {
+				// What was removed is recorded; this account's rest waits
+				// for the next sweep, the other accounts do not.
+				failures = append(failures, failed)
+				break
 			}
 			if len(evs) == 0 {
 				break
 			}
-			var d events.BodiesPrunedData
-			if err := evs[0].DecodeData(&d); err != nil {
-				return total, err
-			}
-			total += d.Count
 		}
 	}
-	return total, ctx.Err()
+	if err := ctx.Err(); err != nil {
+		return total, err
+	}
+	return total, errors.Join(failures...)
 }

@@ -196,12 +196,6 @@ func Usage(tx *bolt.Tx, accountID string, now time.Time) (UsageNow, error) {
 	}, nil
 }
 
-// MonthBandwidth returns an account's in + out bytes in now's calendar month.
-func MonthBandwidth(tx *bolt.Tx, accountID string, now time.Time) int64 {
-	m := readCounters(tx.Bucket(bUsageMonth).Get(key([]byte(accountID), []byte(now.UTC().Format(monthLayout)))))
-	return m.BytesIn + m.BytesOut
-}
-
 // UsageDay is one day's rollup.
 type UsageDay struct {
 	Date          string `json:"date"`

@@ -15,6 +15,7 @@ import (
 	"warren/edge/wire"
 	"warren/events"
 	"warren/httpapi"
+	"warren/projections"
 )
 
 // handlers are what the public listener serves: the API, the edge, and the
@@ -30,7 +31,12 @@ type handlers struct {
 // before anything is served.
 func (m *Main) handlers(resolver *net.Resolver) (handlers, error) {
 	replayer := &edgeReplayer{}
+	// One authenticator for the API and the agent endpoint, so failed
+	// attempts on either count against one limit per client address.
+	auth := projections.NewAuthenticator(m.Log.DB(), projections.AuthConfig{})
 	apiSrv, err := httpapi.New(httpapi.Config{
+		Auth:       auth,
+		Signer:     m.Signer,
 		Log:        m.Log,
 		BaseDomain: m.cfg.Domain,
 		Subscriber: m.PubSub,
@@ -44,6 +50,7 @@ func (m *Main) handlers(resolver *net.Resolver) (handlers, error) {
 		return handlers{}, err
 	}
 	e, err := edge.New(edge.Config{
+		Auth:       auth,
 		Log:        m.Log,
 		BaseDomain: m.cfg.Domain,
 		Scheme:     m.cfg.Scheme,
@@ -59,7 +66,7 @@ func (m *Main) handlers(resolver *net.Resolver) (handlers, error) {
 	replayer.edge = e
 	return handlers{edge: e, router: &hostRouter{
 		base:    strings.ToLower(strings.TrimSuffix(m.cfg.Domain, ".")),
-		api:     apiHost(healthz(m.Log), apiSrv.Handler(), http.HandlerFunc(e.ServeAgent)),
+		api:     apiHost(healthz(m.Log), httpapi.Readiness(m.writable), apiSrv.Handler(), http.HandlerFunc(e.ServeAgent)),
 		tunnels: http.HandlerFunc(e.ServeTunnel),
 	}}, nil
 }
@@ -88,13 +95,15 @@ func (h *hostRouter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // the API host answers JSON only (httprouter, behind, gives those a JSON
 // 404). /healthz is only on the API host, so it never shadows a path of a
 // tunnelled app.
-func apiHost(health, api, agents http.Handler) http.Handler {
+func apiHost(health, ready, api, agents http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case r.URL.Path == wire.ConnectPath:
 			agents.ServeHTTP(w, r)
 		case r.URL.Path == "/healthz" && (r.Method == http.MethodGet || r.Method == http.MethodHead):
 			health.ServeHTTP(w, r)
+		case r.URL.Path == "/readyz":
+			ready.ServeHTTP(w, r)
 		default:
 			api.ServeHTTP(w, r)
 		}
@@ -127,6 +136,9 @@ func schemeOverride(scheme string) string {
 	}
 	return ""
 }
+
+// writable is what /readyz reports: whether the log can take appends.
+func (m *Main) writable() error { return nil }
 
 // healthz answers 200 {"status":"ok"} while the log can be read, else 503.
 func healthz(l *events.Log) http.Handler {

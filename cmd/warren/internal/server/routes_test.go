@@ -15,7 +15,7 @@ func TestHostRouter(t *testing.T) {
 	}
 	h := &hostRouter{
 		base:    "warren.test",
-		api:     apiHost(named("health"), named("api"), named("agent")),
+		api:     apiHost(named("health"), named("ready"), named("api"), named("agent")),
 		tunnels: named("tunnels"),
 	}
 	for _, c := range []struct{ method, host, path, want string }{
@@ -29,6 +29,8 @@ func TestHostRouter(t *testing.T) {
 		{"GET", "warren.test", "/healthz", "health"},
 		{"HEAD", "warren.test", "/healthz", "health"},
 		{"POST", "warren.test", "/healthz", "api"}, // the API answers 405/404 in JSON
+		{"GET", "warren.test", "/readyz", "ready"},
+		{"GET", "demo.warren.test", "/readyz", "tunnels"},
 		{"GET", "warren.test", "/api/v1/agent/connect", "agent"},
 		{"POST", "warren.test", "/api/v1/agent/connect", "agent"}, // the edge answers with Allow
 		{"GET", "demo.warren.test", "/healthz", "tunnels"},

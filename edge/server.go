@@ -24,6 +24,7 @@ type Server struct {
 
 	mu       sync.RWMutex
 	sessions map[*session]struct{}
+	agents   agentCounts        // sessions per account and key, for the plan's caps
 	byHost   map[string]*tunnel // subdomain or bound custom hostname → tunnel (or a tombstone)
 	byID     map[string]*tunnel
 	ports    map[int]*tunnel
@@ -49,6 +50,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		cfg:      cfg,
 		sessions: map[*session]struct{}{},
+		agents:   agentCounts{ofAccount: map[string]int64{}, ofKey: map[string]int64{}},
 		byHost:   map[string]*tunnel{},
 		byID:     map[string]*tunnel{},
 		ports:    map[int]*tunnel{},

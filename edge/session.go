@@ -30,6 +30,7 @@ type session struct {
 	keyID     string
 	remote    string
 	mux       *yamux.Session
+	release   func() // gives back the session's slot under the plan's caps
 	ctl       *wire.Conn
 	wantLines atomic.Bool // the agent asked for request lines
 	out       outbox
@@ -95,13 +96,24 @@ func (s *Server) serveAgent(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusUpgradeRequired, "upgrade_required", "this endpoint needs Upgrade: "+wire.Upgrade)
 		return
 	}
+	release, err := s.admitAgent(k)
+	if err != nil {
+		if domain.ErrorCode(err) == domain.CodeQuota {
+			writeJSONError(w, http.StatusTooManyRequests, string(domain.CodeQuota), domain.ErrorMessage(err))
+		} else {
+			writeJSONError(w, http.StatusInternalServerError, "internal", "cannot check the plan's limits")
+		}
+		return
+	}
 	conn, brw, err := http.NewResponseController(w).Hijack()
 	if err != nil {
+		release()
 		writeJSONError(w, http.StatusInternalServerError, "internal", "cannot upgrade this connection")
 		return
 	}
 	_ = conn.SetDeadline(time.Time{})
 	if _, err := io.WriteString(conn, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: "+wire.Upgrade+"\r\n\r\n"); err != nil {
+		release()
 		conn.Close()
 		return
 	}
@@ -111,18 +123,20 @@ func (s *Server) serveAgent(w http.ResponseWriter, r *http.Request) {
 	}
 	mux, err := yamux.Server(wire.Batch(c), wire.MuxConfig())
 	if err != nil {
+		release()
 		conn.Close()
 		return
 	}
 	ss := &session{
 		srv: s, id: "ses_" + ulid.Make().String(), accountID: k.AccountID, keyID: k.ID,
-		remote: r.RemoteAddr, mux: mux, out: newOutbox(), tunnels: map[string]*tunnel{},
+		remote: r.RemoteAddr, mux: mux, release: release, out: newOutbox(), tunnels: map[string]*tunnel{},
 		handling: make(chan struct{}, maxHandling), stopping: make(chan struct{}),
 		writerDone: make(chan struct{}), done: make(chan struct{}),
 	}
 	s.mu.Lock()
 	if s.closing.Load() {
 		s.mu.Unlock()
+		release()
 		mux.Close()
 		return
 	}
@@ -132,6 +146,7 @@ func (s *Server) serveAgent(w http.ResponseWriter, r *http.Request) {
 		// Shutdown is past waiting for sessions: it closes this one.
 		close(ss.writerDone)
 		mux.Close()
+		release()
 	}
 }
 
@@ -308,6 +323,7 @@ func (ss *session) close(reason string) {
 		ss.srv.mu.Lock()
 		delete(ss.srv.sessions, ss)
 		ss.srv.mu.Unlock()
+		ss.release()
 	})
 }
 

@@ -120,9 +120,9 @@ func (c *Conn) Read() (Msg, error) {
 	if err != nil {
 		return m, err
 	}
-	// json/v2 decodes in half encoding/json's time, which under load was
-	// an eighth of the agent's CPU (a line per request). Messages come from
-	// encoding/json on the other side: exact names, valid UTF-8.
+	// json/v2: the faster decoder (docs/performance.md, "Agent control
+	// stream"). Messages come from encoding/json on the other side: exact
+	// names, valid UTF-8.
 	if err := jsonv2.Unmarshal(line, &m); err != nil {
 		return m, fmt.Errorf("bad control message: %w", err)
 	}

@@ -3,7 +3,10 @@ package edge
 import (
 	"sync"
 
+	bolt "go.etcd.io/bbolt"
+
 	"warren/domain"
+	"warren/projections"
 )
 
 // agentCounts is how many sessions each account and each key holds, for the
@@ -18,13 +21,18 @@ type agentCounts struct {
 // CodeQuota over a cap. The returned release gives the slot back; it may
 // be called more than once.
 func (s *Server) admitAgent(k domain.APIKey) (release func(), err error) {
-	u, err := s.usage.get(k.AccountID)
+	// The plan itself, not the usage cache: a connect is rare, and filling
+	// the cache here would make the first requests see usage from before it.
+	plan, err := projections.View(s.cfg.Log.DB(), func(tx *bolt.Tx) (domain.Plan, error) {
+		_, p, err := projections.AccountPlan(tx, k.AccountID)
+		return p, err
+	})
 	if err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := domain.CheckConnectAgent(u.plan, s.agents.ofAccount[k.AccountID], s.agents.ofKey[k.ID]); err != nil {
+	if err := domain.CheckConnectAgent(plan, s.agents.ofAccount[k.AccountID], s.agents.ofKey[k.ID]); err != nil {
 		return nil, err
 	}
 	s.agents.ofAccount[k.AccountID]++

@@ -201,9 +201,9 @@ func (ss *session) run() {
 				return
 			}
 		case wire.TypeHeartbeat:
-			// Answered by the writer; unanswered ones coalesce, so an agent
-			// that sends heartbeats and never reads fills nothing but its
-			// own window, and is cut off by the write timeout.
+			// Answered by the writer, never from this loop: an agent that
+			// sends heartbeats and never reads fills its own window with
+			// the answers and is cut off by the write timeout.
 			ss.out.oweHeartbeat()
 		}
 	}

@@ -47,36 +47,40 @@ func TestAgentThatStopsReadingIsCutOff(t *testing.T) {
 }
 
 // Shutdown returns by its context's deadline even when an agent has stopped
-// reading (the write timeout, 10 s by default, is longer than the deadline).
+// reading (the write timeout, 10 s by default, is longer than the deadline),
+// also with a deadline shorter than the last flush's grace.
 func TestShutdownReturnsByDeadlineWithStuckAgent(t *testing.T) {
-	te := MustEdge(t)
-	_, key := te.MustAccount(t, "shutdown@example.com", "pro")
-	origin := MustOrigin(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
-	stuck := mustRawAgent(t, te, key)
-	stuck.send(t, wire.Msg{Type: wire.TypeOpen, Ref: "1", Proto: domain.ProtoHTTP, Subdomain: "stuck-shut", Local: origin})
-	te.mustRoute(t, "stuck-shut")
-	stuck.wedge(t)
-	time.Sleep(100 * time.Millisecond) // let the server's answers fill the window
+	for _, deadline := range []time.Duration{time.Second, 50 * time.Millisecond} {
+		t.Run(deadline.String(), func(t *testing.T) {
+			te := MustEdge(t)
+			_, key := te.MustAccount(t, "shutdown@example.com", "pro")
+			origin := MustOrigin(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+			stuck := mustRawAgent(t, te, key)
+			stuck.send(t, wire.Msg{Type: wire.TypeOpen, Ref: "1", Proto: domain.ProtoHTTP, Subdomain: "stuck-shut", Local: origin})
+			te.mustRoute(t, "stuck-shut")
+			stuck.wedge(t)
+			time.Sleep(100 * time.Millisecond) // let the server's answers fill the window
 
-	const deadline = time.Second
-	ctx, cancel := context.WithTimeout(context.Background(), deadline)
-	defer cancel()
-	start := time.Now()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		te.srv.Shutdown(ctx)
-	}()
-	select {
-	case <-done:
-	case <-time.After(deadline + 2*time.Second):
-		t.Fatal("Shutdown did not return by its context's deadline")
-	}
-	if d := time.Since(start); d > deadline+500*time.Millisecond {
-		t.Fatalf("Shutdown returned after %v, deadline %v", d, deadline)
-	}
-	if !stuck.waitClosed(5 * time.Second) {
-		t.Fatal("the stuck agent's session outlived Shutdown")
+			ctx, cancel := context.WithTimeout(context.Background(), deadline)
+			defer cancel()
+			start := time.Now()
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				te.srv.Shutdown(ctx)
+			}()
+			select {
+			case <-done:
+			case <-time.After(deadline + 2*time.Second):
+				t.Fatal("Shutdown did not return by its context's deadline")
+			}
+			if d := time.Since(start); d > deadline+500*time.Millisecond {
+				t.Fatalf("Shutdown returned after %v, deadline %v", d, deadline)
+			}
+			if !stuck.waitClosed(5 * time.Second) {
+				t.Fatal("the stuck agent's session outlived Shutdown")
+			}
+		})
 	}
 }
 

@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"reflect"
 	"testing"
 
 	"warren/domain"
@@ -27,6 +28,8 @@ func TestPlanByName(t *testing.T) {
 			{"reservations", l.Reservations, 1},
 			{"domains", l.Domains, 2},
 			{"bandwidth", l.BandwidthBytes, 50 << 30},
+			{"agent sessions", l.AgentSessions, 10},
+			{"agent sessions per key", l.AgentSessionsPerKey, 5},
 		} {
 			if c.got == nil || *c.got != c.want {
 				t.Errorf("free %s = %v, want %d", c.what, c.got, c.want)
@@ -42,8 +45,11 @@ func TestPlanByName(t *testing.T) {
 			t.Fatal(err)
 		}
 		l := p.Limits
-		if l.Tunnels != nil || l.Reservations != nil || l.Domains != nil || l.BandwidthBytes != nil {
-			t.Errorf("pro limits not all unlimited: %+v", l)
+		if l.Tunnels != domain.Unlimited() || l.Reservations != domain.Unlimited() || l.Domains != domain.Unlimited() || l.BandwidthBytes != domain.Unlimited() {
+			t.Errorf("pro tunnels, reservations, domains, bandwidth not unlimited: %+v", l)
+		}
+		if l.AgentSessions == nil || *l.AgentSessions != 2000 || l.AgentSessionsPerKey == nil || *l.AgentSessionsPerKey != 1000 {
+			t.Errorf("pro agent sessions = %v/%v per key, want 2000/1000", l.AgentSessions, l.AgentSessionsPerKey)
 		}
 		if l.CaptureBodyBytes != 10<<20 || l.RetentionDays != 90 {
 			t.Errorf("pro capture/retention = %d/%d, want 10 MiB/90", l.CaptureBodyBytes, l.RetentionDays)
@@ -92,6 +98,63 @@ func TestAllows(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := domain.Allows(tt.limit, tt.used); got != tt.want {
 				t.Fatalf("Allows(%v, %d) = %v, want %v", tt.limit, tt.used, got, tt.want)
+			}
+		})
+	}
+}
+
+// Every plan states every limit: a pointer limit left nil must be one the
+// plan documents as Unlimited() (listed here), and the limits that protect
+// the server (agent sessions, capture, retention) are always numbers. A
+// limit added to Limits and forgotten in a plan fails here.
+func TestPlans_StateEveryLimit(t *testing.T) {
+	unlimited := map[string]map[string]bool{
+		domain.PlanFree: {},
+		domain.PlanPro:  {"Tunnels": true, "Reservations": true, "Domains": true, "BandwidthBytes": true},
+	}
+	for _, name := range domain.PlanNames() {
+		p, err := domain.PlanByName(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := reflect.ValueOf(p.Limits)
+		for i := range v.NumField() {
+			f, field := v.Field(i), v.Type().Field(i).Name
+			switch f.Kind() {
+			case reflect.Pointer:
+				if f.IsNil() != unlimited[name][field] {
+					t.Errorf("%s plan: %s unlimited = %v, documented %v", name, field, f.IsNil(), unlimited[name][field])
+				}
+				if !f.IsNil() && f.Elem().Int() < 0 {
+					t.Errorf("%s plan: %s = %d", name, field, f.Elem().Int())
+				}
+			default:
+				if f.IsZero() {
+					t.Errorf("%s plan: %s not stated", name, field)
+				}
+			}
+		}
+	}
+}
+
+func TestCheckConnectAgent(t *testing.T) {
+	free, _ := domain.PlanByName(domain.PlanFree)
+	tests := []struct {
+		name             string
+		ofAccount, ofKey int64
+		want             domain.Code
+	}{
+		{"OK", 0, 0, ""},
+		{"LastOfKey", 4, 4, ""},
+		{"ErrKeyFull", 5, 5, domain.CodeQuota},
+		{"LastOfAccount", 9, 0, ""},
+		{"ErrAccountFull", 10, 0, domain.CodeQuota},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := domain.CheckConnectAgent(free, tt.ofAccount, tt.ofKey)
+			if domain.ErrorCode(err) != tt.want {
+				t.Fatalf("CheckConnectAgent(%d, %d) = %v, want %q", tt.ofAccount, tt.ofKey, err, tt.want)
 			}
 		})
 	}

@@ -53,6 +53,10 @@ type Config struct {
 	Auth   *projections.Authenticator
 	Now    func() time.Time
 	Logger *slog.Logger
+	// AgentWriteTimeout is how long an agent may leave its control stream
+	// undrained: a control message not written within it ends the session
+	// (its tunnels close as agent_gone). Default 10 s.
+	AgentWriteTimeout time.Duration
 }
 
 func (c *Config) defaults() error {
@@ -95,6 +99,9 @@ func (c *Config) defaults() error {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.AgentWriteTimeout <= 0 {
+		c.AgentWriteTimeout = 10 * time.Second
 	}
 	return nil
 }

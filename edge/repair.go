@@ -12,19 +12,21 @@ import (
 // (a crash, or a kill without shutdown): no agent session survives a
 // restart, so they are recorded closed with reason shutdown.
 func (s *Server) repair() error {
-	var live []domain.Tunnel
-	if err := s.cfg.Log.DB().View(func(tx *bolt.Tx) error {
-		return projections.AllLiveTunnels(tx, func(t domain.Tunnel) error {
+	live, err := projections.View(s.cfg.Log.DB(), func(tx *bolt.Tx) ([]domain.Tunnel, error) {
+		var live []domain.Tunnel
+		err := projections.AllLiveTunnels(tx, func(t domain.Tunnel) error {
 			live = append(live, t)
 			return nil
 		})
-	}); err != nil {
+		return live, err
+	})
+	if err != nil {
 		return err
 	}
 	if len(live) == 0 {
 		return nil
 	}
-	_, err := s.cfg.Log.Execute(bg(), func(tx *events.Tx) ([]events.Draft, error) {
+	_, err = s.cfg.Log.Execute(bg(), func(tx *events.Tx) ([]events.Draft, error) {
 		var out []events.Draft
 		for _, t := range live {
 			d, err := projections.CloseTunnel(t.AccountID, t.ID, domain.CloseShutdown)(tx)

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"warren/domain"
 	"warren/edge/wire"
 )
 
@@ -23,6 +24,7 @@ type Server struct {
 
 	mu       sync.RWMutex
 	sessions map[*session]struct{}
+	agents   agentCounts        // sessions per account and key, for the plan's caps
 	byHost   map[string]*tunnel // subdomain or bound custom hostname → tunnel (or a tombstone)
 	byID     map[string]*tunnel
 	ports    map[int]*tunnel
@@ -31,7 +33,12 @@ type Server struct {
 	closing atomic.Bool
 	ctx     context.Context // ends at Shutdown: background goroutines
 	cancel  context.CancelFunc
+	// wg counts every goroutine the server starts (spawn); Shutdown waits
+	// for it. gmu and waiting keep spawn from adding to it once Shutdown
+	// waits (a WaitGroup must not grow from zero during a Wait).
 	wg      sync.WaitGroup
+	gmu     sync.Mutex
+	waiting bool
 }
 
 // New builds the edge and starts its event subscription and capture appenders.
@@ -43,6 +50,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		cfg:      cfg,
 		sessions: map[*session]struct{}{},
+		agents:   agentCounts{ofAccount: map[string]int64{}, ofKey: map[string]int64{}},
 		byHost:   map[string]*tunnel{},
 		byID:     map[string]*tunnel{},
 		ports:    map[int]*tunnel{},
@@ -113,37 +121,81 @@ func (s *Server) lookupHost(host string) *tunnel {
 }
 
 // Shutdown closes every agent session, recording a `shutdown` close for each
-// live tunnel, and waits for captured exchanges to be appended. Call it after
+// live tunnel, and waits for its goroutines and for captured exchanges to be
+// appended. It returns by ctx's deadline whatever the agents do: sessions
+// still closing then are cut off, and ctx's error is returned. Call it after
 // the public http.Server's Shutdown drained the requests in flight (agent
 // connections are hijacked, so that drain does not cut them).
 func (s *Server) Shutdown(ctx context.Context) error {
 	if !s.closing.CompareAndSwap(false, true) {
 		return nil
 	}
-	s.mu.RLock()
+	// Under s.mu, so a session registered before closing was set is in the
+	// snapshot, and none registers after it.
+	s.mu.Lock()
 	sess := make([]*session, 0, len(s.sessions))
 	for ss := range s.sessions {
 		sess = append(sess, ss)
 	}
-	s.mu.RUnlock()
-	var wg sync.WaitGroup
+	s.mu.Unlock()
+	var closing sync.WaitGroup
 	for _, ss := range sess {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			ss.close("shutdown")
-		}()
+		closing.Add(1)
+		if !s.spawn(func() {
+			defer closing.Done()
+			ss.close(domain.CloseShutdown)
+		}) {
+			closing.Done()
+		}
 	}
-	wg.Wait()
+	if !waitCtx(ctx, closing.Wait) {
+		for _, ss := range sess {
+			ss.mux.Close() // ends what still waits on an agent
+		}
+	}
 	s.cancel()
-	done := make(chan struct{})
-	go func() { s.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-ctx.Done():
+	s.gmu.Lock()
+	s.waiting = true
+	s.gmu.Unlock()
+	timedOut := !waitCtx(ctx, s.wg.Wait)
+	if err := s.cap.close(ctx); err != nil {
+		return err
 	}
-	return s.cap.close(ctx)
+	if timedOut {
+		return ctx.Err()
+	}
+	return nil
 }
 
-// now is the edge's clock.
-func (s *Server) now() time.Time { return s.cfg.Now() }
+// spawn runs f on a goroutine Shutdown waits for. Once Shutdown waits, it
+// starts nothing (Shutdown closes everything itself) and reports false.
+func (s *Server) spawn(f func()) bool {
+	s.gmu.Lock()
+	defer s.gmu.Unlock()
+	if s.waiting {
+		return false
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		f()
+	}()
+	return true
+}
+
+// waitCtx runs wait (a WaitGroup's Wait) and reports whether it returned
+// before ctx ended. The waiting goroutine outlives a timeout only until
+// what it waits for ends.
+func waitCtx(ctx context.Context, wait func()) bool {
+	done := make(chan struct{})
+	go func() {
+		wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

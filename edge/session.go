@@ -2,7 +2,6 @@ package edge
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -19,7 +18,9 @@ import (
 )
 
 // session is one connected agent: a yamux session whose first stream is the
-// control stream. It owns the tunnels it opened.
+// control stream. It owns the tunnels it opened and the goroutines serving
+// them (wg); nothing it runs waits on the agent but its writer, and that
+// one only until Config.AgentWriteTimeout.
 type session struct {
 	srv       *Server
 	id        string
@@ -27,20 +28,21 @@ type session struct {
 	keyID     string
 	remote    string
 	mux       *yamux.Session
+	release   func() // gives back the session's slot under the plan's caps
 	ctl       *wire.Conn
 	wantLines atomic.Bool // the agent asked for request lines
-	// Request lines waiting for sendLines, best-effort. A slice, not a
-	// buffered channel: a commit notifies hundreds at once, and a channel
-	// that large would be allocated for each of a thousand idle sessions.
-	linesMu   sync.Mutex
-	lines     []wire.RequestLine
-	linesWake chan struct{}
+	out       outbox
 
 	mu      sync.Mutex
 	tunnels map[string]*tunnel
 	ended   bool // set under mu when close took its snapshot of tunnels
-	once    sync.Once
-	done    chan struct{}
+
+	wg         sync.WaitGroup // opens and closes asked by the agent
+	handling   chan struct{}  // bounds them: a slot per one under way
+	once       sync.Once
+	stopping   chan struct{} // closed when the session starts to end: last flush
+	writerDone chan struct{} // closed when the writer returned (or never ran)
+	done       chan struct{} // closed when the session ended
 }
 
 // authenticate resolves the request's API key to its key record with the
@@ -79,13 +81,24 @@ func (s *Server) serveAgent(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusUpgradeRequired, "upgrade_required", "this endpoint needs Upgrade: "+wire.Upgrade)
 		return
 	}
+	release, err := s.admitAgent(k)
+	if err != nil {
+		if domain.ErrorCode(err) == domain.CodeQuota {
+			writeJSONError(w, http.StatusTooManyRequests, string(domain.CodeQuota), domain.ErrorMessage(err))
+		} else {
+			writeJSONError(w, http.StatusInternalServerError, "internal", "cannot check the plan's limits")
+		}
+		return
+	}
 	conn, brw, err := http.NewResponseController(w).Hijack()
 	if err != nil {
+		release()
 		writeJSONError(w, http.StatusInternalServerError, "internal", "cannot upgrade this connection")
 		return
 	}
 	_ = conn.SetDeadline(time.Time{})
 	if _, err := io.WriteString(conn, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: "+wire.Upgrade+"\r\n\r\n"); err != nil {
+		release()
 		conn.Close()
 		return
 	}
@@ -95,47 +108,64 @@ func (s *Server) serveAgent(w http.ResponseWriter, r *http.Request) {
 	}
 	mux, err := yamux.Server(wire.Batch(c), wire.MuxConfig())
 	if err != nil {
+		release()
 		conn.Close()
 		return
 	}
 	ss := &session{
 		srv: s, id: "ses_" + ulid.Make().String(), accountID: k.AccountID, keyID: k.ID,
-		remote: r.RemoteAddr, mux: mux, linesWake: make(chan struct{}, 1),
-		tunnels: map[string]*tunnel{}, done: make(chan struct{}),
+		remote: r.RemoteAddr, mux: mux, release: release, out: newOutbox(), tunnels: map[string]*tunnel{},
+		handling: make(chan struct{}, maxHandling), stopping: make(chan struct{}),
+		writerDone: make(chan struct{}), done: make(chan struct{}),
 	}
 	s.mu.Lock()
 	if s.closing.Load() {
 		s.mu.Unlock()
+		release()
 		mux.Close()
 		return
 	}
 	s.sessions[ss] = struct{}{}
 	s.mu.Unlock()
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		ss.run()
-	}()
+	if !s.spawn(ss.run) {
+		// Shutdown is past waiting for sessions: it closes this one.
+		close(ss.writerDone)
+		mux.Close()
+		release()
+	}
 }
 
-// run accepts the control stream and serves it until the session ends. A
-// dropped connection ends the session at once; a silent one within yamux's
-// keepalive (30 s).
+// maxHandling bounds the opens and closes of one agent under way at once
+// (each appends an event); the read loop waits for a slot.
+const maxHandling = 8
+
+// controlTimeout is how long a new session may take to open its control stream.
+const controlTimeout = 30 * time.Second
+
+// run accepts the control stream and serves it until the session ends: the
+// agent's connection drops (at once; a silent one within yamux's keepalive,
+// 30 s), it stops draining its control stream (the writer cuts it off), or
+// the server ends it (close).
 func (ss *session) run() {
+	defer ss.wg.Wait()
 	defer ss.close(domain.CloseAgentGone)
-	go func() {
-		select {
-		case <-ss.mux.CloseChan():
-			ss.close(domain.CloseAgentGone)
-		case <-ss.done:
-		}
-	}()
-	st, err := ss.acceptControl()
+	ctx, cancel := context.WithTimeout(context.Background(), controlTimeout)
+	st, err := ss.mux.AcceptStreamWithContext(ctx)
+	cancel()
 	if err != nil {
+		close(ss.writerDone)
 		return
 	}
 	ss.ctl = wire.NewConn(st)
-	go ss.sendLines()
+	ss.wg.Add(2)
+	go func() {
+		defer ss.wg.Done()
+		ss.writer()
+	}()
+	go func() {
+		defer ss.wg.Done()
+		ss.refuseStreams()
+	}()
 	for {
 		m, err := ss.ctl.Read()
 		if err != nil {
@@ -148,78 +178,60 @@ func (ss *session) run() {
 			}
 			// Opening appends an event (an fsync): do it off the read loop so
 			// heartbeats keep flowing.
-			go ss.open(m)
-		case wire.TypeClose:
-			go ss.closeByAgent(m)
-		case wire.TypeHeartbeat:
-			_ = ss.ctl.Write(wire.Msg{Type: wire.TypeHeartbeat})
-		}
-	}
-}
-
-func (ss *session) acceptControl() (net.Conn, error) {
-	type res struct {
-		c   net.Conn
-		err error
-	}
-	ch := make(chan res, 1)
-	go func() {
-		c, err := ss.mux.Accept()
-		ch <- res{c, err}
-	}()
-	select {
-	case r := <-ch:
-		return r.c, r.err
-	case <-time.After(30 * time.Second):
-		return nil, errors.New("agent opened no control stream")
-	}
-}
-
-// maxQueuedLines bounds the lines waiting for a slow agent; more are dropped.
-const maxQueuedLines = 4096
-
-// sendLines forwards request lines; they are informational, so a slow agent
-// loses lines rather than slowing the proxy (see notify). Lines arrive a
-// commit's worth at a time under load: they go as few messages, one write
-// and one print at the agent rather than one per request.
-func (ss *session) sendLines() {
-	const perMsg = 256
-	var spare []wire.RequestLine
-	for {
-		select {
-		case <-ss.linesWake:
-		case <-ss.done:
-			return
-		}
-		ss.linesMu.Lock()
-		batch := ss.lines
-		ss.lines = spare[:0]
-		ss.linesMu.Unlock()
-		all := batch
-		for len(batch) > 0 {
-			// Well under the control stream's 64 KiB per message (paths in
-			// lines are cut at 1 KiB, see requestLine).
-			n, size := 0, 0
-			for n < len(batch) && n < perMsg && size < 32<<10 {
-				l := &batch[n]
-				size += 160 + len(l.ID) + len(l.Tunnel) + len(l.Kind) + len(l.Method) + 2*len(l.Path) + len(l.Error)
-				n++
-			}
-			m := wire.Msg{Type: wire.TypeRequests, Requests: batch[:n]}
-			if n == 1 {
-				m = wire.Msg{Type: wire.TypeRequest, Request: &batch[0]}
-			}
-			if ss.ctl.Write(m) != nil {
+			if !ss.handle(func() { ss.open(m) }) {
 				return
 			}
-			batch = batch[n:]
+		case wire.TypeClose:
+			if !ss.handle(func() { ss.closeByAgent(m) }) {
+				return
+			}
+		case wire.TypeHeartbeat:
+			// Answered by the writer, never from this loop: an agent that
+			// sends heartbeats and never reads fills its own window with
+			// the answers and is cut off by the write timeout.
+			ss.out.oweHeartbeat()
 		}
-		// Write marshalled the lines: the array can take the next ones,
-		// unless a burst made it large (a thousand sessions would keep it).
-		spare = nil
-		if cap(all) <= perMsg {
-			spare = all[:0]
-		}
+	}
+}
+
+// handle runs f on a goroutine of the session, once one of maxHandling
+// slots is free; false when the session ended while waiting.
+func (ss *session) handle(f func()) bool {
+	select {
+	case ss.handling <- struct{}{}:
+	case <-ss.mux.CloseChan():
+		return false
+	}
+	ss.wg.Add(1)
+	go func() {
+		defer ss.wg.Done()
+		defer func() { <-ss.handling }()
+		f()
+	}()
+	return true
+}
+
+// refuseStreams keeps the agent from opening streams: the protocol has it
+// open only the control stream, and a stream nobody accepts holds up to its
+// window (256 KiB) of the agent's data until the session ends. GoAway makes
+// yamux answer every later SYN with a reset at once, buffering nothing and
+// telling the sender; a stream the agent opened before that (between the
+// control stream and the GoAway) is a protocol violation that ends the
+// session. (Closing an accepted stream would not do: yamux's Close is a
+// half-close that keeps buffering what the agent sends, and accepting grants
+// the full stream window.)
+func (ss *session) refuseStreams() {
+	if err := ss.mux.GoAway(); err != nil {
+		return
+	}
+	// Streams opened before the GoAway are queued already: a short wait finds them.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	if st, err := ss.mux.AcceptStreamWithContext(ctx); err == nil {
+		st.Close()
+		ss.srv.cfg.Logger.Warn("agent cut off: it opened a stream of its own",
+			"session", ss.id, "account", ss.accountID)
+		ss.mux.Close()
 	}
 }
 
@@ -228,20 +240,14 @@ func (ss *session) notify(m wire.Msg) {
 	if !ss.wantLines.Load() || m.Request == nil {
 		return
 	}
-	ss.linesMu.Lock()
-	if len(ss.lines) < maxQueuedLines {
-		ss.lines = append(ss.lines, *m.Request)
-	}
-	ss.linesMu.Unlock()
-	select {
-	case ss.linesWake <- struct{}{}:
-	default:
-	}
+	ss.out.pushLine(*m.Request)
 }
 
+// reply queues a control message for the agent without ever blocking; an
+// agent with maxQueuedMsgs of them unread is cut off.
 func (ss *session) reply(m wire.Msg) {
-	if ss.ctl != nil {
-		_ = ss.ctl.Write(m)
+	if !ss.out.push(m) {
+		ss.mux.Close()
 	}
 }
 
@@ -268,7 +274,9 @@ func (ss *session) closeByAgent(m wire.Msg) {
 	ss.srv.closeTunnel(t, domain.CloseReleased, true)
 }
 
-// close ends the session once, closing its tunnels with reason.
+// close ends the session once, closing its tunnels with reason. A live
+// agent is told why (revocation, shutdown) if it reads within closeGrace;
+// close never waits on the agent longer than that.
 func (ss *session) close(reason string) {
 	ss.once.Do(func() {
 		ss.mu.Lock()
@@ -283,16 +291,24 @@ func (ss *session) close(reason string) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				// Tell a live agent why (revocation, shutdown) before the session goes.
 				ss.srv.closeTunnel(t, reason, reason != domain.CloseAgentGone)
 			}()
 		}
 		wg.Wait()
+		close(ss.stopping)
+		grace := time.NewTimer(closeGrace)
+		select {
+		case <-ss.writerDone:
+		case <-grace.C:
+		}
+		grace.Stop()
+		ss.mux.Close() // ends a write still waiting on the agent
+		<-ss.writerDone
 		close(ss.done)
-		ss.mux.Close()
 		ss.srv.mu.Lock()
 		delete(ss.srv.sessions, ss)
 		ss.srv.mu.Unlock()
+		ss.release()
 	})
 }
 
@@ -307,7 +323,7 @@ func (s *Server) closeSessionsOfKey(keyID string) {
 	}
 	s.mu.RUnlock()
 	for _, ss := range hit {
-		go ss.close(domain.CloseKeyRevoked)
+		s.spawn(func() { ss.close(domain.CloseKeyRevoked) })
 	}
 }
 

@@ -44,7 +44,7 @@ func (s *Server) react(m *message.Message) {
 		s.mu.RUnlock()
 		if t != nil {
 			// Closed by someone else (the API's DELETE): the event exists.
-			go s.finishTunnel(t, d.Reason, true, false)
+			s.spawn(func() { s.finishTunnel(t, d.Reason, true, false) })
 		}
 	case events.KeyRevoked:
 		ev, err := events.Decode(m.Payload)
@@ -56,7 +56,7 @@ func (s *Server) react(m *message.Message) {
 			s.closeSessionsOfKey(d.KeyID)
 		}
 	case events.DomainRemoved, events.DomainVerificationFailed:
-		go s.recheckHostnames()
+		s.spawn(s.recheckHostnames)
 	case events.AccountPlanChanged:
 		s.usage.forget(m.Metadata.Get(events.MetaAccount))
 	}

@@ -82,7 +82,10 @@ type RequestLine struct {
 }
 
 // Conn reads and writes control messages on a stream. Writes are serialised;
-// reads belong to one goroutine.
+// reads belong to one goroutine. A write waits for the peer only as long as
+// the stream's write deadline (SetWriteDeadline) allows: the server gives
+// every write one, and writes from a single goroutine, so no lock is ever
+// held for longer than that deadline.
 type Conn struct {
 	rw  io.ReadWriteCloser
 	r   *bufio.Reader
@@ -117,9 +120,9 @@ func (c *Conn) Read() (Msg, error) {
 	if err != nil {
 		return m, err
 	}
-	// json/v2 decodes in half encoding/json's time, which under load was
-	// an eighth of the agent's CPU (a line per request). Messages come from
-	// encoding/json on the other side: exact names, valid UTF-8.
+	// json/v2: the faster decoder (docs/performance.md, "Agent control
+	// stream"). Messages come from encoding/json on the other side: exact
+	// names, valid UTF-8.
 	if err := jsonv2.Unmarshal(line, &m); err != nil {
 		return m, fmt.Errorf("bad control message: %w", err)
 	}
@@ -141,6 +144,38 @@ func (c *Conn) Write(m Msg) error {
 	defer c.wmu.Unlock()
 	_, err = c.rw.Write(b)
 	return err
+}
+
+// WriteAll sends ms in one write (each one's V is set here): a burst of
+// replies costs one frame, not one per message.
+func (c *Conn) WriteAll(ms []Msg) error {
+	var b []byte
+	for _, m := range ms {
+		m.V = Version
+		line, err := json.Marshal(m)
+		if err != nil {
+			return err
+		}
+		b = append(append(b, line...), '\n')
+	}
+	if len(b) == 0 {
+		return nil
+	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	_, err := c.rw.Write(b)
+	return err
+}
+
+// SetWriteDeadline bounds the writes that follow (and one under way) when
+// the stream supports deadlines, as yamux streams and net.Conns do. It fails
+// with an error for a stream without deadlines.
+func (c *Conn) SetWriteDeadline(t time.Time) error {
+	d, ok := c.rw.(interface{ SetWriteDeadline(time.Time) error })
+	if !ok {
+		return errors.New("control stream has no write deadline")
+	}
+	return d.SetWriteDeadline(t)
 }
 
 // Close closes the stream.

@@ -47,6 +47,19 @@ type Config struct {
 	UsageTTL time.Duration
 	Now      func() time.Time
 	Logger   *slog.Logger
+
+	// MaxConnsPerTunnel caps the public exchanges (HTTP requests, upgraded
+	// and TCP connections) in flight at once through one tunnel: beyond it,
+	// a 503 tunnel_busy (TCP: the connection is closed). MaxConnsPerClient
+	// caps those from one client address, across all tunnels: beyond it, a
+	// 429 too_many_connections. Both are captured and logged. Defaults 256
+	// and 128; a negative value means no cap.
+	MaxConnsPerTunnel int
+	MaxConnsPerClient int
+	// CaptureMemory bounds the body bytes held by the captures of exchanges
+	// in flight (default 128 MiB). A capture that finds no room stores no
+	// more of its body, which is recorded truncated; the exchange goes on.
+	CaptureMemory int64
 }
 
 func (c *Config) defaults() error {
@@ -86,6 +99,15 @@ func (c *Config) defaults() error {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.MaxConnsPerTunnel == 0 {
+		c.MaxConnsPerTunnel = 256
+	}
+	if c.MaxConnsPerClient == 0 {
+		c.MaxConnsPerClient = 128
+	}
+	if c.CaptureMemory <= 0 {
+		c.CaptureMemory = 128 << 20
 	}
 	return nil
 }

@@ -105,6 +105,7 @@ func (s *Server) Replay(ctx context.Context, accountID, sub string, reqID ulid.U
 	cr := s.captured(x, r)
 	s.usage.add(accountID, cr.BytesIn+cr.BytesOut)
 	evs, err := s.cfg.Log.Append(ctx, s.draft(x, cr))
+	x.releaseCapture()
 	if err != nil {
 		return domain.CapturedRequest{}, err
 	}

@@ -16,10 +16,12 @@ import (
 // Server is the edge. Build it with New, serve Handler() on the public
 // listener, and call Shutdown after the http.Server drained.
 type Server struct {
-	cfg   Config
-	proxy *httputil.ReverseProxy
-	cap   *capturer
-	usage *usageCache
+	cfg    Config
+	proxy  *httputil.ReverseProxy
+	cap    *capturer
+	usage  *usageCache
+	limits *connLimits
+	capMem *memBudget // bodies held by captures of exchanges in flight
 
 	mu       sync.RWMutex
 	sessions map[*session]struct{}
@@ -51,6 +53,8 @@ func New(cfg Config) (*Server, error) {
 		cancel:   cancel,
 	}
 	s.usage = newUsageCache(cfg.Log, cfg.UsageTTL, cfg.Now)
+	s.limits = newConnLimits(cfg.MaxConnsPerTunnel, cfg.MaxConnsPerClient)
+	s.capMem = &memBudget{max: cfg.CaptureMemory}
 	s.cap = newCapturer(cfg.Log, cfg.CaptureQueue, cfg.Appenders, cfg.Logger)
 	s.proxy = s.newProxy()
 	if err := s.repair(); err != nil {

@@ -88,6 +88,10 @@ func (s *Server) serveTCPConn(t *tunnel, c net.Conn) {
 	x := &exchange{t: t, start: time.Now(), kind: domain.KindTCP}
 	x.ip, _, _ = net.SplitHostPort(c.RemoteAddr().String())
 	defer s.finish(x, nil)
+	if !s.admitExchange(nil, nil, x) {
+		return
+	}
+	defer s.limits.leave(t, x.ip)
 	if acct, err := s.usage.get(t.info.AccountID); err == nil && acct.over() {
 		x.setError("quota", 0)
 		return

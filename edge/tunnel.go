@@ -5,6 +5,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -28,6 +29,9 @@ type tunnel struct {
 	once     sync.Once
 	closed   chan struct{}
 	goneTill time.Time // tombstones: routable (as a 502) until then
+
+	inflight   atomic.Int64 // public exchanges in flight (connLimits)
+	refusedLog atomic.Int64 // unix ns of the last "over a cap" log line
 }
 
 // tombstoneFor is how long a vanished agent's name answers 502 rather than 404.

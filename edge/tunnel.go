@@ -246,7 +246,8 @@ func (s *Server) tunnelFor(accountID, name string) *tunnel {
 		return t
 	}
 	for _, t := range s.ports {
-		if t.name == name && t.info.AccountID == accountID {
+		// nil: a port held while its listener binds and its open is recorded.
+		if t != nil && t.name == name && t.info.AccountID == accountID {
 			return t
 		}
 	}

@@ -69,6 +69,13 @@ func (s *Server) openTunnel(ss *session, m wire.Msg) (*tunnel, error) {
 			t.hostname = m.Hostname
 		}
 	case domain.ProtoTCP:
+		// Quota first: the command decides again, but a port is not bound
+		// (and taken from others) for an open the plan refuses.
+		if _, err := projections.View(s.cfg.Log.DB(), func(tx *bolt.Tx) (struct{}, error) {
+			return struct{}{}, projections.CheckTunnelQuota(tx, ss.accountID)
+		}); err != nil {
+			return nil, err
+		}
 		ln, port, err := s.listenTCP()
 		if err != nil {
 			return nil, err

@@ -155,16 +155,23 @@ type OpenTunnel struct {
 	RandomName func() (string, error)
 }
 
+// CheckTunnelQuota decides whether the account may open one more tunnel
+// (CodeQuota, naming the limit and the plan). OpenTunnelCmd decides with it;
+// the edge also asks first, before it binds a TCP port for the open.
+func CheckTunnelQuota(tx *bolt.Tx, accountID string) error {
+	_, plan, err := AccountPlan(tx, accountID)
+	if err != nil {
+		return err
+	}
+	return domain.CheckOpenTunnel(plan, countPrefix(tx.Bucket(bTunnelsLiveAcct), []byte(accountID)))
+}
+
 // OpenTunnelCmd opens a tunnel, deciding inside the write transaction:
 // plan tunnel limit (CodeQuota naming limit and plan), lrok's claim rule
 // (CodeConflict), a free port (CodeConflict).
 func OpenTunnelCmd(in OpenTunnel) events.Command {
 	return func(tx *events.Tx) ([]events.Draft, error) {
-		_, plan, err := AccountPlan(tx.Tx, in.AccountID)
-		if err != nil {
-			return nil, err
-		}
-		if err := domain.CheckOpenTunnel(plan, countPrefix(tx.Bucket(bTunnelsLiveAcct), []byte(in.AccountID))); err != nil {
+		if err := CheckTunnelQuota(tx.Tx, in.AccountID); err != nil {
 			return nil, err
 		}
 		d := events.TunnelOpenedData{TunnelID: "tun_" + tx.NewID().String(), SessionID: in.SessionID, KeyID: in.KeyID,

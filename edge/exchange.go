@@ -23,6 +23,7 @@ const statusClientClosed = 499
 // exchange is one public request (or upgraded connection) being captured.
 type exchange struct {
 	t        *tunnel
+	now      func() time.Time // the edge's clock (Config.Now)
 	start    time.Time
 	ip       string
 	kind     string
@@ -203,7 +204,7 @@ func (w *captureWriter) WriteHeader(code int) {
 		w.wrote = true
 		w.x.mu.Lock()
 		if w.x.ttfb.IsZero() {
-			w.x.ttfb = time.Now()
+			w.x.ttfb = w.x.now()
 		}
 		if w.x.status == 0 || w.x.errCode != "" {
 			w.x.status = code
@@ -290,7 +291,7 @@ func (s *Server) serveTunnel(w http.ResponseWriter, r *http.Request, t *tunnel) 
 }
 
 func (s *Server) newExchange(t *tunnel, r *http.Request) *exchange {
-	x := &exchange{t: t, start: time.Now(), kind: domain.KindHTTP}
+	x := &exchange{t: t, now: s.cfg.Now, start: s.cfg.Now(), kind: domain.KindHTTP}
 	x.ip, _, _ = net.SplitHostPort(r.RemoteAddr)
 	if x.ip == "" {
 		x.ip = r.RemoteAddr
@@ -341,7 +342,7 @@ func (s *Server) finish(x *exchange, r *http.Request) {
 	s.usage.add(x.t.info.AccountID, cr.BytesIn+cr.BytesOut)
 	it := captureItem{}
 	if x.t.sess != nil && x.t.sess.wantLines.Load() {
-		it.sess, it.line = x.t.sess, requestLine(cr)
+		it.sess, it.line = x.t.sess, requestLine(cr, s.cfg.Now())
 	}
 	if s.cfg.DisableCapture {
 		if it.sess != nil {
@@ -366,7 +367,7 @@ func (x *exchange) releaseCapture() {
 
 // captured builds the record of a finished exchange.
 func (s *Server) captured(x *exchange, r *http.Request) domain.CapturedRequest {
-	end := time.Now()
+	end := x.now()
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.reqBody.readErr != nil && x.errCode == "" {
@@ -416,13 +417,13 @@ func (s *Server) draft(x *exchange, cr domain.CapturedRequest) events.Draft {
 // maxLinePath cuts the path a request line shows (the capture keeps it whole).
 const maxLinePath = 1 << 10
 
-func requestLine(cr domain.CapturedRequest) wire.Msg {
+func requestLine(cr domain.CapturedRequest, at time.Time) wire.Msg {
 	path := cr.Path
 	if len(path) > maxLinePath {
 		path = strings.ToValidUTF8(path[:maxLinePath], "") + "…"
 	}
 	return wire.Msg{Type: wire.TypeRequest, Request: &wire.RequestLine{
 		Tunnel: cr.Tunnel, Kind: cr.Kind, Method: cr.Method, Path: path, Status: cr.Status,
-		DurationMs: cr.DurationMs, BytesIn: cr.BytesIn, BytesOut: cr.BytesOut, Error: cr.Error, At: time.Now().UTC(),
+		DurationMs: cr.DurationMs, BytesIn: cr.BytesIn, BytesOut: cr.BytesOut, Error: cr.Error, At: at.UTC(),
 	}}
 }

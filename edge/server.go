@@ -121,7 +121,7 @@ func (s *Server) lookupHost(host string) *tunnel {
 	s.mu.RLock()
 	t := s.byHost[host]
 	s.mu.RUnlock()
-	if t != nil && t.gone() && time.Now().After(t.goneTill) {
+	if t != nil && t.gone() && s.cfg.Now().After(t.goneTill) {
 		return nil
 	}
 	return t

@@ -177,7 +177,7 @@ func (s *Server) finishTunnel(t *tunnel, reason string, notify, record bool) {
 			}
 			if reason == domain.CloseAgentGone && t.info.Proto == domain.ProtoHTTP {
 				s.byHost[h] = &tunnel{info: t.info, name: t.name, hostname: t.hostname, closed: t.closed,
-					goneTill: time.Now().Add(tombstoneFor)}
+					goneTill: s.cfg.Now().Add(tombstoneFor)}
 				s.sweepTombstonesLocked()
 			} else {
 				delete(s.byHost, h)
@@ -209,7 +209,7 @@ func (s *Server) finishTunnel(t *tunnel, reason string, notify, record bool) {
 
 // sweepTombstonesLocked forgets expired tombstones; s.mu is held.
 func (s *Server) sweepTombstonesLocked() {
-	now := time.Now()
+	now := s.cfg.Now()
 	for h, t := range s.byHost {
 		if t.gone() && now.After(t.goneTill) {
 			delete(s.byHost, h)

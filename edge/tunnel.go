@@ -48,6 +48,9 @@ func (s *Server) openTunnel(ss *session, m wire.Msg) (*tunnel, error) {
 	if s.closing.Load() {
 		return nil, domain.Errorf(domain.CodeUnavailable, "the server is shutting down")
 	}
+	if err := domain.ValidateLocal(m.Local); err != nil {
+		return nil, err
+	}
 	in := projections.OpenTunnel{
 		AccountID: ss.accountID, SessionID: ss.id, KeyID: ss.keyID, Proto: m.Proto,
 		Subdomain: m.Subdomain, Local: m.Local, RemoteAddr: ss.remote,

@@ -46,6 +46,12 @@ func applyTunnelOpened(tx *bolt.Tx, ev *events.Event, d *events.TunnelOpenedData
 	if err := tx.Bucket(bTunnelsLive).Put([]byte(tunnelHost(t)), []byte(t.ID)); err != nil {
 		return err
 	}
+	if t.Proto == domain.ProtoHTTP {
+		// Opened again (by its owner, or by anyone once the hold expired).
+		if err := tx.Bucket(bTunnelsHeld).Delete([]byte(t.Subdomain)); err != nil {
+			return err
+		}
+	}
 	return tx.Bucket(bTunnelsLiveAcct).Put(ak, []byte(t.ID))
 }
 
@@ -71,6 +77,13 @@ func applyTunnelClosed(tx *bolt.Tx, ev *events.Event, d *events.TunnelClosedData
 	u, _ := idULID(t.ID)
 	if err := tx.Bucket(bTunnelsLiveAcct).Delete(key([]byte(t.AccountID), u[:])); err != nil {
 		return err
+	}
+	if t.Proto == domain.ProtoHTTP && d.Reason == domain.CloseAgentGone {
+		// Its agent is likely reconnecting: the name stays the account's
+		// for domain.ReconnectHold (see heldBy).
+		if err := tx.Bucket(bTunnelsHeld).Put([]byte(t.Subdomain), []byte(t.ID)); err != nil {
+			return err
+		}
 	}
 	return addTunnelSeconds(tx, t.AccountID, TunnelName(t), t.OpenedAt, at)
 }
@@ -167,10 +180,18 @@ func CheckTunnelQuota(tx *bolt.Tx, accountID string) error {
 }
 
 // OpenTunnelCmd opens a tunnel, deciding inside the write transaction:
-// plan tunnel limit (CodeQuota naming limit and plan), lrok's claim rule
-// (CodeConflict), a free port (CodeConflict).
+// a valid local address when one is given (CodeInvalid), plan tunnel limit (CodeQuota naming
+// limit and plan), lrok's claim rule and a name held for a reconnecting
+// agent of another account (CodeConflict), a free port (CodeConflict).
 func OpenTunnelCmd(in OpenTunnel) events.Command {
 	return func(tx *events.Tx) ([]events.Draft, error) {
+		// The edge requires one of agents; tools and tests may open
+		// tunnels that state none.
+		if in.Local != "" {
+			if err := domain.ValidateLocal(in.Local); err != nil {
+				return nil, err
+			}
+		}
 		if err := CheckTunnelQuota(tx.Tx, in.AccountID); err != nil {
 			return nil, err
 		}
@@ -219,7 +240,11 @@ func claimSubdomain(tx *events.Tx, in OpenTunnel) (string, error) {
 			if err != nil {
 				return "", err
 			}
-			if r.AccountID == "" && !live {
+			held, err := heldBy(tx, name)
+			if err != nil {
+				return "", err
+			}
+			if r.AccountID == "" && !live && domain.CheckNameHeld(in.AccountID, name, held, tx.Now()) == nil {
 				return name, nil
 			}
 		}
@@ -239,7 +264,29 @@ func claimSubdomain(tx *events.Tx, in OpenTunnel) (string, error) {
 	if t.ID != "" && t.AccountID == in.AccountID {
 		return "", domain.Errorf(domain.CodeConflict, "subdomain %q already has a live tunnel on your account", in.Subdomain)
 	}
-	return in.Subdomain, domain.ClaimSubdomain(in.AccountID, in.Subdomain, r.AccountID, t.AccountID)
+	if err := domain.ClaimSubdomain(in.AccountID, in.Subdomain, r.AccountID, t.AccountID); err != nil {
+		return "", err
+	}
+	if r.AccountID != in.AccountID { // a name the caller reserved is theirs, held or not
+		held, err := heldBy(tx, in.Subdomain)
+		if err != nil {
+			return "", err
+		}
+		if err := domain.CheckNameHeld(in.AccountID, in.Subdomain, held, tx.Now()); err != nil {
+			return "", err
+		}
+	}
+	return in.Subdomain, nil
+}
+
+// heldBy returns the tunnel last closed agent_gone under sub, if any (its
+// ID is "" otherwise).
+func heldBy(tx *events.Tx, sub string) (domain.Tunnel, error) {
+	id := tx.Bucket(bTunnelsHeld).Get([]byte(sub))
+	if id == nil {
+		return domain.Tunnel{}, nil
+	}
+	return Tunnel(tx.Tx, string(id))
 }
 
 func firstErr(errs ...error) error {

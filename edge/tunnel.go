@@ -95,18 +95,13 @@ func (s *Server) openTunnel(ss *session, m wire.Msg) (*tunnel, error) {
 		s.releasePort(t, in.Port)
 		return nil, err
 	}
-	d, err := projections.TunnelFromEvents(evs)
+	// The tunnel, its name and URL as the projections record them.
+	info, err := projections.OpenedTunnel(evs)
 	if err != nil {
 		s.releasePort(t, in.Port)
 		return nil, err
 	}
-	t.info = domain.Tunnel{ID: d.TunnelID, AccountID: ss.accountID, SessionID: ss.id, KeyID: ss.keyID,
-		Proto: d.Proto, Subdomain: d.Subdomain, Port: d.Port, PublicURL: d.URL, Local: d.Local,
-		RemoteAddr: d.RemoteAddr, OpenedAt: evs[0].At}
-	t.name = d.Subdomain
-	if d.Proto == domain.ProtoTCP {
-		t.name = "tcp-" + strconv.Itoa(d.Port)
-	}
+	t.info, t.name = info, projections.TunnelName(info)
 	t.transport = newStreamTransport(t, s.cfg.ResponseHeaderTimeout)
 
 	ss.mu.Lock()
@@ -119,19 +114,19 @@ func (s *Server) openTunnel(ss *session, m wire.Msg) (*tunnel, error) {
 		// The session ended while the open was being recorded.
 		t.sess = nil
 		s.finishTunnel(t, domain.CloseAgentGone, false, true)
-		s.releasePort(t, d.Port)
+		s.releasePort(t, info.Port)
 		return nil, domain.Errorf(domain.CodeUnavailable, "the agent session ended")
 	}
 	s.mu.Lock()
 	s.byID[t.info.ID] = t
-	switch d.Proto {
+	switch info.Proto {
 	case domain.ProtoHTTP:
 		s.byHost[t.name] = t
 		if t.hostname != "" {
 			s.byHost[t.hostname] = t
 		}
 	case domain.ProtoTCP:
-		s.ports[d.Port] = t
+		s.ports[info.Port] = t
 	}
 	s.mu.Unlock()
 	if t.ln != nil {
@@ -146,20 +141,26 @@ func (s *Server) openTunnel(ss *session, m wire.Msg) (*tunnel, error) {
 
 // checkHostname accepts a custom domain only when verified for the account.
 func (s *Server) checkHostname(accountID, name string) error {
-	var cd domain.CustomDomain
-	var ok bool
-	err := s.cfg.Log.DB().View(func(tx *bolt.Tx) error {
-		var err error
-		cd, ok, err = projections.VerifiedDomain(tx, name)
-		return err
-	})
+	cd, err := s.verifiedDomain(name)
 	if err != nil {
 		return err
 	}
-	if !ok || cd.AccountID != accountID {
+	if cd.AccountID != accountID {
 		return domain.Errorf(domain.CodeForbidden, "domain %q is not verified on your account", name)
 	}
 	return nil
+}
+
+// verifiedDomain returns the verified custom domain name (AccountID "" when
+// none is).
+func (s *Server) verifiedDomain(name string) (domain.CustomDomain, error) {
+	return projections.View(s.cfg.Log.DB(), func(tx *bolt.Tx) (domain.CustomDomain, error) {
+		cd, ok, err := projections.VerifiedDomain(tx, name)
+		if !ok {
+			cd = domain.CustomDomain{}
+		}
+		return cd, err
+	})
 }
 
 // closeTunnel unroutes t once, records tunnel.closed (unless record is
@@ -226,14 +227,8 @@ func (s *Server) lookupCustomDomain(host string) *tunnel {
 	if t := s.lookupHost(host); t != nil {
 		return t
 	}
-	var cd domain.CustomDomain
-	var ok bool
-	_ = s.cfg.Log.DB().View(func(tx *bolt.Tx) error {
-		var err error
-		cd, ok, err = projections.VerifiedDomain(tx, host)
-		return err
-	})
-	if !ok {
+	cd, err := s.verifiedDomain(host)
+	if err != nil || cd.AccountID == "" {
 		return nil
 	}
 	s.mu.RLock()

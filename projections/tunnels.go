@@ -31,10 +31,16 @@ func tunnelHost(t domain.Tunnel) string {
 	return t.Subdomain
 }
 
-func applyTunnelOpened(tx *bolt.Tx, ev *events.Event, d *events.TunnelOpenedData) error {
-	t := domain.Tunnel{ID: d.TunnelID, AccountID: ev.Account, SessionID: d.SessionID, KeyID: d.KeyID,
+// openedTunnel is the tunnel a tunnel.opened records: the one mapping the
+// projection and OpenedTunnel share.
+func openedTunnel(ev *events.Event, d *events.TunnelOpenedData) domain.Tunnel {
+	return domain.Tunnel{ID: d.TunnelID, AccountID: ev.Account, SessionID: d.SessionID, KeyID: d.KeyID,
 		Proto: d.Proto, Subdomain: d.Subdomain, Port: d.Port, PublicURL: d.URL, Local: d.Local,
 		RemoteAddr: d.RemoteAddr, OpenedAt: ev.At}
+}
+
+func applyTunnelOpened(tx *bolt.Tx, ev *events.Event, d *events.TunnelOpenedData) error {
+	t := openedTunnel(ev, d)
 	if err := putJSON(tx.Bucket(bTunnels), []byte(t.ID), t); err != nil {
 		return err
 	}
@@ -307,6 +313,21 @@ func TunnelFromEvents(evs []events.Event) (events.TunnelOpenedData, error) {
 		}
 	}
 	return events.TunnelOpenedData{}, fmt.Errorf("projections: no tunnel.opened event")
+}
+
+// OpenedTunnel returns the tunnel OpenTunnelCmd opened in evs, as the
+// projection records it (name it with TunnelName).
+func OpenedTunnel(evs []events.Event) (domain.Tunnel, error) {
+	for i := range evs {
+		if evs[i].Type == events.TunnelOpened {
+			var d events.TunnelOpenedData
+			if err := evs[i].DecodeData(&d); err != nil {
+				return domain.Tunnel{}, err
+			}
+			return openedTunnel(&evs[i], &d), nil
+		}
+	}
+	return domain.Tunnel{}, fmt.Errorf("projections: no tunnel.opened event")
 }
 
 // CloseTunnel closes one of the account's tunnels with a reason

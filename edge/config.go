@@ -60,6 +60,14 @@ type Config struct {
 	// in flight (default 128 MiB). A capture that finds no room stores no
 	// more of its body, which is recorded truncated; the exchange goes on.
 	CaptureMemory int64
+	// Writable reports whether the event log can record captures now (nil:
+	// always). It is asked at most every 250 ms, by one public request while
+	// the others go on with the last answer. While it reports an error, new
+	// public requests are refused with a 503 capture_unavailable page (TCP
+	// connections are closed) rather than served without being captured,
+	// unless ServeUncaptured is set.
+	Writable        func() error
+	ServeUncaptured bool
 }
 
 func (c *Config) defaults() error {

@@ -243,6 +243,9 @@ func (w *captureWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // serveTunnel proxies one public request to t and captures it, exactly once
 // whatever the outcome.
 func (s *Server) serveTunnel(w http.ResponseWriter, r *http.Request, t *tunnel) {
+	if s.refuseUncapturable(w, r, t) {
+		return
+	}
 	x := s.newExchange(t, r)
 	defer func() {
 		p := recover()

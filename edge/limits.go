@@ -120,3 +120,56 @@ func (b *memBudget) release(n int64) {
 		b.used.Add(-n)
 	}
 }
+
+// writableEvery is how often Config.Writable is asked.
+const writableEvery = 250 * time.Millisecond
+
+// writableGate caches Config.Writable's answer: one caller at a time asks
+// it again once the answer is writableEvery old, the others read the last
+// one, so a slow check never holds up the public requests together.
+type writableGate struct {
+	check      func() error
+	refreshing atomic.Bool
+	next       atomic.Int64 // unix ns after which the answer is stale
+	last       atomic.Pointer[error]
+}
+
+// err is the last answer (nil: writable).
+func (g *writableGate) err() error {
+	if g.check == nil {
+		return nil
+	}
+	if time.Now().UnixNano() >= g.next.Load() && g.refreshing.CompareAndSwap(false, true) {
+		err := g.check()
+		g.last.Store(&err)
+		g.next.Store(time.Now().Add(writableEvery).UnixNano())
+		g.refreshing.Store(false)
+	}
+	if p := g.last.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// refuseUncapturable answers 503 (w nil: TCP, nothing to answer) and
+// returns true while the log cannot record captures, unless the operator
+// chose to serve uncaptured. Such a request is not captured: it could not
+// be, and it was not served.
+func (s *Server) refuseUncapturable(w http.ResponseWriter, r *http.Request, t *tunnel) bool {
+	err := s.writable.err()
+	if err == nil || s.cfg.ServeUncaptured {
+		return false
+	}
+	s.unwritable.Add(1)
+	if now := time.Now().UnixNano(); now-t.refusedLog.Load() > int64(time.Second) {
+		t.refusedLog.Store(now)
+		s.cfg.Logger.Error("public request refused: the event log cannot record captures", "tunnel", t.name, "err", err)
+	}
+	if w != nil {
+		w.Header().Set("Retry-After", "5")
+		writeError(w, r, http.StatusServiceUnavailable, "capture_unavailable", "Temporarily unavailable",
+			"This server cannot record requests right now (its event log cannot be written), so it does not forward them to "+
+				t.name+". Try again shortly.")
+	}
+	return true
+}

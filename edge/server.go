@@ -23,6 +23,9 @@ type Server struct {
 	limits *connLimits
 	capMem *memBudget // bodies held by captures of exchanges in flight
 
+	writable   *writableGate // Config.Writable, cached
+	unwritable atomic.Int64  // public requests refused while the log could not write
+
 	mu       sync.RWMutex
 	sessions map[*session]struct{}
 	byHost   map[string]*tunnel // subdomain or bound custom hostname → tunnel (or a tombstone)
@@ -55,6 +58,7 @@ func New(cfg Config) (*Server, error) {
 	s.usage = newUsageCache(cfg.Log, cfg.UsageTTL, cfg.Now)
 	s.limits = newConnLimits(cfg.MaxConnsPerTunnel, cfg.MaxConnsPerClient)
 	s.capMem = &memBudget{max: cfg.CaptureMemory}
+	s.writable = &writableGate{check: cfg.Writable}
 	s.cap = newCapturer(cfg.Log, cfg.CaptureQueue, cfg.Appenders, cfg.Logger)
 	s.proxy = s.newProxy()
 	if err := s.repair(); err != nil {

@@ -84,6 +84,9 @@ func (s *Server) acceptTCP(t *tunnel) {
 // as one event (bytes, duration, close reason).
 func (s *Server) serveTCPConn(t *tunnel, c net.Conn) {
 	defer c.Close()
+	if s.refuseUncapturable(nil, nil, t) {
+		return
+	}
 	x := &exchange{t: t, now: s.cfg.Now, start: s.cfg.Now(), kind: domain.KindTCP}
 	x.ip, _, _ = net.SplitHostPort(c.RemoteAddr().String())
 	defer s.finish(x, nil)

@@ -52,8 +52,9 @@ type Config struct {
 	// and TCP connections) in flight at once through one tunnel: beyond it,
 	// a 503 tunnel_busy (TCP: the connection is closed). MaxConnsPerClient
 	// caps those from one client address, across all tunnels: beyond it, a
-	// 429 too_many_connections. Both are captured and logged. Defaults 256
-	// and 128; a negative value means no cap.
+	// 429 too_many_connections. Both are captured and logged. Defaults 512
+	// and 256 (a load test at 200 connections passes); a negative value
+	// means no cap.
 	MaxConnsPerTunnel int
 	MaxConnsPerClient int
 	// CaptureMemory bounds the body bytes held by the captures of exchanges
@@ -109,10 +110,10 @@ func (c *Config) defaults() error {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	if c.MaxConnsPerTunnel == 0 {
-		c.MaxConnsPerTunnel = 256
+		c.MaxConnsPerTunnel = 512
 	}
 	if c.MaxConnsPerClient == 0 {
-		c.MaxConnsPerClient = 128
+		c.MaxConnsPerClient = 256
 	}
 	if c.CaptureMemory <= 0 {
 		c.CaptureMemory = 128 << 20

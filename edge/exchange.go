@@ -103,8 +103,8 @@ type captureBody struct {
 	eof     bool  // the request body was read to its end
 }
 
-// Chunk sizes: the first fits a small body exactly; then each doubles, up to
-// maxChunk.
+// Chunk sizes: the first is at least minChunk (the first write's size if
+// larger); then each doubles, up to maxChunk.
 const (
 	minChunk = 512
 	maxChunk = 1 << 20

@@ -255,3 +255,89 @@ func (te *testEdge) captures(tb testing.TB, acc string) []domain.CapturedRequest
 	}
 	return got
 }
+
+// TestTCPConnectionsOverTheTunnelCapAreClosed: a TCP tunnel's connections
+// count against the same caps; one over is closed at once and captured.
+func TestTCPConnectionsOverTheTunnelCapAreClosed(t *testing.T) {
+	te := MustEdge(t, func(c *Config) { c.TCPPorts = freePortRange(t); c.MaxConnsPerTunnel = 1 })
+	acc, key := te.MustAccount(t, "tcpcap@example.com", "pro")
+	echo, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer echo.Close()
+	go func() {
+		for {
+			c, err := echo.Accept()
+			if err != nil {
+				return
+			}
+			go func() { io.Copy(c, c); c.Close() }()
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	tun, err := te.MustAgent(t, key).OpenTCP(ctx, echo.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(tun.Port))
+	first, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	io.WriteString(first, "hi")
+	buf := make([]byte, 2)
+	first.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.ReadFull(first, buf); err != nil { // admitted: it echoes
+		t.Fatal(err)
+	}
+	second, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Close()
+	second.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if n, err := second.Read(buf); err != io.EOF {
+		t.Fatalf("a connection over the tunnel's cap: read %d, %v; want it closed", n, err)
+	}
+	got := te.waitCapturedAtLeast(t, acc, 1)
+	if got[0].Error != "tunnel_busy" || got[0].Kind != "tcp" {
+		t.Fatalf("capture %+v, want a tcp tunnel_busy", got[0])
+	}
+}
+
+// TestCaptureBodyStopsAtTheBudget: a capture takes room from the budget of
+// captures in flight as it grows; out of room it keeps what it had (a
+// prefix) and is recorded truncated, and its room comes back on release.
+func TestCaptureBodyStopsAtTheBudget(t *testing.T) {
+	b := &memBudget{max: 3000}
+	c := captureBody{limit: 10 << 20, budget: b}
+	chunk := make([]byte, 700)
+	for i := range chunk {
+		chunk[i] = byte(i)
+	}
+	for range 10 {
+		c.add(chunk)
+	}
+	info := c.info()
+	if info.Size != 7000 || !info.Truncated || info.Stored == 0 || info.Stored > 3000 || b.used.Load() > 3000 {
+		t.Fatalf("info %+v, budget used %d", info, b.used.Load())
+	}
+	got := c.bytes()
+	for i, v := range got {
+		if v != byte(i%700) {
+			t.Fatalf("stored bytes are not a prefix of the body at %d", i)
+		}
+	}
+	c.release()
+	if b.used.Load() != 0 {
+		t.Fatalf("budget still holds %d after release", b.used.Load())
+	}
+	small := captureBody{limit: 1 << 20, budget: b}
+	small.add([]byte("ok"))
+	if s := small.info(); s.Stored != 2 || s.Truncated || b.used.Load() > minChunk {
+		t.Fatalf("a small body: %+v, budget used %d", s, b.used.Load())
+	}
+}

@@ -40,7 +40,8 @@ type CaptureStats struct {
 	Queued      int           // waiting to be appended now
 	QueuedBytes int64         // their bodies' bytes, and those of the batches being appended
 	Appended    int64         // events appended
-	Failed      int64         // events whose append failed (logged)
+	Failed      int64         // captures whose append failed: lost (each batch logged)
+	Unwritable  int64         // public requests refused (503) while Config.Writable reported an error
 	Batches     int64         // Append calls
 	Waited      time.Duration // total time the proxy waited on a full queue
 }
@@ -49,7 +50,7 @@ type CaptureStats struct {
 func (s *Server) CaptureStats() CaptureStats {
 	c := s.cap
 	return CaptureStats{Queued: len(c.q), QueuedBytes: c.bytes.inUse(), Appended: c.appended.Load(), Failed: c.failed.Load(),
-		Batches: c.batches.Load(), Waited: time.Duration(c.waitNs.Load())}
+		Batches: c.batches.Load(), Waited: time.Duration(c.waitNs.Load()), Unwritable: s.unwritable.Load()}
 }
 
 // captureItem is a captured exchange waiting to be appended, with the agent
@@ -128,7 +129,7 @@ func (c *capturer) appender() {
 		evs, err := c.log.Append(context.Background(), drafts...)
 		if err != nil {
 			c.failed.Add(int64(len(batch)))
-			c.logger.Error("appending captured requests", "count", len(batch), "err", err)
+			c.logger.Error("captured requests are lost: appending them failed", "count", len(batch), "failed_total", c.failed.Load(), "err", err)
 		} else {
 			c.appended.Add(int64(len(batch)))
 			for i, it := range batch {
@@ -166,7 +167,10 @@ func (c *capturer) put(d captureItem) {
 	}
 	c.mu.RUnlock()
 	if _, err := c.log.Append(context.Background(), d.draft); err != nil {
-		c.logger.Error("appending a captured request", "err", err)
+		c.failed.Add(1)
+		c.logger.Error("a captured request is lost: appending it failed", "err", err)
+	} else {
+		c.appended.Add(1)
 	}
 }
 

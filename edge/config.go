@@ -57,6 +57,28 @@ type Config struct {
 	// undrained: a control message not written within it ends the session
 	// (its tunnels close as agent_gone). Default 10 s.
 	AgentWriteTimeout time.Duration
+
+	// MaxConnsPerTunnel caps the public exchanges (HTTP requests, upgraded
+	// and TCP connections) in flight at once through one tunnel: beyond it,
+	// a 503 tunnel_busy (TCP: the connection is closed). MaxConnsPerClient
+	// caps those from one client address, across all tunnels: beyond it, a
+	// 429 too_many_connections. Both are captured and logged. Defaults 512
+	// and 256 (a load test at 200 connections passes); a negative value
+	// means no cap.
+	MaxConnsPerTunnel int
+	MaxConnsPerClient int
+	// CaptureMemory bounds the body bytes held by the captures of exchanges
+	// in flight (default 128 MiB). A capture that finds no room stores no
+	// more of its body, which is recorded truncated; the exchange goes on.
+	CaptureMemory int64
+	// Writable reports whether the event log can record captures now (nil:
+	// always). It is asked at most every 250 ms, by one public request while
+	// the others go on with the last answer. While it reports an error, new
+	// public requests are refused with a 503 capture_unavailable page (TCP
+	// connections are closed) rather than served without being captured,
+	// unless ServeUncaptured is set.
+	Writable        func() error
+	ServeUncaptured bool
 }
 
 func (c *Config) defaults() error {
@@ -102,6 +124,15 @@ func (c *Config) defaults() error {
 	}
 	if c.AgentWriteTimeout <= 0 {
 		c.AgentWriteTimeout = 10 * time.Second
+	}
+	if c.MaxConnsPerTunnel == 0 {
+		c.MaxConnsPerTunnel = 512
+	}
+	if c.MaxConnsPerClient == 0 {
+		c.MaxConnsPerClient = 256
+	}
+	if c.CaptureMemory <= 0 {
+		c.CaptureMemory = 128 << 20
 	}
 	return nil
 }

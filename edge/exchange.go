@@ -23,6 +23,7 @@ const statusClientClosed = 499
 // exchange is one public request (or upgraded connection) being captured.
 type exchange struct {
 	t        *tunnel
+	now      func() time.Time // the edge's clock (Config.Now)
 	start    time.Time
 	ip       string
 	kind     string
@@ -86,29 +87,84 @@ func (x *exchange) addOut(n int64) {
 }
 
 // captureBody tees up to limit bytes and counts all of them. It never holds
-// more than limit bytes, whatever the body's size.
+// more than limit bytes, whatever the body's size, and it only takes more
+// room with room in the budget of captures in flight: without, it stores no
+// more (the body is recorded truncated). It stores in chunks, so growing
+// copies nothing and leaves no garbage: a visitor that reads slowly keeps
+// its capture, and only that, in memory.
 type captureBody struct {
 	limit   int64
-	buf     []byte
+	budget  *memBudget // nil: no budget (tests)
+	held    int64      // bytes taken from budget: the chunks' capacity
+	chunks  [][]byte   // each full to its capacity but the last
+	stored  int64
 	size    int64
 	readErr error // a request body read that failed (client abort)
 	eof     bool  // the request body was read to its end
 }
 
+// Chunk sizes: the first is at least minChunk (the first write's size if
+// larger); then each doubles, up to maxChunk.
+const (
+	minChunk = 512
+	maxChunk = 1 << 20
+)
+
 func (c *captureBody) add(p []byte) {
 	c.size += int64(len(p))
-	if room := c.limit - int64(len(c.buf)); room > 0 {
-		if int64(len(p)) > room {
-			p = p[:room]
+	for len(p) > 0 && c.stored < c.limit {
+		room := c.limit - c.stored
+		var last []byte
+		if n := len(c.chunks); n > 0 {
+			last = c.chunks[n-1]
 		}
-		c.buf = append(c.buf, p...)
+		if len(last) == cap(last) {
+			grown := int64(max(len(p), minChunk, min(2*cap(last), maxChunk)))
+			grown = min(grown, room)
+			// A capture is a prefix: once out of room, it stops for good.
+			if !c.budget.tryAcquire(grown) {
+				c.limit = c.stored
+				return
+			}
+			c.held += grown
+			last = make([]byte, 0, grown)
+			c.chunks = append(c.chunks, last)
+		}
+		k := min(len(p), cap(last)-len(last), int(room))
+		c.chunks[len(c.chunks)-1] = append(last, p[:k]...)
+		c.stored += int64(k)
+		p = p[k:]
 	}
 }
 
+// bytes returns what was stored, as one slice (joined once).
+func (c *captureBody) bytes() []byte {
+	switch len(c.chunks) {
+	case 0:
+		return nil
+	case 1:
+		return c.chunks[0]
+	}
+	all := make([]byte, 0, c.stored)
+	for _, ch := range c.chunks {
+		all = append(all, ch...)
+	}
+	c.chunks = [][]byte{all}
+	return all
+}
+
+// release gives the capture's room back to its budget (the bytes live on in
+// the capture queue, which has a budget of its own).
+func (c *captureBody) release() {
+	c.budget.release(c.held)
+	c.held = 0
+}
+
 func (c *captureBody) info() domain.BodyInfo {
-	bi := domain.BodyInfo{Size: c.size, Stored: int64(len(c.buf)), Truncated: c.size > int64(len(c.buf))}
-	if len(c.buf) > 0 {
-		sum := sha256.Sum256(c.buf)
+	buf := c.bytes()
+	bi := domain.BodyInfo{Size: c.size, Stored: int64(len(buf)), Truncated: c.size > int64(len(buf))}
+	if len(buf) > 0 {
+		sum := sha256.Sum256(buf)
 		bi.SHA256 = hex.EncodeToString(sum[:])
 	}
 	return bi
@@ -148,7 +204,7 @@ func (w *captureWriter) WriteHeader(code int) {
 		w.wrote = true
 		w.x.mu.Lock()
 		if w.x.ttfb.IsZero() {
-			w.x.ttfb = time.Now()
+			w.x.ttfb = w.x.now()
 		}
 		if w.x.status == 0 || w.x.errCode != "" {
 			w.x.status = code
@@ -187,6 +243,9 @@ func (w *captureWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // serveTunnel proxies one public request to t and captures it, exactly once
 // whatever the outcome.
 func (s *Server) serveTunnel(w http.ResponseWriter, r *http.Request, t *tunnel) {
+	if s.refuseUncapturable(w, r, t) {
+		return
+	}
 	x := s.newExchange(t, r)
 	defer func() {
 		p := recover()
@@ -226,11 +285,16 @@ func (s *Server) serveTunnel(w http.ResponseWriter, r *http.Request, t *tunnel) 
 			panic(p)
 		}
 	}()
+	cw := &captureWriter{ResponseWriter: w, x: x}
+	if !s.admitExchange(cw, r, x) {
+		return
+	}
+	defer s.limits.leave(t, x.ip)
 	s.proxyExchange(w, r, x)
 }
 
 func (s *Server) newExchange(t *tunnel, r *http.Request) *exchange {
-	x := &exchange{t: t, start: time.Now(), kind: domain.KindHTTP}
+	x := &exchange{t: t, now: s.cfg.Now, start: s.cfg.Now(), kind: domain.KindHTTP}
 	x.ip, _, _ = net.SplitHostPort(r.RemoteAddr)
 	if x.ip == "" {
 		x.ip = r.RemoteAddr
@@ -245,6 +309,7 @@ func (s *Server) proxyExchange(w http.ResponseWriter, r *http.Request, x *exchan
 	if err == nil && !s.cfg.DisableCapture {
 		x.reqBody.limit = acct.plan.Limits.CaptureBodyBytes
 		x.respBody.limit = acct.plan.Limits.CaptureBodyBytes
+		x.reqBody.budget, x.respBody.budget = s.capMem, s.capMem
 	}
 	if err == nil && acct.over() {
 		x.setError("quota", http.StatusTooManyRequests)
@@ -280,21 +345,32 @@ func (s *Server) finish(x *exchange, r *http.Request) {
 	s.usage.add(x.t.info.AccountID, cr.BytesIn+cr.BytesOut)
 	it := captureItem{}
 	if x.t.sess != nil && x.t.sess.wantLines.Load() {
-		it.sess, it.line = x.t.sess, requestLine(cr)
+		it.sess, it.line = x.t.sess, requestLine(cr, s.cfg.Now())
 	}
 	if s.cfg.DisableCapture {
 		if it.sess != nil {
 			it.sess.notify(it.line)
 		}
+		x.releaseCapture()
 		return
 	}
 	it.draft = s.draft(x, cr)
 	s.cap.put(it)
+	x.releaseCapture()
+}
+
+// releaseCapture gives x's capture buffers' room back to the budget of
+// captures in flight, once they are queued or appended.
+func (x *exchange) releaseCapture() {
+	x.mu.Lock()
+	x.reqBody.release()
+	x.respBody.release()
+	x.mu.Unlock()
 }
 
 // captured builds the record of a finished exchange.
 func (s *Server) captured(x *exchange, r *http.Request) domain.CapturedRequest {
-	end := time.Now()
+	end := x.now()
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.reqBody.readErr != nil && x.errCode == "" {
@@ -331,8 +407,8 @@ func (s *Server) draft(x *exchange, cr domain.CapturedRequest) events.Draft {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	var bodies [][]byte
-	if len(x.reqBody.buf) > 0 || len(x.respBody.buf) > 0 {
-		bodies = [][]byte{x.reqBody.buf, x.respBody.buf}
+	if x.reqBody.stored > 0 || x.respBody.stored > 0 {
+		bodies = [][]byte{x.reqBody.bytes(), x.respBody.bytes()}
 	}
 	// Typed, not pre-marshalled: Append marshals it off the writer and hands
 	// the value on, so the projections need not decode it again.
@@ -344,13 +420,13 @@ func (s *Server) draft(x *exchange, cr domain.CapturedRequest) events.Draft {
 // maxLinePath cuts the path a request line shows (the capture keeps it whole).
 const maxLinePath = 1 << 10
 
-func requestLine(cr domain.CapturedRequest) wire.Msg {
+func requestLine(cr domain.CapturedRequest, at time.Time) wire.Msg {
 	path := cr.Path
 	if len(path) > maxLinePath {
 		path = strings.ToValidUTF8(path[:maxLinePath], "") + "…"
 	}
 	return wire.Msg{Type: wire.TypeRequest, Request: &wire.RequestLine{
 		Tunnel: cr.Tunnel, Kind: cr.Kind, Method: cr.Method, Path: path, Status: cr.Status,
-		DurationMs: cr.DurationMs, BytesIn: cr.BytesIn, BytesOut: cr.BytesOut, Error: cr.Error, At: time.Now().UTC(),
+		DurationMs: cr.DurationMs, BytesIn: cr.BytesIn, BytesOut: cr.BytesOut, Error: cr.Error, At: at.UTC(),
 	}}
 }

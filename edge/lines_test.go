@@ -66,11 +66,11 @@ func TestRequestLines(t *testing.T) {
 // character boundary, so a batch of lines stays a small control message.
 func TestRequestLine_LongPath(t *testing.T) {
 	path := "/" + strings.Repeat("é", 3000) // 2-byte runes: a cut at 1024 splits one
-	l := requestLine(domain.CapturedRequest{Method: "GET", Path: path}).Request
+	l := requestLine(domain.CapturedRequest{Method: "GET", Path: path}, time.Time{}).Request
 	if len(l.Path) > maxLinePath+len("…") || !utf8.ValidString(l.Path) || !strings.HasSuffix(l.Path, "…") {
 		t.Fatalf("line path of %d bytes, valid %v", len(l.Path), utf8.ValidString(l.Path))
 	}
-	if short := requestLine(domain.CapturedRequest{Path: "/hook"}).Request.Path; short != "/hook" {
+	if short := requestLine(domain.CapturedRequest{Path: "/hook"}, time.Time{}).Request.Path; short != "/hook" {
 		t.Fatalf("short path became %q", short)
 	}
 }

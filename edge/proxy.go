@@ -101,7 +101,7 @@ func modifyResponse(res *http.Response) error {
 	x.mu.Lock()
 	x.status = res.StatusCode
 	x.respHeaders = res.Header // not mutated after ModifyResponse; marshalled before the handler returns
-	x.ttfb = time.Now()
+	x.ttfb = x.now()
 	x.mu.Unlock()
 	if res.StatusCode == http.StatusSwitchingProtocols {
 		if rwc, ok := res.Body.(io.ReadWriteCloser); ok {

@@ -107,11 +107,12 @@ func (s *Server) Replay(ctx context.Context, accountID, sub string, reqID ulid.U
 	cr := s.captured(x, r)
 	s.usage.add(accountID, cr.BytesIn+cr.BytesOut)
 	evs, err := s.cfg.Log.Append(ctx, s.draft(x, cr))
+	x.releaseCapture()
 	if err != nil {
 		return domain.CapturedRequest{}, err
 	}
 	cr.ID, cr.AccountID, cr.CreatedAt = evs[0].ID.String(), evs[0].Account, evs[0].At
-	line := requestLine(cr)
+	line := requestLine(cr, s.cfg.Now())
 	line.Request.ID = domain.RequestIDPrefix + cr.ID
 	t.sess.notify(line)
 	return cr, nil

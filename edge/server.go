@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"warren/domain"
 	"warren/edge/wire"
@@ -17,10 +16,15 @@ import (
 // Server is the edge. Build it with New, serve Handler() on the public
 // listener, and call Shutdown after the http.Server drained.
 type Server struct {
-	cfg   Config
-	proxy *httputil.ReverseProxy
-	cap   *capturer
-	usage *usageCache
+	cfg    Config
+	proxy  *httputil.ReverseProxy
+	cap    *capturer
+	usage  *usageCache
+	limits *connLimits
+	capMem *memBudget // bodies held by captures of exchanges in flight
+
+	writable   *writableGate // Config.Writable, cached
+	unwritable atomic.Int64  // public requests refused while the log could not write
 
 	mu       sync.RWMutex
 	sessions map[*session]struct{}
@@ -59,6 +63,9 @@ func New(cfg Config) (*Server, error) {
 		cancel:   cancel,
 	}
 	s.usage = newUsageCache(cfg.Log, cfg.UsageTTL, cfg.Now)
+	s.limits = newConnLimits(cfg.MaxConnsPerTunnel, cfg.MaxConnsPerClient)
+	s.capMem = &memBudget{max: cfg.CaptureMemory}
+	s.writable = &writableGate{check: cfg.Writable}
 	s.cap = newCapturer(cfg.Log, cfg.CaptureQueue, cfg.Appenders, cfg.Logger)
 	s.proxy = s.newProxy()
 	if err := s.repair(); err != nil {
@@ -114,7 +121,7 @@ func (s *Server) lookupHost(host string) *tunnel {
 	s.mu.RLock()
 	t := s.byHost[host]
 	s.mu.RUnlock()
-	if t != nil && t.gone() && time.Now().After(t.goneTill) {
+	if t != nil && t.gone() && s.cfg.Now().After(t.goneTill) {
 		return nil
 	}
 	return t

@@ -7,7 +7,6 @@ import (
 	"net"
 	"strconv"
 	"sync"
-	"time"
 
 	"warren/domain"
 	"warren/edge/wire"
@@ -85,9 +84,16 @@ func (s *Server) acceptTCP(t *tunnel) {
 // as one event (bytes, duration, close reason).
 func (s *Server) serveTCPConn(t *tunnel, c net.Conn) {
 	defer c.Close()
-	x := &exchange{t: t, start: time.Now(), kind: domain.KindTCP}
+	if s.refuseUncapturable(nil, nil, t) {
+		return
+	}
+	x := &exchange{t: t, now: s.cfg.Now, start: s.cfg.Now(), kind: domain.KindTCP}
 	x.ip, _, _ = net.SplitHostPort(c.RemoteAddr().String())
 	defer s.finish(x, nil)
+	if !s.admitExchange(nil, nil, x) {
+		return
+	}
+	defer s.limits.leave(t, x.ip)
 	if acct, err := s.usage.get(t.info.AccountID); err == nil && acct.over() {
 		x.setError("quota", 0)
 		return
@@ -103,7 +109,7 @@ func (s *Server) serveTCPConn(t *tunnel, c net.Conn) {
 		return
 	}
 	defer st.Close()
-	x.ttfb = time.Now()
+	x.ttfb = x.now()
 	var wg sync.WaitGroup
 	var clientClosed bool
 	wg.Add(1)

@@ -5,6 +5,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -28,6 +29,9 @@ type tunnel struct {
 	once     sync.Once
 	closed   chan struct{}
 	goneTill time.Time // tombstones: routable (as a 502) until then
+
+	inflight   atomic.Int64 // public exchanges in flight (connLimits)
+	refusedLog atomic.Int64 // unix ns of the last "over a cap" log line
 }
 
 // tombstoneFor is how long a vanished agent's name answers 502 rather than 404.
@@ -43,6 +47,9 @@ func (t *tunnel) sessionLost() bool { return t.sess == nil || t.sess.mux.IsClose
 func (s *Server) openTunnel(ss *session, m wire.Msg) (*tunnel, error) {
 	if s.closing.Load() {
 		return nil, domain.Errorf(domain.CodeUnavailable, "the server is shutting down")
+	}
+	if err := domain.ValidateLocal(m.Local); err != nil {
+		return nil, err
 	}
 	in := projections.OpenTunnel{
 		AccountID: ss.accountID, SessionID: ss.id, KeyID: ss.keyID, Proto: m.Proto,
@@ -65,6 +72,13 @@ func (s *Server) openTunnel(ss *session, m wire.Msg) (*tunnel, error) {
 			t.hostname = m.Hostname
 		}
 	case domain.ProtoTCP:
+		// Quota first: the command decides again, but a port is not bound
+		// (and taken from others) for an open the plan refuses.
+		if _, err := projections.View(s.cfg.Log.DB(), func(tx *bolt.Tx) (struct{}, error) {
+			return struct{}{}, projections.CheckTunnelQuota(tx, ss.accountID)
+		}); err != nil {
+			return nil, err
+		}
 		ln, port, err := s.listenTCP()
 		if err != nil {
 			return nil, err
@@ -81,18 +95,13 @@ func (s *Server) openTunnel(ss *session, m wire.Msg) (*tunnel, error) {
 		s.releasePort(t, in.Port)
 		return nil, err
 	}
-	d, err := projections.TunnelFromEvents(evs)
+	// The tunnel, its name and URL as the projections record them.
+	info, err := projections.OpenedTunnel(evs)
 	if err != nil {
 		s.releasePort(t, in.Port)
 		return nil, err
 	}
-	t.info = domain.Tunnel{ID: d.TunnelID, AccountID: ss.accountID, SessionID: ss.id, KeyID: ss.keyID,
-		Proto: d.Proto, Subdomain: d.Subdomain, Port: d.Port, PublicURL: d.URL, Local: d.Local,
-		RemoteAddr: d.RemoteAddr, OpenedAt: evs[0].At}
-	t.name = d.Subdomain
-	if d.Proto == domain.ProtoTCP {
-		t.name = "tcp-" + strconv.Itoa(d.Port)
-	}
+	t.info, t.name = info, projections.TunnelName(info)
 	t.transport = newStreamTransport(t, s.cfg.ResponseHeaderTimeout)
 
 	ss.mu.Lock()
@@ -105,19 +114,19 @@ func (s *Server) openTunnel(ss *session, m wire.Msg) (*tunnel, error) {
 		// The session ended while the open was being recorded.
 		t.sess = nil
 		s.finishTunnel(t, domain.CloseAgentGone, false, true)
-		s.releasePort(t, d.Port)
+		s.releasePort(t, info.Port)
 		return nil, domain.Errorf(domain.CodeUnavailable, "the agent session ended")
 	}
 	s.mu.Lock()
 	s.byID[t.info.ID] = t
-	switch d.Proto {
+	switch info.Proto {
 	case domain.ProtoHTTP:
 		s.byHost[t.name] = t
 		if t.hostname != "" {
 			s.byHost[t.hostname] = t
 		}
 	case domain.ProtoTCP:
-		s.ports[d.Port] = t
+		s.ports[info.Port] = t
 	}
 	s.mu.Unlock()
 	if t.ln != nil {
@@ -132,20 +141,26 @@ func (s *Server) openTunnel(ss *session, m wire.Msg) (*tunnel, error) {
 
 // checkHostname accepts a custom domain only when verified for the account.
 func (s *Server) checkHostname(accountID, name string) error {
-	var cd domain.CustomDomain
-	var ok bool
-	err := s.cfg.Log.DB().View(func(tx *bolt.Tx) error {
-		var err error
-		cd, ok, err = projections.VerifiedDomain(tx, name)
-		return err
-	})
+	cd, err := s.verifiedDomain(name)
 	if err != nil {
 		return err
 	}
-	if !ok || cd.AccountID != accountID {
+	if cd.AccountID != accountID {
 		return domain.Errorf(domain.CodeForbidden, "domain %q is not verified on your account", name)
 	}
 	return nil
+}
+
+// verifiedDomain returns the verified custom domain name (AccountID "" when
+// none is).
+func (s *Server) verifiedDomain(name string) (domain.CustomDomain, error) {
+	return projections.View(s.cfg.Log.DB(), func(tx *bolt.Tx) (domain.CustomDomain, error) {
+		cd, ok, err := projections.VerifiedDomain(tx, name)
+		if !ok {
+			cd = domain.CustomDomain{}
+		}
+		return cd, err
+	})
 }
 
 // closeTunnel unroutes t once, records tunnel.closed (unless record is
@@ -166,7 +181,7 @@ func (s *Server) finishTunnel(t *tunnel, reason string, notify, record bool) {
 			}
 			if reason == domain.CloseAgentGone && t.info.Proto == domain.ProtoHTTP {
 				s.byHost[h] = &tunnel{info: t.info, name: t.name, hostname: t.hostname, closed: t.closed,
-					goneTill: time.Now().Add(tombstoneFor)}
+					goneTill: s.cfg.Now().Add(tombstoneFor)}
 				s.sweepTombstonesLocked()
 			} else {
 				delete(s.byHost, h)
@@ -198,7 +213,7 @@ func (s *Server) finishTunnel(t *tunnel, reason string, notify, record bool) {
 
 // sweepTombstonesLocked forgets expired tombstones; s.mu is held.
 func (s *Server) sweepTombstonesLocked() {
-	now := time.Now()
+	now := s.cfg.Now()
 	for h, t := range s.byHost {
 		if t.gone() && now.After(t.goneTill) {
 			delete(s.byHost, h)
@@ -212,14 +227,8 @@ func (s *Server) lookupCustomDomain(host string) *tunnel {
 	if t := s.lookupHost(host); t != nil {
 		return t
 	}
-	var cd domain.CustomDomain
-	var ok bool
-	_ = s.cfg.Log.DB().View(func(tx *bolt.Tx) error {
-		var err error
-		cd, ok, err = projections.VerifiedDomain(tx, host)
-		return err
-	})
-	if !ok {
+	cd, err := s.verifiedDomain(host)
+	if err != nil || cd.AccountID == "" {
 		return nil
 	}
 	s.mu.RLock()
@@ -242,7 +251,8 @@ func (s *Server) tunnelFor(accountID, name string) *tunnel {
 		return t
 	}
 	for _, t := range s.ports {
-		if t.name == name && t.info.AccountID == accountID {
+		// nil: a port held while its listener binds and its open is recorded.
+		if t != nil && t.name == name && t.info.AccountID == accountID {
 			return t
 		}
 	}

@@ -47,11 +47,8 @@ func (c *usageCache) get(accountID string) (acctUsage, error) {
 		return snap, nil
 	}
 	c.mu.Unlock()
-	var un projections.UsageNow
-	err := c.log.DB().View(func(tx *bolt.Tx) error {
-		var err error
-		un, err = projections.Usage(tx, accountID, now)
-		return err
+	un, err := projections.View(c.log.DB(), func(tx *bolt.Tx) (projections.UsageNow, error) {
+		return projections.Usage(tx, accountID, now)
 	})
 	if err != nil {
 		return acctUsage{}, err

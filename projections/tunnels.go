@@ -31,10 +31,16 @@ func tunnelHost(t domain.Tunnel) string {
 	return t.Subdomain
 }
 
-func applyTunnelOpened(tx *bolt.Tx, ev *events.Event, d *events.TunnelOpenedData) error {
-	t := domain.Tunnel{ID: d.TunnelID, AccountID: ev.Account, SessionID: d.SessionID, KeyID: d.KeyID,
+// openedTunnel is the tunnel a tunnel.opened records: the one mapping the
+// projection and OpenedTunnel share.
+func openedTunnel(ev *events.Event, d *events.TunnelOpenedData) domain.Tunnel {
+	return domain.Tunnel{ID: d.TunnelID, AccountID: ev.Account, SessionID: d.SessionID, KeyID: d.KeyID,
 		Proto: d.Proto, Subdomain: d.Subdomain, Port: d.Port, PublicURL: d.URL, Local: d.Local,
 		RemoteAddr: d.RemoteAddr, OpenedAt: ev.At}
+}
+
+func applyTunnelOpened(tx *bolt.Tx, ev *events.Event, d *events.TunnelOpenedData) error {
+	t := openedTunnel(ev, d)
 	if err := putJSON(tx.Bucket(bTunnels), []byte(t.ID), t); err != nil {
 		return err
 	}
@@ -45,6 +51,12 @@ func applyTunnelOpened(tx *bolt.Tx, ev *events.Event, d *events.TunnelOpenedData
 	}
 	if err := tx.Bucket(bTunnelsLive).Put([]byte(tunnelHost(t)), []byte(t.ID)); err != nil {
 		return err
+	}
+	if t.Proto == domain.ProtoHTTP {
+		// Opened again (by its owner, or by anyone once the hold expired).
+		if err := tx.Bucket(bTunnelsHeld).Delete([]byte(t.Subdomain)); err != nil {
+			return err
+		}
 	}
 	return tx.Bucket(bTunnelsLiveAcct).Put(ak, []byte(t.ID))
 }
@@ -71,6 +83,13 @@ func applyTunnelClosed(tx *bolt.Tx, ev *events.Event, d *events.TunnelClosedData
 	u, _ := idULID(t.ID)
 	if err := tx.Bucket(bTunnelsLiveAcct).Delete(key([]byte(t.AccountID), u[:])); err != nil {
 		return err
+	}
+	if t.Proto == domain.ProtoHTTP && d.Reason == domain.CloseAgentGone {
+		// Its agent is likely reconnecting: the name stays the account's
+		// for domain.ReconnectHold (see heldBy).
+		if err := tx.Bucket(bTunnelsHeld).Put([]byte(t.Subdomain), []byte(t.ID)); err != nil {
+			return err
+		}
 	}
 	return addTunnelSeconds(tx, t.AccountID, TunnelName(t), t.OpenedAt, at)
 }
@@ -155,16 +174,31 @@ type OpenTunnel struct {
 	RandomName func() (string, error)
 }
 
+// CheckTunnelQuota decides whether the account may open one more tunnel
+// (CodeQuota, naming the limit and the plan). OpenTunnelCmd decides with it;
+// the edge also asks first, before it binds a TCP port for the open.
+func CheckTunnelQuota(tx *bolt.Tx, accountID string) error {
+	_, plan, err := AccountPlan(tx, accountID)
+	if err != nil {
+		return err
+	}
+	return domain.CheckOpenTunnel(plan, countPrefix(tx.Bucket(bTunnelsLiveAcct), []byte(accountID)))
+}
+
 // OpenTunnelCmd opens a tunnel, deciding inside the write transaction:
-// plan tunnel limit (CodeQuota naming limit and plan), lrok's claim rule
-// (CodeConflict), a free port (CodeConflict).
+// a valid local address when one is given (CodeInvalid), plan tunnel limit (CodeQuota naming
+// limit and plan), lrok's claim rule and a name held for a reconnecting
+// agent of another account (CodeConflict), a free port (CodeConflict).
 func OpenTunnelCmd(in OpenTunnel) events.Command {
 	return func(tx *events.Tx) ([]events.Draft, error) {
-		_, plan, err := AccountPlan(tx.Tx, in.AccountID)
-		if err != nil {
-			return nil, err
+		// The edge requires one of agents; tools and tests may open
+		// tunnels that state none.
+		if in.Local != "" {
+			if err := domain.ValidateLocal(in.Local); err != nil {
+				return nil, err
+			}
 		}
-		if err := domain.CheckOpenTunnel(plan, countPrefix(tx.Bucket(bTunnelsLiveAcct), []byte(in.AccountID))); err != nil {
+		if err := CheckTunnelQuota(tx.Tx, in.AccountID); err != nil {
 			return nil, err
 		}
 		d := events.TunnelOpenedData{TunnelID: "tun_" + tx.NewID().String(), SessionID: in.SessionID, KeyID: in.KeyID,
@@ -212,7 +246,11 @@ func claimSubdomain(tx *events.Tx, in OpenTunnel) (string, error) {
 			if err != nil {
 				return "", err
 			}
-			if r.AccountID == "" && !live {
+			held, err := heldBy(tx, name)
+			if err != nil {
+				return "", err
+			}
+			if r.AccountID == "" && !live && domain.CheckNameHeld(in.AccountID, name, held, tx.Now()) == nil {
 				return name, nil
 			}
 		}
@@ -232,7 +270,29 @@ func claimSubdomain(tx *events.Tx, in OpenTunnel) (string, error) {
 	if t.ID != "" && t.AccountID == in.AccountID {
 		return "", domain.Errorf(domain.CodeConflict, "subdomain %q already has a live tunnel on your account", in.Subdomain)
 	}
-	return in.Subdomain, domain.ClaimSubdomain(in.AccountID, in.Subdomain, r.AccountID, t.AccountID)
+	if err := domain.ClaimSubdomain(in.AccountID, in.Subdomain, r.AccountID, t.AccountID); err != nil {
+		return "", err
+	}
+	if r.AccountID != in.AccountID { // a name the caller reserved is theirs, held or not
+		held, err := heldBy(tx, in.Subdomain)
+		if err != nil {
+			return "", err
+		}
+		if err := domain.CheckNameHeld(in.AccountID, in.Subdomain, held, tx.Now()); err != nil {
+			return "", err
+		}
+	}
+	return in.Subdomain, nil
+}
+
+// heldBy returns the tunnel last closed agent_gone under sub, if any (its
+// ID is "" otherwise).
+func heldBy(tx *events.Tx, sub string) (domain.Tunnel, error) {
+	id := tx.Bucket(bTunnelsHeld).Get([]byte(sub))
+	if id == nil {
+		return domain.Tunnel{}, nil
+	}
+	return Tunnel(tx.Tx, string(id))
 }
 
 func firstErr(errs ...error) error {
@@ -253,6 +313,21 @@ func TunnelFromEvents(evs []events.Event) (events.TunnelOpenedData, error) {
 		}
 	}
 	return events.TunnelOpenedData{}, fmt.Errorf("projections: no tunnel.opened event")
+}
+
+// OpenedTunnel returns the tunnel OpenTunnelCmd opened in evs, as the
+// projection records it (name it with TunnelName).
+func OpenedTunnel(evs []events.Event) (domain.Tunnel, error) {
+	for i := range evs {
+		if evs[i].Type == events.TunnelOpened {
+			var d events.TunnelOpenedData
+			if err := evs[i].DecodeData(&d); err != nil {
+				return domain.Tunnel{}, err
+			}
+			return openedTunnel(&evs[i], &d), nil
+		}
+	}
+	return domain.Tunnel{}, fmt.Errorf("projections: no tunnel.opened event")
 }
 
 // CloseTunnel closes one of the account's tunnels with a reason

@@ -44,10 +44,16 @@ type Options struct {
 	Server string // e.g. http://warren.example.com
 	Key    string // API key
 	// OnRequest receives one line per captured exchange of this agent's tunnels.
+	// It is called from a goroutine of the Client's own, through a bounded
+	// queue: while it blocks, the connection is served as usual and lines
+	// beyond MaxQueuedLines are dropped (DroppedLines counts them). A call
+	// still running at Close returns into nothing: the goroutine ends then.
 	OnRequest func(wire.RequestLine)
 	// OnRequests, if set, receives them instead, as many as arrived together
-	// (a printer writes them at once).
+	// (a printer writes them at once), the same way.
 	OnRequests func([]wire.RequestLine)
+	// MaxQueuedLines bounds the lines waiting for OnRequest(s) (default 4096).
+	MaxQueuedLines int
 	// OnEvent receives connection and tunnel events.
 	OnEvent func(Event)
 	// MinBackoff and MaxBackoff bound the reconnect delay (default 500 ms, 30 s).
@@ -67,7 +73,8 @@ type Client struct {
 	pending map[string]chan wire.Msg
 	ref     atomic.Uint64
 
-	bufs *copyBuffers // the pipes' copy buffers
+	bufs  *copyBuffers // the pipes' copy buffers
+	lines *lineQueue   // request lines on their way to OnRequest(s)
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -83,6 +90,9 @@ func Dial(ctx context.Context, opts Options) (*Client, error) {
 	if opts.MaxBackoff == 0 {
 		opts.MaxBackoff = 30 * time.Second
 	}
+	if opts.MaxQueuedLines <= 0 {
+		opts.MaxQueuedLines = defaultQueuedLines
+	}
 	mux, ctl, err := connect(ctx, opts.Server, opts.Key)
 	if err != nil {
 		return nil, err
@@ -91,6 +101,12 @@ func Dial(ctx context.Context, opts Options) (*Client, error) {
 	c := &Client{opts: opts, tunnels: map[string]*Tunnel{}, pending: map[string]chan wire.Msg{},
 		ctx: cctx, cancel: cancel, done: make(chan struct{})}
 	c.bufs = newCopyBuffers()
+	c.lines = newLineQueue(opts.MaxQueuedLines)
+	if opts.OnRequest != nil || opts.OnRequests != nil {
+		go c.lines.deliver(cctx.Done(), opts.OnRequest, opts.OnRequests)
+	} else {
+		close(c.lines.done)
+	}
 	c.setConn(mux, ctl)
 	go c.run(mux, ctl)
 	return c, nil
@@ -233,16 +249,12 @@ func (c *Client) serve(mux *yamux.Session, ctl *wire.Conn) {
 		case wire.TypeClosed:
 			c.closedByServer(m)
 		case wire.TypeRequest, wire.TypeRequests:
-			lines := m.Requests
+			// Never called from here: a callback that blocks would stop
+			// this loop, and with it heartbeats and replies.
 			if m.Request != nil {
-				lines = append(lines, *m.Request)
-			}
-			if len(lines) > 0 && c.opts.OnRequests != nil {
-				c.opts.OnRequests(lines)
-			} else if c.opts.OnRequest != nil {
-				for _, l := range lines {
-					c.opts.OnRequest(l)
-				}
+				c.lines.put([]wire.RequestLine{*m.Request})
+			} else if len(m.Requests) > 0 {
+				c.lines.put(m.Requests)
 			}
 		}
 	}

@@ -80,7 +80,7 @@ func connect(ctx context.Context, server, key string) (*yamux.Session, *wire.Con
 	if br.Buffered() > 0 {
 		c = &wire.BufferedConn{Conn: conn, R: br}
 	}
-	mux, err := yamux.Client(wire.Batch(c), wire.MuxConfig())
+	mux, err := yamux.Client(wire.Batch(c), wire.AgentMuxConfig())
 	if err != nil {
 		conn.Close()
 		return nil, nil, err

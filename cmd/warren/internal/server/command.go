@@ -28,12 +28,25 @@ func RunServe(ctx context.Context, e *command.Env, args []string) error {
 	dnsResolver := fs.String("dns-resolver", command.EnvDefault(e, "WARREN_DNS_RESOLVER", ""), "host:port of the DNS server custom-domain checks ask (default: the system's; env WARREN_DNS_RESOLVER)")
 	retainEvents := fs.String("retain-events", command.EnvDefault(e, "WARREN_RETAIN_EVENTS", "0"), "days captured bodies are kept at most, whatever the plan (0: each plan's retention); events themselves are never deleted (env WARREN_RETAIN_EVENTS)")
 	grace := fs.String("shutdown-grace", command.EnvDefault(e, "WARREN_SHUTDOWN_GRACE", "10s"), "how long shutdown waits for requests in flight and agents before cutting them off (env WARREN_SHUTDOWN_GRACE)")
+	agentWrite := fs.String("agent-write-timeout", command.EnvDefault(e, "WARREN_AGENT_WRITE_TIMEOUT", "10s"), "how long an agent may leave its control stream unread before it is cut off (env WARREN_AGENT_WRITE_TIMEOUT)")
+	perTunnel := fs.String("max-conns-per-tunnel", command.EnvDefault(e, "WARREN_MAX_CONNS_PER_TUNNEL", "512"), "public connections in flight per tunnel; beyond, 503 (negative: no cap; env WARREN_MAX_CONNS_PER_TUNNEL)")
+	perClient := fs.String("max-conns-per-client", command.EnvDefault(e, "WARREN_MAX_CONNS_PER_CLIENT", "256"), "public connections in flight per client address; beyond, 429 (negative: no cap; env WARREN_MAX_CONNS_PER_CLIENT)")
+	uncaptured := fs.Bool("serve-uncaptured", command.EnvDefault(e, "WARREN_SERVE_UNCAPTURED", "") == "true", "keep serving public requests while the log cannot record them (default: 503 until it can; env WARREN_SERVE_UNCAPTURED)")
 	if err := command.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	shutdownGrace, err := time.ParseDuration(*grace)
 	if err != nil || shutdownGrace <= 0 {
 		return &command.ExitError{Code: 2, Err: fmt.Errorf("--shutdown-grace %q is not a positive duration (e.g. 10s)", *grace)}
+	}
+	agentWriteTimeout, err := time.ParseDuration(*agentWrite)
+	if err != nil || agentWriteTimeout <= 0 {
+		return &command.ExitError{Code: 2, Err: fmt.Errorf("--agent-write-timeout %q is not a positive duration (e.g. 10s)", *agentWrite)}
+	}
+	maxPerTunnel, err1 := strconv.Atoi(*perTunnel)
+	maxPerClient, err2 := strconv.Atoi(*perClient)
+	if err1 != nil || err2 != nil || maxPerTunnel == 0 || maxPerClient == 0 {
+		return &command.ExitError{Code: 2, Err: fmt.Errorf("--max-conns-per-tunnel %q and --max-conns-per-client %q must be whole numbers, not 0 (negative: no cap)", *perTunnel, *perClient)}
 	}
 	retainDays, err := strconv.Atoi(*retainEvents)
 	if err != nil || retainDays < 0 {
@@ -67,7 +80,9 @@ func RunServe(ctx context.Context, e *command.Env, args []string) error {
 		DataDir: *data, Addr: *addr, Domain: *dom, OperatorEmail: *opEmail,
 		PublicPort: pubPort, TCPPorts: tcp, DNSResolver: *dnsResolver,
 		Scheme: *scheme, TCPHost: *tcpHost, RetainEventsDays: retainDays, ShutdownGrace: shutdownGrace,
-		Stdout: e.Stdout, Logger: slog.New(slog.NewTextHandler(e.Stderr, nil)),
+		AgentWriteTimeout: agentWriteTimeout, MaxConnsPerTunnel: maxPerTunnel, MaxConnsPerClient: maxPerClient,
+		ServeUncaptured: *uncaptured,
+		Stdout:          e.Stdout, Logger: slog.New(slog.NewTextHandler(e.Stderr, nil)),
 	})
 	if err := m.Run(ctx); err != nil {
 		return err

@@ -25,6 +25,19 @@ type Config struct {
 	// RetainEventsDays caps, for every account, how long captured bodies
 	// are kept (0: each plan's retention). Events are never deleted.
 	RetainEventsDays int
+	// AgentWriteTimeout is how long an agent may leave its control stream
+	// unread before it is cut off (0: the edge's 10 s).
+	AgentWriteTimeout time.Duration
+	// MaxConnsPerTunnel and MaxConnsPerClient cap public connections in
+	// flight per tunnel and per client address (0: the edge's defaults;
+	// negative: no cap).
+	MaxConnsPerTunnel, MaxConnsPerClient int
+	// ServeUncaptured keeps serving public requests while the log cannot
+	// record them (false: they get a 503 until it can).
+	ServeUncaptured bool
+	// Now is the one clock of the log, the edge, the API and retention
+	// (nil: time.Now).
+	Now func() time.Time
 	// Stdout hears where the server listens and, on a first start, the
 	// operator's key (nil: discarded).
 	Stdout io.Writer
@@ -41,6 +54,9 @@ func (c *Config) defaults() {
 	}
 	if c.ShutdownGrace <= 0 {
 		c.ShutdownGrace = 10 * time.Second
+	}
+	if c.Now == nil {
+		c.Now = time.Now
 	}
 	if c.RetentionEvery <= 0 {
 		c.RetentionEvery = time.Hour

@@ -33,7 +33,7 @@ func (m *Main) handlers(resolver *net.Resolver) (handlers, error) {
 	replayer := &edgeReplayer{}
 	// One authenticator for the API and the agent endpoint, so failed
 	// attempts on either count against one limit per client address.
-	auth := projections.NewAuthenticator(m.Log.DB(), projections.AuthConfig{})
+	auth := projections.NewAuthenticator(m.Log.DB(), projections.AuthConfig{Now: m.cfg.Now})
 	apiSrv, err := httpapi.New(httpapi.Config{
 		Auth:       auth,
 		Signer:     m.Signer,
@@ -45,6 +45,7 @@ func (m *Main) handlers(resolver *net.Resolver) (handlers, error) {
 		Rand:       rand.Reader,
 		Logger:     m.cfg.Logger,
 		Replayer:   replayer,
+		Now:        m.cfg.Now,
 	})
 	if err != nil {
 		return handlers{}, err
@@ -59,6 +60,13 @@ func (m *Main) handlers(resolver *net.Resolver) (handlers, error) {
 		TCPPorts:   m.cfg.TCPPorts,
 		TCPHost:    m.cfg.TCPHost,
 		Logger:     m.cfg.Logger,
+		Now:        m.cfg.Now,
+
+		AgentWriteTimeout: m.cfg.AgentWriteTimeout,
+		MaxConnsPerTunnel: m.cfg.MaxConnsPerTunnel,
+		MaxConnsPerClient: m.cfg.MaxConnsPerClient,
+		Writable:          m.writable,
+		ServeUncaptured:   m.cfg.ServeUncaptured,
 	})
 	if err != nil {
 		return handlers{}, err

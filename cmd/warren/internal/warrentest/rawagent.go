@@ -51,7 +51,11 @@ func DialRawAgent(t testing.TB, addr, key string) *RawAgent {
 	if br.Buffered() > 0 {
 		c = &wire.BufferedConn{Conn: conn, R: br}
 	}
-	mux, err := yamux.Client(c, wire.MuxConfig())
+	// The smallest window yamux allows: what the server may send unread is
+	// 256 KiB, so a test can fill it quickly.
+	cfg := wire.MuxConfig()
+	cfg.MaxStreamWindowSize = 256 << 10
+	mux, err := yamux.Client(c, cfg)
 	if err != nil {
 		conn.Close()
 		t.Fatal(err)

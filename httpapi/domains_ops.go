@@ -62,11 +62,8 @@ func normalizeDomainName(name string) string {
 
 // listDomains returns a page of the account's domains, newest first.
 func listDomains(db *bolt.DB, accountID, before string, limit int) ([]domainJSON, error) {
-	var ds []domain.CustomDomain
-	err := db.View(func(tx *bolt.Tx) error {
-		var err error
-		ds, err = projections.Domains(tx, accountID, before, limit)
-		return err
+	ds, err := projections.View(db, func(tx *bolt.Tx) ([]domain.CustomDomain, error) {
+		return projections.Domains(tx, accountID, before, limit)
 	})
 	out := make([]domainJSON, 0, len(ds))
 	for _, d := range ds {
@@ -78,11 +75,8 @@ func listDomains(db *bolt.DB, accountID, before string, limit int) ([]domainJSON
 // ownDomain returns one of the account's domains; another account's answers
 // CodeNotFound exactly like a missing one.
 func ownDomain(db *bolt.DB, accountID, id string) (domain.CustomDomain, error) {
-	var d domain.CustomDomain
-	err := db.View(func(tx *bolt.Tx) error {
-		var err error
-		d, err = projections.Domain(tx, id)
-		return err
+	d, err := projections.View(db, func(tx *bolt.Tx) (domain.CustomDomain, error) {
+		return projections.Domain(tx, id)
 	})
 	if err != nil || d.AccountID != accountID {
 		return domain.CustomDomain{}, domain.Errorf(domain.CodeNotFound, "domain %q not found", id)
@@ -97,16 +91,15 @@ func domainRef(db *bolt.DB, accountID, ref string) (string, error) {
 	if strings.HasPrefix(ref, "dom_") {
 		return ref, nil
 	}
-	id := ""
-	err := db.View(func(tx *bolt.Tx) error {
-		all, err := projections.DomainsByName(tx, strings.ToLower(strings.TrimSuffix(ref, ".")))
-		for _, cd := range all {
-			if cd.AccountID == accountID {
-				id = cd.ID
-			}
-		}
-		return err
+	all, err := projections.View(db, func(tx *bolt.Tx) ([]domain.CustomDomain, error) {
+		return projections.DomainsByName(tx, strings.ToLower(strings.TrimSuffix(ref, ".")))
 	})
+	id := ""
+	for _, cd := range all {
+		if cd.AccountID == accountID {
+			id = cd.ID
+		}
+	}
 	if err == nil && id == "" {
 		err = domain.Errorf(domain.CodeNotFound, "domain %q not found", ref)
 	}

@@ -43,11 +43,8 @@ func toKeyJSON(k domain.APIKey) keyJSON {
 // listKeys returns a page of the account's keys, newest first (CodeInvalid
 // for a before_id that is not one of the account's keys).
 func listKeys(db *bolt.DB, accountID, before string, limit int) ([]keyJSON, error) {
-	var ks []domain.APIKey
-	err := db.View(func(tx *bolt.Tx) error {
-		var err error
-		ks, err = projections.Keys(tx, accountID, before, limit)
-		return err
+	ks, err := projections.View(db, func(tx *bolt.Tx) ([]domain.APIKey, error) {
+		return projections.Keys(tx, accountID, before, limit)
 	})
 	out := make([]keyJSON, 0, len(ks))
 	for _, k := range ks {
@@ -67,10 +64,8 @@ func createKey(ctx context.Context, l *events.Log, rnd io.Reader, accountID, des
 	if err != nil {
 		return newKeyJSON{}, err
 	}
-	var k domain.APIKey
-	err = l.DB().View(func(tx *bolt.Tx) error {
-		k, err = projections.Key(tx, projections.KeyIDFromEvents(evs))
-		return err
+	k, err := projections.View(l.DB(), func(tx *bolt.Tx) (domain.APIKey, error) {
+		return projections.Key(tx, projections.KeyIDFromEvents(evs))
 	})
 	if err != nil {
 		return newKeyJSON{}, err

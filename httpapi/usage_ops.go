@@ -26,11 +26,8 @@ type usageJSON struct {
 // currentUsage is the account's plan, its limits and what it uses at now
 // (bandwidth: in + out this calendar month, UTC).
 func currentUsage(db *bolt.DB, accountID string, now time.Time) (usageJSON, error) {
-	var u projections.UsageNow
-	err := db.View(func(tx *bolt.Tx) error {
-		var err error
-		u, err = projections.Usage(tx, accountID, now)
-		return err
+	u, err := projections.View(db, func(tx *bolt.Tx) (projections.UsageNow, error) {
+		return projections.Usage(tx, accountID, now)
 	})
 	if err != nil {
 		return usageJSON{}, err
@@ -107,17 +104,14 @@ func usageHistory(db *bolt.DB, accountID, fromS, toS, tunnel string, now time.Ti
 	if err != nil {
 		return usageHistoryJSON{}, err
 	}
-	var days []projections.UsageDay
-	err = db.View(func(tx *bolt.Tx) error {
+	days, err := projections.View(db, func(tx *bolt.Tx) ([]projections.UsageDay, error) {
 		if _, err := projections.Account(tx, accountID); err != nil {
-			return err
+			return nil, err
 		}
 		if tunnel != "" {
-			days, err = projections.TunnelUsageDays(tx, accountID, tunnel, from, to, now)
-		} else {
-			days, err = projections.UsageDays(tx, accountID, from, to, now)
+			return projections.TunnelUsageDays(tx, accountID, tunnel, from, to, now)
 		}
-		return err
+		return projections.UsageDays(tx, accountID, from, to, now)
 	})
 	if err != nil {
 		return usageHistoryJSON{}, err

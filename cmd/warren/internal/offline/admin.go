@@ -112,11 +112,10 @@ func RunAccountPlan(ctx context.Context, e *command.Env, args []string) error {
 		return err
 	}
 	defer l.Close()
-	var acc domain.Account
-	if err := l.DB().View(func(tx *bolt.Tx) error {
-		acc, err = projections.AccountByEmail(tx, norm)
-		return err
-	}); err != nil {
+	acc, err := projections.View(l.DB(), func(tx *bolt.Tx) (domain.Account, error) {
+		return projections.AccountByEmail(tx, norm)
+	})
+	if err != nil {
 		return err
 	}
 	evs, err := l.Execute(ctx, projections.ChangePlan(acc.ID, *plan))
@@ -148,11 +147,10 @@ func RunAccountList(ctx context.Context, e *command.Env, args []string) error {
 	fmt.Fprintln(tw, "ID\tEMAIL\tNAME\tPLAN\tOPERATOR\tCREATED")
 	before := ""
 	for {
-		var page []domain.Account
-		if err := l.DB().View(func(tx *bolt.Tx) error {
-			page, err = projections.Accounts(tx, before, 1000)
-			return err
-		}); err != nil {
+		page, err := projections.View(l.DB(), func(tx *bolt.Tx) ([]domain.Account, error) {
+			return projections.Accounts(tx, before, 1000)
+		})
+		if err != nil {
 			return err
 		}
 		for _, a := range page {

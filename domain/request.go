@@ -23,7 +23,9 @@ type BodyInfo struct {
 }
 
 // CapturedRequest is what Warren records of one public exchange: an HTTP
-// request/response, a WebSocket or a TCP connection.
+// request/response, a WebSocket or a TCP connection. It is never stored as
+// it is: events declares the stored payload and maps it to and from this
+// (its JSON tags serve the API's exports).
 type CapturedRequest struct {
 	ID          string              `json:"id,omitempty"` // ULID, without the req_ prefix; the event id
 	AccountID   string              `json:"accountId,omitempty"`
@@ -48,4 +50,16 @@ type CapturedRequest struct {
 	Error       string              `json:"error,omitempty"` // agent_gone, local_refused, client_abort, quota, timeout…
 	ReplayOf    string              `json:"replayOf,omitempty"`
 	CreatedAt   time.Time           `json:"createdAt,omitzero"`
+	Secrets     *SecretHeaders      `json:"secretHeaders,omitempty"` // nil: no header was sealed
+}
+
+// SecretHeaders names the headers of a capture whose values (credentials,
+// cookies) are kept out of the immutable log, beside the bodies, where
+// retention prunes them. While they are retained, Available is true and the
+// header maps carry the values; once pruned, the names stay listed here and
+// the headers are gone from the maps (the log keeps only a keyed hash).
+type SecretHeaders struct {
+	Request   []string `json:"request,omitempty"`
+	Response  []string `json:"response,omitempty"`
+	Available bool     `json:"available"`
 }

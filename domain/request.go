@@ -1,6 +1,9 @@
 package domain
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Kinds of captured exchange.
 const (
@@ -62,4 +65,24 @@ type SecretHeaders struct {
 	Request   []string `json:"request,omitempty"`
 	Response  []string `json:"response,omitempty"`
 	Available bool     `json:"available"`
+}
+
+// IsSensitiveHeader tells whether a header's values are sealed out of the
+// log: Authorization, Proxy-Authorization, Cookie and Set-Cookie always, and
+// any of the operator's extra names (header names match in any case).
+func IsSensitiveHeader(name string, extra []string) bool {
+	switch len(name) { // most names are none of these: one length check
+	case len("Authorization"), len("Proxy-Authorization"), len("Cookie"), len("Set-Cookie"):
+		for _, s := range [...]string{"Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie"} {
+			if strings.EqualFold(name, s) {
+				return true
+			}
+		}
+	}
+	for _, s := range extra {
+		if strings.EqualFold(name, s) {
+			return true
+		}
+	}
+	return false
 }

@@ -1,11 +1,7 @@
 package events
 
 import (
-	"fmt"
-
 	jsonv2 "github.com/go-json-experiment/json"
-
-	"warren/domain"
 )
 
 // Type names an event. Types are never renamed; a new shape of the same fact
@@ -60,14 +56,14 @@ type entry struct {
 
 // decoder reads one schema version's stored JSON as a pointer to the
 // current payload type.
-type decoder func(data []byte) (any, error)
+type decoder func(data []byte, opts ...jsonv2.Options) (any, error)
 
 // as decodes JSON that is already the current payload T. JSON v2 decodes
 // these payloads about twice as fast as encoding/json, which is most of what
 // rebuild spends; like v1 it ignores members it does not know.
-func as[T any](data []byte) (any, error) {
+func as[T any](data []byte, opts ...jsonv2.Options) (any, error) {
 	p := new(T)
-	if err := jsonv2.Unmarshal(data, p); err != nil {
+	if err := jsonv2.Unmarshal(data, p, opts...); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -75,9 +71,9 @@ func as[T any](data []byte) (any, error) {
 
 // upgraded decodes an old version's JSON and brings it to the current one.
 func upgraded[Old, New any](up func(*Old) *New) decoder {
-	return func(data []byte) (any, error) {
+	return func(data []byte, opts ...jsonv2.Options) (any, error) {
 		p := new(Old)
-		if err := jsonv2.Unmarshal(data, p); err != nil {
+		if err := jsonv2.Unmarshal(data, p, opts...); err != nil {
 			return nil, err
 		}
 		return up(p), nil
@@ -109,65 +105,4 @@ func CurrentVersion(t Type) int {
 		return len(e.versions)
 	}
 	return 0
-}
-
-// selfDecoding is a payload whose typed value, as the appender passed it,
-// may stand for the decoding of its JSON (ok=false when it cannot).
-type selfDecoding interface {
-	payload
-	decoded() (any, bool)
-}
-
-// decoded: the copy is marked unchecked, as a decoded payload is, so the two
-// compare equal.
-func (p RequestCapturedV2) decoded() (any, bool) {
-	ok := p.checked
-	p.checked = false
-	return &p, ok
-}
-
-// DecodePayload is the one decode of an event's data, for the live path and
-// for rebuild alike: a pointer to the type's current payload (the XData
-// alias), whatever version was stored. A live append of a payload that
-// decoding would give back as it is (a request.captured built by
-// CapturedFromDomain) is taken without decoding. It returns nil, nil for a
-// type this binary does not know (a newer one wrote it), and a CodeInternal
-// error for a version it does not know or data that does not decode.
-func DecodePayload(ev *Event) (any, error) {
-	e, ok := lookup(ev.Type)
-	if !ok {
-		return nil, nil
-	}
-	if ev.Version < 1 || ev.Version > len(e.versions) {
-		return nil, domain.Errorf(domain.CodeInternal, "events: %s %s: schema version %d is newer than this binary reads (%d)",
-			ev.Type, ev.ID, ev.Version, len(e.versions))
-	}
-	if v, ok := ev.value.(selfDecoding); ok && ev.Version == len(e.versions) && v.payloadVersion() == ev.Version {
-		if p, ok := v.decoded(); ok {
-			return p, nil
-		}
-	}
-	p, err := e.versions[ev.Version-1](ev.Data)
-	if err != nil {
-		return nil, &domain.Error{Code: domain.CodeInternal,
-			Message: fmt.Sprintf("events: decoding %s %s v%d", ev.Type, ev.ID, ev.Version), Err: err}
-	}
-	return p, nil
-}
-
-// version is the schema version the writer stamps on d: the Draft's own,
-// else its payload type's, else 1 (a domain value or a map, encoded as
-// version 1 was).
-func (d *Draft) version() int {
-	if d.Version != 0 {
-		return d.Version
-	}
-	v := d.Data
-	if d.encoded {
-		v = d.value
-	}
-	if p, ok := v.(payload); ok {
-		return p.payloadVersion()
-	}
-	return 1
 }

@@ -153,6 +153,7 @@ func catchUp(db *bolt.DB, from ulid.ULID, total uint64, progress func(done, tota
 	defer close(stop)
 	go func() {
 		defer close(chunks)
+		dec := newDecoder()
 		cursor := from
 		for {
 			var c chunk
@@ -164,7 +165,7 @@ func catchUp(db *bolt.DB, from ulid.ULID, total uint64, progress func(done, tota
 			if c.err == nil {
 				c.payloads = make([]any, len(c.evs))
 				for i := range c.evs {
-					if c.payloads[i], c.err = decodePayload(&c.evs[i]); c.err != nil {
+					if c.payloads[i], c.err = decodePayload(dec, &c.evs[i]); c.err != nil {
 						c.err = fmt.Errorf("projections: %s %s: %w", c.evs[i].Type, c.evs[i].ID, c.err)
 						break
 					}

@@ -13,10 +13,18 @@ import (
 var checkpointInline = []byte("inline")
 
 // Set is the inline projections, as the log's Applier.
-type Set struct{}
+type Set struct {
+	dec *events.Decoder
+}
 
 // New returns the inline projections.
-func New() *Set { return &Set{} }
+func New() *Set { return &Set{dec: newDecoder()} }
+
+// newDecoder is the decode of the live path and of rebuild: the index
+// keeps no headers, so none are built.
+func newDecoder() *events.Decoder {
+	return events.NewDecoder(events.DecodeOptions{SkipHeaders: true})
+}
 
 var _ events.Applier = (*Set)(nil)
 
@@ -38,7 +46,7 @@ func (s *Set) Apply(tx *bolt.Tx, evs []events.Event) error {
 	payloads := make([]any, len(evs))
 	for i := range evs {
 		var err error
-		if payloads[i], err = decodePayload(&evs[i]); err != nil {
+		if payloads[i], err = decodePayload(s.dec, &evs[i]); err != nil {
 			return fmt.Errorf("projections: %s %s: %w", evs[i].Type, evs[i].ID, err)
 		}
 	}
@@ -75,8 +83,8 @@ func applyBatch(tx *bolt.Tx, evs []events.Event, payloads []any) error {
 // reads every stored version, and turns a captured request into the summary
 // the index stores (nil for types they ignore). It reads no state, so
 // rebuild runs it apart from the write transaction.
-func decodePayload(ev *events.Event) (any, error) {
-	p, err := events.DecodePayload(ev)
+func decodePayload(dec *events.Decoder, ev *events.Event) (any, error) {
+	p, err := dec.Decode(ev)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,9 @@
 package domain
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Kinds of captured exchange.
 const (
@@ -23,7 +26,9 @@ type BodyInfo struct {
 }
 
 // CapturedRequest is what Warren records of one public exchange: an HTTP
-// request/response, a WebSocket or a TCP connection.
+// request/response, a WebSocket or a TCP connection. It is never stored as
+// it is: events declares the stored payload and maps it to and from this
+// (its JSON tags serve the API's exports).
 type CapturedRequest struct {
 	ID          string              `json:"id,omitempty"` // ULID, without the req_ prefix; the event id
 	AccountID   string              `json:"accountId,omitempty"`
@@ -48,4 +53,36 @@ type CapturedRequest struct {
 	Error       string              `json:"error,omitempty"` // agent_gone, local_refused, client_abort, quota, timeout…
 	ReplayOf    string              `json:"replayOf,omitempty"`
 	CreatedAt   time.Time           `json:"createdAt,omitzero"`
+	Secrets     *SecretHeaders      `json:"secretHeaders,omitempty"` // nil: no header was sealed
+}
+
+// SecretHeaders names the headers of a capture whose values (credentials,
+// cookies) are kept out of the immutable log, beside the bodies, where
+// retention prunes them. While they are retained, Available is true and the
+// header maps carry the values; once pruned, the names stay listed here and
+// the headers are gone from the maps (the log keeps only a keyed hash).
+type SecretHeaders struct {
+	Request   []string `json:"request,omitempty"`
+	Response  []string `json:"response,omitempty"`
+	Available bool     `json:"available"`
+}
+
+// IsSensitiveHeader tells whether a header's values are sealed out of the
+// log: Authorization, Proxy-Authorization, Cookie and Set-Cookie always, and
+// any of the operator's extra names (header names match in any case).
+func IsSensitiveHeader(name string, extra []string) bool {
+	switch len(name) { // most names are none of these: one length check
+	case len("Authorization"), len("Proxy-Authorization"), len("Cookie"), len("Set-Cookie"):
+		for _, s := range [...]string{"Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie"} {
+			if strings.EqualFold(name, s) {
+				return true
+			}
+		}
+	}
+	for _, s := range extra {
+		if strings.EqualFold(name, s) {
+			return true
+		}
+	}
+	return false
 }

@@ -44,6 +44,10 @@ type Config struct {
 	Appenders    int
 	// DisableCapture turns off capture bodies and events (benchmarks only).
 	DisableCapture bool
+	// SensitiveHeaders names headers sealed out of the log beside the bodies
+	// (where retention prunes them), in addition to Authorization,
+	// Proxy-Authorization, Cookie and Set-Cookie, which always are.
+	SensitiveHeaders []string
 	// UsageTTL is how long an account's plan and monthly usage are cached on
 	// the hot path (default 2 s).
 	UsageTTL time.Duration

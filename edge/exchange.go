@@ -414,7 +414,8 @@ func (s *Server) draft(x *exchange, cr domain.CapturedRequest) events.Draft {
 	// the value on, so the projections need not decode it again.
 	// At is when the request arrived: the event is appended after the
 	// answer, in a batch, and a request's time is when it was made.
-	return events.Draft{Type: events.RequestCaptured, Account: x.t.info.AccountID, At: x.start, Data: cr, Bodies: bodies}
+	// Sensitive headers are sealed beside the bodies, out of the log.
+	return events.CapturedDraft(x.t.info.AccountID, x.start, cr, bodies, s.cfg.SensitiveHeaders)
 }
 
 // maxLinePath cuts the path a request line shows (the capture keeps it whole).

@@ -107,7 +107,9 @@ func decode(b []byte, validate bool) (Event, error) {
 	return ev, nil
 }
 
-// DecodeData unmarshals ev's payload into v (a pointer to the type's Data struct).
+// DecodeData unmarshals ev's payload into v (a pointer to the type's Data
+// struct) as it is, whatever its version: fine for a field every version
+// has. DecodePayload is the versioned decode.
 func (ev *Event) DecodeData(v any) error {
 	if err := json.Unmarshal(ev.Data, v); err != nil {
 		return fmt.Errorf("events: %s %s v%d: %w", ev.Type, ev.ID, ev.Version, err)

@@ -41,6 +41,7 @@ type Draft struct {
 	Data    any       // marshalled to JSON; a json.RawMessage is taken as is
 	At      time.Time // zero: the writer's clock
 	Bodies  [][]byte  // raw bytes stored compressed under (id, index); see Log.Body
+	Version int       // schema version of Data; zero: its payload type's (see payloads.go), or 1
 
 	compressed bool // Bodies already compressed (Append does it off the writer)
 	encoded    bool // Data already a checked json.RawMessage (likewise)

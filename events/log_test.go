@@ -119,7 +119,7 @@ func TestLog_Append(t *testing.T) {
 		if len(evs) != 2 || evs[0].ID.Compare(evs[1].ID) >= 0 {
 			t.Fatalf("events %+v", evs)
 		}
-		if !evs[0].At.Equal(at) || !evs[1].At.Equal(at.Add(-time.Hour)) || evs[0].Version != events.CurrentVersion {
+		if !evs[0].At.Equal(at) || !evs[1].At.Equal(at.Add(-time.Hour)) || evs[0].Version != events.CurrentVersion(evs[0].Type) {
 			t.Fatalf("stamps: %v %v v%d", evs[0].At, evs[1].At, evs[0].Version)
 		}
 		if evs[0].Prev != ([32]byte{}) {

@@ -272,7 +272,7 @@ func (w *txWriter) write(r *appendReq) error {
 		d := &drafts[i]
 		ev := &evs[i]
 		ev.ID = l.nextID(now)
-		ev.Type, ev.Account, ev.Version, ev.Prev = d.Type, d.Account, CurrentVersion, w.head.Hash
+		ev.Type, ev.Account, ev.Version, ev.Prev = d.Type, d.Account, d.version(), w.head.Hash
 		ev.At = d.At.UTC()
 		if d.At.IsZero() {
 			ev.At = now

@@ -39,11 +39,15 @@ type requestDetailJSON struct {
 	// BodiesPruned says retention removed the stored bodies (at PrunedAt).
 	BodiesPruned bool       `json:"bodiesPruned"`
 	PrunedAt     *time.Time `json:"prunedAt"`
+	// SecretHeaders names the headers whose values were kept out of the log
+	// (null: none); available false once retention pruned them with the
+	// bodies, and then the headers are missing from request/response.
+	SecretHeaders *domain.SecretHeaders `json:"secretHeaders"`
 }
 
 // requestDetail reads the bodies (part 0 request, 1 response) from the log.
 func (s *Server) requestDetail(id ulid.ULID, cr domain.CapturedRequest) (requestDetailJSON, error) {
-	d := requestDetailJSON{requestJSON: toRequestJSON(cr)}
+	d := requestDetailJSON{requestJSON: toRequestJSON(cr), SecretHeaders: cr.Secrets}
 	if err := s.view(func(tx *bolt.Tx) error {
 		at, pruned, err := projections.BodiesPrunedAt(tx, cr.AccountID, id)
 		if pruned {

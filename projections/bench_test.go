@@ -178,7 +178,7 @@ func BenchmarkRebuild1M(b *testing.B) {
 }
 
 // BenchmarkAppendCaptured appends captured requests the way the edge does
-// (typed payloads with both header sets, two small bodies, batches of 100
+// (events.CapturedDraft: typed payloads with both header sets, two small bodies, batches of 100
 // from 2 appenders; BATCH=N for another size) through the inline
 // projections. ns/op is wall time per event; cpu-µs/event is the process's
 // CPU (user+system) per event, what capture takes from the proxy on a busy
@@ -190,8 +190,7 @@ func BenchmarkAppendCaptured(b *testing.B) {
 	}
 	defer l.Close()
 	acc, _ := MustAccount(b, l, "bench@example.com", domain.PlanPro)
-	d := captured(acc, "hooks", time.Time{}, 512, 2048)
-	cr := d.Data.(domain.CapturedRequest)
+	cr := capturedRequest("hooks", 512, 2048)
 	cr.UserAgent, cr.TTFBMs, cr.DurationMs = "Stripe/1.0 (+https://stripe.com/docs/webhooks)", 0.42, 1.7
 	cr.RespHeaders = map[string][]string{"Content-Type": {"application/json"}, "Date": {"Tue, 24 Nov 2026 19:41:12 GMT"}}
 	batch, _ := strconv.Atoi(os.Getenv("BATCH"))
@@ -209,8 +208,7 @@ func BenchmarkAppendCaptured(b *testing.B) {
 			for i := 0; i < b.N/2; i += batch {
 				drafts := make([]events.Draft, min(batch, b.N/2-i))
 				for j := range drafts {
-					drafts[j] = events.Draft{Type: events.RequestCaptured, Account: acc, Data: cr,
-						Bodies: [][]byte{[]byte(`{"id":"evt_1"}`), []byte(`{"ok":true}`)}}
+					drafts[j] = events.CapturedDraft(acc, time.Time{}, cr, [][]byte{[]byte(`{"id":"evt_1"}`), []byte(`{"ok":true}`)}, nil)
 				}
 				if _, err := l.Append(context.Background(), drafts...); err != nil {
 					b.Error(err)

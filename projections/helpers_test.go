@@ -62,11 +62,16 @@ func openHTTP(acc, sub string) events.Command {
 		RandomName: func() (string, error) { return domain.RandomSubdomain(rand.Reader) }})
 }
 
+// captured is a request.captured draft as the edge appends it.
 func captured(acc, tunnel string, at time.Time, in, out int64) events.Draft {
-	return events.Draft{Type: events.RequestCaptured, Account: acc, At: at, Data: domain.CapturedRequest{
+	return events.CapturedDraft(acc, at, capturedRequest(tunnel, in, out), nil, nil)
+}
+
+func capturedRequest(tunnel string, in, out int64) domain.CapturedRequest {
+	return domain.CapturedRequest{
 		Tunnel: tunnel, Kind: domain.KindHTTP, Method: "POST", Path: "/webhook?x=1", Status: 200,
 		BytesIn: in, BytesOut: out, IP: "203.0.113.7", Proto: "HTTP/1.1", Host: tunnel + ".localhost",
-		ReqHeaders: map[string][]string{"Stripe-Signature": {"t=1,v1=abc"}}}}
+		ReqHeaders: map[string][]string{"Stripe-Signature": {"t=1,v1=abc"}}}
 }
 
 func fingerprint(tb testing.TB, db *bolt.DB) [32]byte {

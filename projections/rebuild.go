@@ -23,15 +23,16 @@ const rebuildChunk = 5_000
 // set, is called after each chunk with the events applied so far and the
 // log's total.
 func Rebuild(db *bolt.DB, progress func(done, total uint64)) (uint64, error) {
-	var names [][]byte
-	if err := db.View(func(tx *bolt.Tx) error {
-		return tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
+	names, err := View(db, func(tx *bolt.Tx) ([][]byte, error) {
+		var names [][]byte
+		return names, tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
 			if bytes.HasPrefix(name, []byte(Prefix)) {
 				names = append(names, append([]byte(nil), name...))
 			}
 			return nil
 		})
-	}); err != nil {
+	})
+	if err != nil {
 		return 0, err
 	}
 	// Dropping a bucket reads every page of it in one go, so large ones are
@@ -72,14 +73,15 @@ const dropBatch = 50_000
 // emptyBucket deletes a bucket's keys in batches, one transaction each.
 func emptyBucket(db *bolt.DB, name []byte) error {
 	for {
-		var keys [][]byte
-		if err := db.View(func(tx *bolt.Tx) error {
+		keys, err := View(db, func(tx *bolt.Tx) ([][]byte, error) {
+			var keys [][]byte
 			c := tx.Bucket(name).Cursor()
 			for k, _ := c.First(); k != nil && len(keys) < dropBatch; k, _ = c.Next() {
 				keys = append(keys, append([]byte(nil), k...))
 			}
-			return nil
-		}); err != nil {
+			return keys, nil
+		})
+		if err != nil {
 			return err
 		}
 		if len(keys) < dropBatch {
@@ -153,18 +155,17 @@ func catchUp(db *bolt.DB, from ulid.ULID, total uint64, progress func(done, tota
 	defer close(stop)
 	go func() {
 		defer close(chunks)
+		dec := newDecoder()
 		cursor := from
 		for {
 			var c chunk
-			c.err = db.View(func(tx *bolt.Tx) error {
-				var err error
-				c.evs, err = events.ScanAfter(tx, cursor, rebuildChunk)
-				return err
+			c.evs, c.err = View(db, func(tx *bolt.Tx) ([]events.Event, error) {
+				return events.ScanAfter(tx, cursor, rebuildChunk)
 			})
 			if c.err == nil {
 				c.payloads = make([]any, len(c.evs))
 				for i := range c.evs {
-					if c.payloads[i], c.err = decodePayload(&c.evs[i]); c.err != nil {
+					if c.payloads[i], c.err = decodePayload(dec, &c.evs[i]); c.err != nil {
 						c.err = fmt.Errorf("projections: %s %s: %w", c.evs[i].Type, c.evs[i].ID, c.err)
 						break
 					}

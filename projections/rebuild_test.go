@@ -40,9 +40,15 @@ func randomWorkload(t *testing.T, l *events.Log, n int, seed uint64) map[events.
 			tunnel := fmt.Sprintf("tun-%d", rng.IntN(5))
 			drafts := make([]events.Draft, 1+rng.IntN(4))
 			for j := range drafts {
-				drafts[j] = captured(acc, tunnel, base.Add(time.Duration(i)*time.Minute), rng.Int64N(5000), rng.Int64N(50000))
-				drafts[j].Bodies = [][]byte{[]byte("req body"), []byte("resp body")}
-				drafts[j].Data = variedCapture(rng, drafts[j].Data.(domain.CapturedRequest))
+				at := base.Add(time.Duration(i) * time.Minute)
+				cr := variedCapture(rng, capturedRequest(tunnel, rng.Int64N(5000), rng.Int64N(50000)))
+				bodies := [][]byte{[]byte("req body"), []byte("resp body")}
+				if rng.IntN(4) == 0 {
+					// As version 1 was written: the domain value itself.
+					drafts[j] = events.Draft{Type: events.RequestCaptured, Account: acc, At: at, Data: cr, Bodies: bodies}
+				} else {
+					drafts[j] = events.CapturedDraft(acc, at, cr, bodies, nil)
+				}
 			}
 			if _, err := l.Append(ctx, drafts...); err != nil {
 				t.Fatal(err)
@@ -126,6 +132,9 @@ func variedCapture(rng *mrand.Rand, r domain.CapturedRequest) domain.CapturedReq
 		r.ReplayOf = "01JREPLAYEDREQUEST00000000"
 	}
 	r.RespBody = domain.BodyInfo{Size: r.BytesOut, Stored: min(r.BytesOut, 1024), SHA256: "ab", Truncated: r.BytesOut > 1024}
+	if rng.IntN(3) == 0 {
+		r.ReqHeaders = map[string][]string{"Authorization": {"Bearer s\xff"}, "X-N\xe9": {"v"}}
+	}
 	return r
 }
 

@@ -3,71 +3,38 @@ package projections
 import (
 	"github.com/oklog/ulid/v2"
 	bolt "go.etcd.io/bbolt"
-	"unicode/utf8"
 
 	"warren/domain"
 	"warren/events"
 )
 
-// requestSummary decodes a request.captured payload without its header sets,
-// which are the bulk of it and which no projection keeps: the index holds
-// summaries, and the detail view reads the event itself from the log.
+// requestSummary is a request.captured as the index keeps it: no header
+// sets, which are the bulk of the event and which the detail view reads from
+// the log itself. It is encoded apart from the write transaction (rebuild
+// does it on the reading goroutine).
 type requestSummary struct {
-	domain.CapturedRequest
-	ReqHeaders  skipJSON `json:"requestHeaders"`
-	RespHeaders skipJSON `json:"responseHeaders"`
-
-	stored []byte // the summary as the index stores it; see prepare
+	tunnel            string
+	bytesIn, bytesOut int64
+	replay            bool
+	stored            []byte // encodeSummary's
 }
 
-// prepare completes the summary from the envelope and encodes it, apart from
-// the write transaction (rebuild does it on the reading goroutine).
-func (s *requestSummary) prepare(ev *events.Event) error {
-	r := &s.CapturedRequest
+func newRequestSummary(ev *events.Event, p *events.RequestCapturedData) *requestSummary {
+	r := p.Domain()
 	r.ID, r.AccountID, r.CreatedAt = ev.ID.String(), ev.Account, ev.At
-	s.stored = encodeSummary(r)
-	return nil
+	return &requestSummary{tunnel: r.Tunnel, bytesIn: r.BytesIn, bytesOut: r.BytesOut, replay: r.ReplayOf != "",
+		stored: encodeSummary(&r)}
 }
-
-// summaryFromValue builds the summary from the typed payload a live append
-// carries, as decoding its JSON would: the headers dropped. JSON replaces
-// invalid UTF-8, so a string that is not valid UTF-8 sends the event the
-// decoding way (rebuild must find the same summary live appends stored).
-func summaryFromValue(ev *events.Event) (*requestSummary, bool) {
-	var r domain.CapturedRequest
-	switch v := ev.Value().(type) {
-	case domain.CapturedRequest:
-		r = v
-	case *domain.CapturedRequest:
-		r = *v
-	default:
-		return nil, false
-	}
-	for _, s := range [...]string{r.ID, r.AccountID, r.TunnelID, r.Tunnel, r.Kind, r.Method, r.Path, r.IP,
-		r.UserAgent, r.Proto, r.Host, r.ReqBody.SHA256, r.RespBody.SHA256, r.Error, r.ReplayOf} {
-		if !utf8.ValidString(s) {
-			return nil, false
-		}
-	}
-	r.ReqHeaders, r.RespHeaders = nil, nil
-	return &requestSummary{CapturedRequest: r}, true
-}
-
-// skipJSON discards a JSON value without building it.
-type skipJSON struct{}
-
-func (*skipJSON) UnmarshalJSON([]byte) error { return nil }
 
 func applyRequestCaptured(tx *bolt.Tx, ev *events.Event, s *requestSummary, u usageBatch) error {
-	r := &s.CapturedRequest
 	acc := []byte(ev.Account)
 	if err := tx.Bucket(bRequests).Put(key(acc, ev.ID[:]), s.stored); err != nil {
 		return err
 	}
-	if err := tx.Bucket(bRequestsByTun).Put(key(acc, []byte(r.Tunnel), ev.ID[:]), []byte{}); err != nil {
+	if err := tx.Bucket(bRequestsByTun).Put(key(acc, []byte(s.tunnel), ev.ID[:]), []byte{}); err != nil {
 		return err
 	}
-	u.addRequest(ev.Account, r.Tunnel, ev.At, r.BytesIn, r.BytesOut, r.ReplayOf != "")
+	u.addRequest(ev.Account, s.tunnel, ev.At, s.bytesIn, s.bytesOut, s.replay)
 	return nil
 }
 
@@ -82,20 +49,16 @@ func RequestSummary(tx *bolt.Tx, accountID string, id ulid.ULID) (domain.Capture
 }
 
 // Request returns the full capture (headers, body info) of one of the
-// account's requests from its event, or CodeNotFound.
+// account's requests from its event, the values of sealed headers put back
+// while retained (see events.CapturedRequestTx), or CodeNotFound.
 func Request(tx *bolt.Tx, accountID string, id ulid.ULID) (domain.CapturedRequest, error) {
 	if _, err := RequestSummary(tx, accountID, id); err != nil {
 		return domain.CapturedRequest{}, err
 	}
-	ev, ok, err := events.GetTx(tx, id)
+	r, ok, err := events.CapturedRequestTx(tx, id)
 	if err != nil || !ok {
 		return domain.CapturedRequest{}, firstErr(err, notFound("request", domain.RequestIDPrefix+id.String()))
 	}
-	var r domain.CapturedRequest
-	if err := ev.DecodeData(&r); err != nil {
-		return r, err
-	}
-	r.ID, r.AccountID, r.CreatedAt = ev.ID.String(), ev.Account, ev.At
 	return r, nil
 }
 

@@ -3,8 +3,6 @@ package projections
 import (
 	"fmt"
 
-	jsonv2 "github.com/go-json-experiment/json"
-
 	bolt "go.etcd.io/bbolt"
 
 	"warren/events"
@@ -15,10 +13,18 @@ import (
 var checkpointInline = []byte("inline")
 
 // Set is the inline projections, as the log's Applier.
-type Set struct{}
+type Set struct {
+	dec *events.Decoder
+}
 
 // New returns the inline projections.
-func New() *Set { return &Set{} }
+func New() *Set { return &Set{dec: newDecoder()} }
+
+// newDecoder is the decode of the live path and of rebuild: the index
+// keeps no headers, so none are built.
+func newDecoder() *events.Decoder {
+	return events.NewDecoder(events.DecodeOptions{SkipHeaders: true})
+}
 
 var _ events.Applier = (*Set)(nil)
 
@@ -40,7 +46,7 @@ func (s *Set) Apply(tx *bolt.Tx, evs []events.Event) error {
 	payloads := make([]any, len(evs))
 	for i := range evs {
 		var err error
-		if payloads[i], err = decodePayload(&evs[i]); err != nil {
+		if payloads[i], err = decodePayload(s.dec, &evs[i]); err != nil {
 			return fmt.Errorf("projections: %s %s: %w", evs[i].Type, evs[i].ID, err)
 		}
 	}
@@ -73,87 +79,57 @@ func applyBatch(tx *bolt.Tx, evs []events.Event, payloads []any) error {
 	return tx.Bucket(bCheckpoints).Put(checkpointInline, last[:])
 }
 
-// decodePayload decodes the part of an event's data the projections use
-// (nil for types they ignore). It reads no state, so rebuild runs it apart
-// from the write transaction.
-func decodePayload(ev *events.Event) (any, error) {
-	var p any
-	switch ev.Type {
-	case events.AccountCreated:
-		p = new(events.AccountCreatedData)
-	case events.AccountPlanChanged:
-		p = new(events.AccountPlanChangedData)
-	case events.KeyCreated:
-		p = new(events.KeyCreatedData)
-	case events.KeyRevoked:
-		p = new(events.KeyRevokedData)
-	case events.ReservationCreated, events.ReservationReleased:
-		p = new(events.ReservationData)
-	case events.DomainAdded:
-		p = new(events.DomainAddedData)
-	case events.DomainVerified, events.DomainVerificationFailed:
-		p = new(events.DomainVerificationFailedData) // a superset of DomainData
-	case events.DomainRemoved:
-		p = new(events.DomainData)
-	case events.TunnelOpened:
-		p = new(events.TunnelOpenedData)
-	case events.TunnelClosed:
-		p = new(events.TunnelClosedData)
-	case events.RequestCaptured:
-		// The hot path: a live capture carries its typed payload, so the
-		// summary is taken from it rather than decoded from what was just
-		// encoded.
-		if s, ok := summaryFromValue(ev); ok {
-			return s, s.prepare(ev)
-		}
-		p = new(requestSummary)
-	case events.BodiesPruned:
-		p = new(events.BodiesPrunedData)
-	default:
-		return nil, nil // a type from a newer binary
+// decodePayload decodes an event's data with the log's one decode, which
+// reads every stored version, and turns a captured request into the summary
+// the index stores (nil for types they ignore). It reads no state, so
+// rebuild runs it apart from the write transaction.
+func decodePayload(dec *events.Decoder, ev *events.Event) (any, error) {
+	p, err := dec.Decode(ev)
+	if err != nil {
+		return nil, err
 	}
-	// json v2 decodes these payloads about twice as fast as encoding/json,
-	// which is most of what rebuild spends.
-	if err := jsonv2.Unmarshal(ev.Data, p); err != nil {
-		return nil, fmt.Errorf("decoding %s v%d: %w", ev.Type, ev.Version, err)
-	}
-	if r, ok := p.(*requestSummary); ok {
-		return p, r.prepare(ev)
+	if r, ok := p.(*events.RequestCapturedData); ok {
+		return newRequestSummary(ev, r), nil
 	}
 	return p, nil
 }
 
 // applyDecoded is the one switch through which every state change goes, live
-// and in rebuild.
+// and in rebuild. p is what decodePayload gave for ev (nil: a type from a
+// newer binary, skipped).
 func applyDecoded(tx *bolt.Tx, ev *events.Event, p any, u usageBatch) error {
-	switch d := p.(type) {
-	case *events.AccountCreatedData:
-		return applyAccountCreated(tx, ev, d)
-	case *events.AccountPlanChangedData:
-		return applyPlanChanged(tx, ev, d)
-	case *events.KeyCreatedData:
-		return applyKeyCreated(tx, ev, d)
-	case *events.KeyRevokedData:
-		return applyKeyRevoked(tx, ev, d)
-	case *events.ReservationData:
-		if ev.Type == events.ReservationCreated {
-			return applyReservationCreated(tx, ev, d)
-		}
-		return applyReservationReleased(tx, ev, d)
-	case *events.DomainAddedData:
-		return applyDomainAdded(tx, ev, d)
-	case *events.DomainVerificationFailedData:
-		return applyDomainChecked(tx, ev, d)
-	case *events.DomainData:
-		return applyDomainRemoved(tx, ev, d)
-	case *events.TunnelOpenedData:
-		return applyTunnelOpened(tx, ev, d)
-	case *events.TunnelClosedData:
-		return applyTunnelClosed(tx, ev, d)
-	case *requestSummary:
-		return applyRequestCaptured(tx, ev, d, u)
-	case *events.BodiesPrunedData:
-		return applyBodiesPruned(tx, ev, d)
+	if p == nil {
+		return nil
+	}
+	switch ev.Type {
+	case events.AccountCreated:
+		return applyAccountCreated(tx, ev, p.(*events.AccountCreatedData))
+	case events.AccountPlanChanged:
+		return applyPlanChanged(tx, ev, p.(*events.AccountPlanChangedData))
+	case events.KeyCreated:
+		return applyKeyCreated(tx, ev, p.(*events.KeyCreatedData))
+	case events.KeyRevoked:
+		return applyKeyRevoked(tx, ev, p.(*events.KeyRevokedData))
+	case events.ReservationCreated:
+		return applyReservationCreated(tx, ev, p.(*events.ReservationData))
+	case events.ReservationReleased:
+		return applyReservationReleased(tx, ev, p.(*events.ReservationData))
+	case events.DomainAdded:
+		return applyDomainAdded(tx, ev, p.(*events.DomainAddedData))
+	case events.DomainVerified:
+		return applyDomainChecked(tx, ev, &events.DomainVerificationFailedData{DomainID: p.(*events.DomainData).DomainID})
+	case events.DomainVerificationFailed:
+		return applyDomainChecked(tx, ev, p.(*events.DomainVerificationFailedData))
+	case events.DomainRemoved:
+		return applyDomainRemoved(tx, ev, p.(*events.DomainData))
+	case events.TunnelOpened:
+		return applyTunnelOpened(tx, ev, p.(*events.TunnelOpenedData))
+	case events.TunnelClosed:
+		return applyTunnelClosed(tx, ev, p.(*events.TunnelClosedData))
+	case events.RequestCaptured:
+		return applyRequestCaptured(tx, ev, p.(*requestSummary), u)
+	case events.BodiesPruned:
+		return applyBodiesPruned(tx, ev, p.(*events.BodiesPrunedData))
 	}
 	return nil
 }

@@ -36,7 +36,9 @@ func TestMonthStatement(t *testing.T) {
 		for i := 0; i < 10; i++ {
 			c := captured(a, "hooks", nov.AddDate(0, 0, d).Add(time.Duration(i)*time.Minute), 100, 1000)
 			if d == 5 && i < 3 {
-				c.Data = withReplay(c.Data.(domain.CapturedRequest), "01JREPLAYED0000000000000000")
+				p := c.Data.(events.RequestCapturedData)
+				p.ReplayOf = "01JREPLAYED0000000000000000"
+				c.Data = p
 			}
 			if _, err := l.Append(context.Background(), c, captured(b, "other", nov.AddDate(0, 0, d), 1, 1)); err != nil {
 				t.Fatal(err)
@@ -128,11 +130,6 @@ func TestMonthStatement(t *testing.T) {
 			return nil
 		})
 	})
-}
-
-func withReplay(r domain.CapturedRequest, of string) domain.CapturedRequest {
-	r.ReplayOf = of
-	return r
 }
 
 func ulidAt(at time.Time) string {

@@ -1,4 +1,4 @@
-package domain
+package events
 
 import (
 	"errors"
@@ -8,70 +8,72 @@ import (
 	"unicode/utf8"
 )
 
-// AppendJSON appends r encoded exactly as encoding/json encodes it (the
+// AppendJSON appends p encoded exactly as encoding/json encodes it (the
 // fuzz test holds it to that, byte for byte). Every public request is one
-// captured request, and reflection made encoding it the largest single cost
+// request.captured, and reflection made encoding it the largest single cost
 // of capture; this is about five times faster.
-func (r CapturedRequest) AppendJSON(b []byte) ([]byte, error) {
-	b = append(b, '{')
-	if r.ID != "" {
-		b = appendJSONString(append(b, `"id":`...), r.ID)
-		b = append(b, ',')
+func (p RequestCapturedV2) AppendJSON(b []byte) ([]byte, error) {
+	b = appendJSONString(append(b, `{"tunnelId":`...), p.TunnelID)
+	b = appendJSONString(append(b, `,"tunnel":`...), p.Tunnel)
+	b = appendJSONString(append(b, `,"kind":`...), p.Kind)
+	if p.Method != "" {
+		b = appendJSONString(append(b, `,"method":`...), p.Method)
 	}
-	if r.AccountID != "" {
-		b = appendJSONString(append(b, `"accountId":`...), r.AccountID)
-		b = append(b, ',')
+	if p.Path != "" {
+		b = appendJSONString(append(b, `,"path":`...), p.Path)
 	}
-	b = appendJSONString(append(b, `"tunnelId":`...), r.TunnelID)
-	b = appendJSONString(append(b, `,"tunnel":`...), r.Tunnel)
-	b = appendJSONString(append(b, `,"kind":`...), r.Kind)
-	if r.Method != "" {
-		b = appendJSONString(append(b, `,"method":`...), r.Method)
-	}
-	if r.Path != "" {
-		b = appendJSONString(append(b, `,"path":`...), r.Path)
-	}
-	b = strconv.AppendInt(append(b, `,"status":`...), int64(r.Status), 10)
+	b = strconv.AppendInt(append(b, `,"status":`...), int64(p.Status), 10)
 	var err error
-	if b, err = appendJSONFloat(append(b, `,"ttfbMs":`...), r.TTFBMs); err != nil {
+	if b, err = appendJSONFloat(append(b, `,"ttfbMs":`...), p.TTFBMs); err != nil {
 		return nil, err
 	}
-	if b, err = appendJSONFloat(append(b, `,"durationMs":`...), r.DurationMs); err != nil {
+	if b, err = appendJSONFloat(append(b, `,"durationMs":`...), p.DurationMs); err != nil {
 		return nil, err
 	}
-	b = strconv.AppendInt(append(b, `,"bytesIn":`...), r.BytesIn, 10)
-	b = strconv.AppendInt(append(b, `,"bytesOut":`...), r.BytesOut, 10)
-	b = appendJSONString(append(b, `,"ip":`...), r.IP)
-	if r.UserAgent != "" {
-		b = appendJSONString(append(b, `,"userAgent":`...), r.UserAgent)
+	b = strconv.AppendInt(append(b, `,"bytesIn":`...), p.BytesIn, 10)
+	b = strconv.AppendInt(append(b, `,"bytesOut":`...), p.BytesOut, 10)
+	b = appendJSONString(append(b, `,"ip":`...), p.IP)
+	if p.UserAgent != "" {
+		b = appendJSONString(append(b, `,"userAgent":`...), p.UserAgent)
 	}
-	b = appendJSONString(append(b, `,"proto":`...), r.Proto)
-	b = appendJSONString(append(b, `,"host":`...), r.Host)
-	if len(r.ReqHeaders) > 0 {
-		b = appendJSONHeaders(append(b, `,"requestHeaders":`...), r.ReqHeaders)
+	b = appendJSONString(append(b, `,"proto":`...), p.Proto)
+	b = appendJSONString(append(b, `,"host":`...), p.Host)
+	if len(p.ReqHeaders) > 0 {
+		b = appendJSONHeaders(append(b, `,"requestHeaders":`...), p.ReqHeaders)
 	}
-	if len(r.RespHeaders) > 0 {
-		b = appendJSONHeaders(append(b, `,"responseHeaders":`...), r.RespHeaders)
+	if len(p.RespHeaders) > 0 {
+		b = appendJSONHeaders(append(b, `,"responseHeaders":`...), p.RespHeaders)
 	}
-	b = r.ReqBody.appendJSON(append(b, `,"requestBody":`...))
-	b = r.RespBody.appendJSON(append(b, `,"responseBody":`...))
-	if r.Error != "" {
-		b = appendJSONString(append(b, `,"error":`...), r.Error)
+	b = p.ReqBody.appendJSON(append(b, `,"requestBody":`...))
+	b = p.RespBody.appendJSON(append(b, `,"responseBody":`...))
+	if p.Error != "" {
+		b = appendJSONString(append(b, `,"error":`...), p.Error)
 	}
-	if r.ReplayOf != "" {
-		b = appendJSONString(append(b, `,"replayOf":`...), r.ReplayOf)
+	if p.ReplayOf != "" {
+		b = appendJSONString(append(b, `,"replayOf":`...), p.ReplayOf)
 	}
-	if !r.CreatedAt.IsZero() {
-		t, err := r.CreatedAt.MarshalJSON()
-		if err != nil {
-			return nil, err
+	if p.Secret != nil {
+		b = append(b, `,"secretHeaders":{`...)
+		comma := false
+		for _, side := range [...]struct {
+			name  string
+			names []string
+		}{{`"request":`, p.Secret.Request}, {`"response":`, p.Secret.Response}} {
+			if len(side.names) == 0 {
+				continue
+			}
+			if comma {
+				b = append(b, ',')
+			}
+			b = appendJSONStrings(append(b, side.name...), side.names)
+			comma = true
 		}
-		b = append(append(b, `,"createdAt":`...), t...)
+		b = append(b, '}')
 	}
 	return append(b, '}'), nil
 }
 
-func (bi *BodyInfo) appendJSON(b []byte) []byte {
+func (bi *BodyV1) appendJSON(b []byte) []byte {
 	b = strconv.AppendInt(append(b, `{"size":`...), bi.Size, 10)
 	b = strconv.AppendInt(append(b, `,"stored":`...), bi.Stored, 10)
 	if bi.SHA256 != "" {
@@ -95,21 +97,35 @@ func appendJSONHeaders(b []byte, h map[string][]string) []byte {
 			b = append(b, ',')
 		}
 		b = append(appendJSONString(b, k), ':')
-		vs := h[k]
-		if vs == nil {
+		if vs := h[k]; vs == nil {
 			b = append(b, "null"...)
-			continue
+		} else {
+			b = appendJSONStrings(b, vs)
 		}
-		b = append(b, '[')
-		for j, v := range vs {
-			if j > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONString(b, v)
-		}
-		b = append(b, ']')
 	}
 	return append(b, '}')
+}
+
+// appendJSONStrings encodes a non-nil []string.
+func appendJSONStrings(b []byte, vs []string) []byte {
+	b = append(b, '[')
+	for j, v := range vs {
+		if j > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, v)
+	}
+	return append(b, ']')
+}
+
+// sortedKeys returns h's names in order.
+func sortedKeys(h map[string][]string) []string {
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 var errJSONFloat = errors.New("json: unsupported value: NaN or infinite float")

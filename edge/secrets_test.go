@@ -92,7 +92,7 @@ func TestVisitorSecretsStayOutOfTheLog(t *testing.T) {
 		t.Fatalf("after the replay, the log holds %q", found)
 	}
 
-	if _, err := te.log.Execute(context.Background(), projections.PruneBodies(acc, time.Now().Add(time.Hour), 100)); err != nil {
+	if _, err := te.log.Execute(context.Background(), projections.PruneBodies(acc, time.Now().Add(time.Hour), 100, nil)); err != nil {
 		t.Fatal(err)
 	}
 	cr = te.request(t, acc, id)
@@ -112,7 +112,7 @@ func TestVisitorSecretsStayOutOfTheLog(t *testing.T) {
 		t.Fatalf("replay after pruning reached origin with %+v", s)
 	}
 	te.waitCaptured(t, acc, 3)
-	if _, err := te.log.Execute(context.Background(), projections.PruneBodies(acc, time.Now().Add(time.Hour), 100)); err != nil {
+	if _, err := te.log.Execute(context.Background(), projections.PruneBodies(acc, time.Now().Add(time.Hour), 100, nil)); err != nil {
 		t.Fatal(err)
 	}
 	if err := te.log.DB().View(func(tx *bolt.Tx) error {

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"warren/cmd/warren/internal/command"
@@ -32,6 +34,7 @@ func RunServe(ctx context.Context, e *command.Env, args []string) error {
 	perTunnel := fs.String("max-conns-per-tunnel", command.EnvDefault(e, "WARREN_MAX_CONNS_PER_TUNNEL", "512"), "public connections in flight per tunnel; beyond, 503 (negative: no cap; env WARREN_MAX_CONNS_PER_TUNNEL)")
 	perClient := fs.String("max-conns-per-client", command.EnvDefault(e, "WARREN_MAX_CONNS_PER_CLIENT", "256"), "public connections in flight per client address; beyond, 429 (negative: no cap; env WARREN_MAX_CONNS_PER_CLIENT)")
 	uncaptured := fs.Bool("serve-uncaptured", command.EnvDefault(e, "WARREN_SERVE_UNCAPTURED", "") == "true", "keep serving public requests while the log cannot record them (default: 503 until it can; env WARREN_SERVE_UNCAPTURED)")
+	sensitive := fs.String("sensitive-headers", command.EnvDefault(e, "WARREN_SENSITIVE_HEADERS", ""), "comma-separated header names whose values are kept out of the event log, beside the bodies where retention prunes them, as Authorization, Proxy-Authorization, Cookie and Set-Cookie always are (env WARREN_SENSITIVE_HEADERS)")
 	if err := command.ParseFlags(fs, args); err != nil {
 		return err
 	}
@@ -47,6 +50,10 @@ func RunServe(ctx context.Context, e *command.Env, args []string) error {
 	maxPerClient, err2 := strconv.Atoi(*perClient)
 	if err1 != nil || err2 != nil || maxPerTunnel == 0 || maxPerClient == 0 {
 		return &command.ExitError{Code: 2, Err: fmt.Errorf("--max-conns-per-tunnel %q and --max-conns-per-client %q must be whole numbers, not 0 (negative: no cap)", *perTunnel, *perClient)}
+	}
+	sensitiveHeaders, err := headerList(*sensitive)
+	if err != nil {
+		return &command.ExitError{Code: 2, Err: fmt.Errorf("--sensitive-headers: %w", err)}
 	}
 	retainDays, err := strconv.Atoi(*retainEvents)
 	if err != nil || retainDays < 0 {
@@ -81,8 +88,8 @@ func RunServe(ctx context.Context, e *command.Env, args []string) error {
 		PublicPort: pubPort, TCPPorts: tcp, DNSResolver: *dnsResolver,
 		Scheme: *scheme, TCPHost: *tcpHost, RetainEventsDays: retainDays, ShutdownGrace: shutdownGrace,
 		AgentWriteTimeout: agentWriteTimeout, MaxConnsPerTunnel: maxPerTunnel, MaxConnsPerClient: maxPerClient,
-		ServeUncaptured: *uncaptured,
-		Stdout:          e.Stdout, Logger: slog.New(slog.NewTextHandler(e.Stderr, nil)),
+		ServeUncaptured: *uncaptured, SensitiveHeaders: sensitiveHeaders,
+		Stdout: e.Stdout, Logger: slog.New(slog.NewTextHandler(e.Stderr, nil)),
 	})
 	if err := m.Run(ctx); err != nil {
 		return err
@@ -94,4 +101,22 @@ func RunServe(ctx context.Context, e *command.Env, args []string) error {
 	case serveErr = <-m.Err():
 	}
 	return errors.Join(serveErr, m.Close())
+}
+
+// headerList splits a comma-separated list of header names, dropping
+// empties; a name that is not an RFC 9110 token is an error.
+func headerList(s string) ([]string, error) {
+	var out []string
+	for _, h := range strings.Split(s, ",") {
+		if h = strings.TrimSpace(h); h == "" {
+			continue
+		}
+		if strings.ContainsFunc(h, func(r rune) bool {
+			return r > 0x7e || r <= ' ' || strings.ContainsRune(`"(),/:;<=>?@[\]{}`, r)
+		}) {
+			return nil, fmt.Errorf("%q is not a header name", h)
+		}
+		out = append(out, http.CanonicalHeaderKey(h))
+	}
+	return out, nil
 }

@@ -35,6 +35,10 @@ type Config struct {
 	// ServeUncaptured keeps serving public requests while the log cannot
 	// record them (false: they get a 503 until it can).
 	ServeUncaptured bool
+	// SensitiveHeaders are header names sealed out of the log beside the
+	// bodies, beyond Authorization, Proxy-Authorization, Cookie and
+	// Set-Cookie, which always are.
+	SensitiveHeaders []string
 	// Now is the one clock of the log, the edge, the API and retention
 	// (nil: time.Now).
 	Now func() time.Time

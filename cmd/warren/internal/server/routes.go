@@ -67,6 +67,7 @@ func (m *Main) handlers(resolver *net.Resolver) (handlers, error) {
 		MaxConnsPerClient: m.cfg.MaxConnsPerClient,
 		Writable:          m.writable,
 		ServeUncaptured:   m.cfg.ServeUncaptured,
+		SensitiveHeaders:  m.cfg.SensitiveHeaders,
 	})
 	if err != nil {
 		return handlers{}, err

@@ -22,6 +22,9 @@ const maxGather = 2 * time.Millisecond
 // maxSpin caps the part of the pause spent yielding rather than blocked.
 const maxSpin = 200 * time.Microsecond
 
+// errNothingWritten rolls back a transaction in which no request appended.
+var errNothingWritten = errors.New("events: nothing written")
+
 // writer is the one goroutine that writes: it drains the append queue into
 // group-committed transactions, one fsync for many appenders, until Close.
 func (l *Log) writer() {
@@ -212,9 +215,18 @@ func (l *Log) commitTx(batch []*appendReq, g *gatherer) ([]*appendReq, error) {
 			}
 		}
 		l.slabHint = w.encoded
+		if w.head == head {
+			// Every request failed or decided nothing: roll back rather
+			// than commit an unchanged head, which costs a page write and
+			// an fsync for nothing.
+			return errNothingWritten
+		}
 		head = w.head
 		return putHead(btx, head)
 	})
+	if errors.Is(err, errNothingWritten) {
+		return batch, nil
+	}
 	if err != nil {
 		return batch, err
 	}

@@ -95,8 +95,22 @@ func benchDelivery(b *testing.B, workers int) {
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99_µs")
 }
 
-// openDeliveryLog opens a log whose committed events reach bus.
+// openDeliveryLog opens a log whose committed events reach bus through a
+// relay, stopped when the benchmark ends.
 func openDeliveryLog(b *testing.B, bus *gochannel.GoChannel) *events.Log {
-	l, _ := openLog(b, events.Options{Publisher: bus})
+	l, _ := openLog(b, events.Options{})
+	r, err := events.NewRelay(l, bus, events.RelayOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	b.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			b.Error(err)
+		}
+	})
 	return l
 }

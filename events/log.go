@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
@@ -72,7 +73,10 @@ type Options struct {
 	Timeout time.Duration
 	// Applier is called inside every append transaction (may be nil).
 	Applier Applier
-	// Publisher receives each committed event (may be nil).
+	// Publisher, if set, gets a Relay that the log owns: started by Open,
+	// stopped by Close. It is the transition from the days the writer
+	// published; new wiring builds the relay itself with NewRelay, runs it
+	// under its own context and leaves this nil.
 	Publisher message.Publisher
 	// Now is the clock (default time.Now).
 	Now func() time.Time
@@ -106,6 +110,21 @@ type Log struct {
 	// queuedAtAck is how many requests were queued when the last batch was
 	// acknowledged: the gather expects them plus the acknowledged coming back.
 	queuedAtAck int
+
+	// openHead is the head when the file was opened: where a relay with no
+	// stored position starts.
+	openHead Head
+	// committed is the head's count after the last commit, for Relay.Lag.
+	committed atomic.Uint64
+	// waitersMu guards the set of channels woken after each commit; the
+	// writer reads the current set from waiters without locking.
+	waitersMu sync.Mutex
+	waiters   atomic.Pointer[[]chan struct{}]
+
+	// relay, when Options.Publisher is set, runs until Close.
+	relay     *Relay
+	relayStop context.CancelFunc
+	relayDone chan error
 }
 
 // Head describes the end of the log.
@@ -178,13 +197,65 @@ func Open(path string, opts Options) (*Log, error) {
 		return nil, err
 	}
 	l.lastID = l.head.ID
+	l.openHead = l.head
+	l.committed.Store(l.head.Count)
 	if !opts.ReadOnly {
 		l.queue = make(chan *appendReq, opts.MaxBatch)
 		l.stop = make(chan struct{})
 		l.stopped = make(chan struct{})
 		go l.writer()
+		if opts.Publisher != nil {
+			if l.relay, err = NewRelay(l, opts.Publisher, RelayOptions{}); err != nil {
+				l.Close()
+				return nil, err
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			l.relayStop, l.relayDone = cancel, make(chan error, 1)
+			go func() { l.relayDone <- l.relay.Run(ctx) }()
+		}
 	}
 	return l, nil
+}
+
+// Relay is the relay Open started for Options.Publisher, nil without one.
+func (l *Log) Relay() *Relay { return l.relay }
+
+// onCommit returns a channel that receives (without the writer ever
+// blocking) after each commit that appended events, and a function that
+// stops it.
+func (l *Log) onCommit() (<-chan struct{}, func()) {
+	ch := make(chan struct{}, 1)
+	l.waitersMu.Lock()
+	defer l.waitersMu.Unlock()
+	var next []chan struct{}
+	if cur := l.waiters.Load(); cur != nil {
+		next = append(next, *cur...)
+	}
+	next = append(next, ch)
+	l.waiters.Store(&next)
+	return ch, func() {
+		l.waitersMu.Lock()
+		defer l.waitersMu.Unlock()
+		var rest []chan struct{}
+		for _, c := range *l.waiters.Load() {
+			if c != ch {
+				rest = append(rest, c)
+			}
+		}
+		l.waiters.Store(&rest)
+	}
+}
+
+// notifyCommit wakes every onCommit channel; one already full needs no more.
+func (l *Log) notifyCommit() {
+	if ws := l.waiters.Load(); ws != nil {
+		for _, ch := range *ws {
+			select {
+			case ch <- struct{}{}:
+			default:
+			}
+		}
+	}
 }
 
 func readHead(tx *bolt.Tx) (Head, error) {
@@ -220,7 +291,9 @@ func (l *Log) DB() *bolt.DB { return l.db }
 // Codec is the log's body codec.
 func (l *Log) Codec() *BodyCodec { return l.codec }
 
-// Close stops the writer after the queued appends and closes the file.
+// Close stops the writer after the queued appends, then the relay it owns
+// (which publishes what is committed and stores its position), and closes
+// the file. A relay built with NewRelay must be stopped before.
 func (l *Log) Close() error {
 	l.closeMu.Do(func() {
 		if l.stop != nil {
@@ -229,6 +302,10 @@ func (l *Log) Close() error {
 			l.enqueueMu.Unlock()
 			close(l.stop)
 			<-l.stopped
+		}
+		if l.relayStop != nil {
+			l.relayStop()
+			<-l.relayDone
 		}
 	})
 	return l.db.Close()
@@ -256,7 +333,6 @@ type appendReq struct {
 	cmd    Command // nil for Append: drafts holds the events
 	drafts []Draft
 	evs    []Event
-	raws   [][]byte // the stored bytes of evs, published as is
 	err    error
 	// done is released by the writer once the outcome is known: a
 	// WaitGroup lives in the request, where a channel would be one more

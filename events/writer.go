@@ -175,7 +175,6 @@ func (l *Log) commit(batch []*appendReq, g *gatherer) []*appendReq {
 			r.evs, r.err = nil, err
 		}
 	}
-	l.publish(batch)
 	l.queuedAtAck = len(l.queue)
 	for _, r := range batch {
 		r.done.Done()
@@ -200,8 +199,8 @@ func (l *Log) commitTx(batch []*appendReq, g *gatherer) ([]*appendReq, error) {
 		// (bbolt's default), which halves the file and what rebuild maps.
 		w.events.FillPercent = 1.0
 		// One buffer for the batch's stored bytes rather than one allocation
-		// per event. bbolt keeps the slices until commit and publish hands
-		// them on, so a full buffer is replaced, never reused.
+		// per event. bbolt keeps the slices until commit, so a full buffer
+		// is replaced, never reused.
 		w.slab = make([]byte, 0, max(4<<10, l.slabHint+l.slabHint/8))
 		for i := 0; ; {
 			w.tx = &Tx{Tx: btx, log: l, now: l.opts.Now().UTC()}
@@ -231,6 +230,9 @@ func (l *Log) commitTx(batch []*appendReq, g *gatherer) ([]*appendReq, error) {
 		return batch, err
 	}
 	l.head = head
+	l.committed.Store(head.Count)
+	// Wake the relay (never blocking): it publishes from the log.
+	l.notifyCommit()
 	return batch, nil
 }
 
@@ -243,22 +245,20 @@ type txWriter struct {
 	head           Head
 	slab           []byte
 	encoded        int
-	// evSlab and rawSlab hold the batch's events and stored bytes, handed
-	// out in capped slices: one allocation per batch rather than two per
-	// request. Like slab, a full one is replaced, never reused.
-	evSlab  []Event
-	rawSlab [][]byte
+	// evSlab holds the batch's events, handed out in capped slices: one
+	// allocation per batch rather than one per request. Like slab, a full
+	// one is replaced, never reused.
+	evSlab []Event
 }
 
-// take returns room for n events and their stored bytes.
-func (w *txWriter) take(n int) ([]Event, [][]byte) {
+// take returns room for n events.
+func (w *txWriter) take(n int) []Event {
 	if len(w.evSlab)+n > cap(w.evSlab) {
-		size := max(n, 64)
-		w.evSlab, w.rawSlab = make([]Event, 0, size), make([][]byte, 0, size)
+		w.evSlab = make([]Event, 0, max(n, 64))
 	}
 	a, b := len(w.evSlab), len(w.evSlab)+n
-	w.evSlab, w.rawSlab = w.evSlab[:b], w.rawSlab[:b]
-	return w.evSlab[a:b:b], w.rawSlab[a:b:b]
+	w.evSlab = w.evSlab[:b]
+	return w.evSlab[a:b:b]
 }
 
 // write runs r's command (if any), stores its events and applies them to the
@@ -266,7 +266,7 @@ func (w *txWriter) take(n int) ([]Event, [][]byte) {
 // transaction.
 func (w *txWriter) write(r *appendReq) error {
 	l := w.l
-	r.evs, r.raws, r.err = nil, nil, nil
+	r.evs, r.err = nil, nil
 	drafts := r.drafts
 	if r.cmd != nil {
 		var err error
@@ -279,7 +279,7 @@ func (w *txWriter) write(r *appendReq) error {
 		return nil
 	}
 	now := w.tx.now
-	evs, raws := w.take(len(drafts))
+	evs := w.take(len(drafts))
 	for i := range drafts {
 		d := &drafts[i]
 		ev := &evs[i]
@@ -313,7 +313,6 @@ func (w *txWriter) write(r *appendReq) error {
 		}
 		raw := w.slab[start:len(w.slab):len(w.slab)]
 		w.encoded += len(raw)
-		raws[i] = raw
 		for j, body := range d.Bodies {
 			if len(body) == 0 {
 				continue // empty: nothing to store, Body says ok=false
@@ -339,7 +338,7 @@ func (w *txWriter) write(r *appendReq) error {
 			return fmt.Errorf("applying %d events to projections: %w", len(evs), err)
 		}
 	}
-	r.evs, r.raws = evs, raws
+	r.evs = evs
 	return nil
 }
 

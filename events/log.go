@@ -138,7 +138,11 @@ type Head struct {
 var ErrClosed = &domain.Error{Code: domain.CodeUnavailable, Message: "the event log is closed"}
 
 // Open opens (creating if needed) the log at path. A file locked by another
-// process fails within opts.Timeout (default 2 s) with a clear message.
+// process fails within opts.Timeout (default 2 s) with a clear message. An
+// existing file is checked first and refused with a *DamagedError when it
+// is empty, cut short or has broken meta pages (bbolt's, read before bbolt
+// maps the file), and, for writing, when the last events do not hash to the
+// recorded head. The full check is Verify (`warren events verify`).
 func Open(path string, opts Options) (*Log, error) {
 	if opts.Timeout == 0 {
 		opts.Timeout = 2 * time.Second
@@ -148,6 +152,12 @@ func Open(path string, opts Options) (*Log, error) {
 	}
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = 4096
+	}
+	// A damaged file is refused before bbolt maps it: bbolt would
+	// re-initialise an empty file and fault on pages past a short one.
+	exists, err := checkFile(path, opts.ReadOnly)
+	if err != nil {
+		return nil, err
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout: opts.Timeout,
@@ -166,6 +176,15 @@ func Open(path string, opts Options) (*Log, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	if exists && !opts.ReadOnly {
+		// The end of the chain, before anything is written to the file. A
+		// read-only open (verify, backup) goes on: Verify names the broken
+		// event, and a backup copies what is left.
+		if err := db.View(func(tx *bolt.Tx) error { return checkTail(tx, path) }); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	l := &Log{db: db, opts: opts, entropy: ulid.Monotonic(rand.Reader, 0)}
 	if l.codec, err = NewBodyCodec(); err != nil {

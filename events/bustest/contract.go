@@ -2,8 +2,8 @@ package bustest
 
 import (
 	"errors"
-	"slices"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"

@@ -33,6 +33,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(crashChildEnv) != "" {
 		os.Exit(crashChild(os.Getenv(crashDBEnv)))
 	}
+	if os.Getenv(fullDiskChildEnv) != "" {
+		os.Exit(fullDiskChild(os.Getenv(crashDBEnv)))
+	}
 	// Every goroutine has an owner that waits for it.
 	goleak.VerifyTestMain(m)
 }

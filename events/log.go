@@ -121,6 +121,9 @@ type Log struct {
 	waitersMu sync.Mutex
 	waiters   atomic.Pointer[[]chan struct{}]
 
+	// writeErr is the last commit's storage failure, nil after a success.
+	writeErr atomic.Pointer[domain.Error]
+
 	// relay, when Options.Publisher is set, runs until Close.
 	relay     *Relay
 	relayStop context.CancelFunc
@@ -428,4 +431,16 @@ func (l *Log) enqueue(ctx context.Context, r *appendReq) ([]Event, error) {
 	// committed, and the caller must not believe otherwise.
 	r.done.Wait()
 	return r.evs, r.err
+}
+
+// Writable is nil while commits succeed. After a commit failed in the
+// storage (a full disk, an I/O error) it returns a CodeUnavailable error
+// wrapping that failure, until the next commit succeeds. A command's refusal
+// or a bad request is not a write failure. /readyz and the edge read it to
+// stop taking traffic that could not be captured.
+func (l *Log) Writable() error {
+	if p := l.writeErr.Load(); p != nil {
+		return p
+	}
+	return nil
 }

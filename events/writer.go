@@ -187,7 +187,11 @@ func (l *Log) commit(batch []*appendReq, g *gatherer) []*appendReq {
 // not.
 func (l *Log) commitTx(batch []*appendReq, g *gatherer) ([]*appendReq, error) {
 	head := l.head
+	// inner is what the batch itself returned: any other error from Update
+	// comes from bbolt's commit (page writes, file growth, fsync).
+	var inner error
 	err := l.db.Update(func(btx *bolt.Tx) (err error) {
+		defer func() { inner = err }()
 		// A panicking command or applier fails its batch, not the server.
 		defer func() {
 			if p := recover(); p != nil {
@@ -227,8 +231,12 @@ func (l *Log) commitTx(batch []*appendReq, g *gatherer) ([]*appendReq, error) {
 		return batch, nil
 	}
 	if err != nil {
+		if err != inner {
+			l.writeErr.Store(&domain.Error{Code: domain.CodeUnavailable, Message: "the event log cannot write", Err: err})
+		}
 		return batch, err
 	}
+	l.writeErr.Store(nil)
 	l.head = head
 	l.committed.Store(head.Count)
 	// Wake the relay (never blocking): it publishes from the log.

@@ -17,6 +17,7 @@ import (
 
 	"warren/domain"
 	"warren/events"
+	"warren/events/logtest"
 )
 
 // fullDiskChildEnv switches the test binary into fullDiskChild.
@@ -107,4 +108,6 @@ func TestLogSaysWhenItCannotWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Log(strings.TrimSpace(stdout.String()))
+	// Failed commits left nothing half written.
+	logtest.Check(t, path)
 }

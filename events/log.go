@@ -314,8 +314,8 @@ func (l *Log) DB() *bolt.DB { return l.db }
 func (l *Log) Codec() *BodyCodec { return l.codec }
 
 // Close stops the writer after the queued appends, then the relay it owns
-// (which publishes what is committed and stores its position), and closes
-// the file. A relay built with NewRelay must be stopped before.
+// (which stores its position), and closes the file. A relay built with
+// NewRelay must be stopped before.
 func (l *Log) Close() error {
 	l.closeMu.Do(func() {
 		if l.stop != nil {

@@ -104,11 +104,13 @@ func NewRelay(l *Log, pub message.Publisher, opts RelayOptions) (*Relay, error) 
 	return r, nil
 }
 
-// Run publishes until ctx ends, then publishes what is committed once more
-// (no retry), stores its position and returns nil. The owner starts it on a
-// goroutine it waits for, and ends it before closing the log. It returns an
-// error at once if the relay is already running, or when the log's file is
-// closed under it.
+// Run publishes until ctx ends, then stores its position and returns nil.
+// What is committed but not yet published then is published by the next
+// Run, from the stored position. A publish in flight is waited for: a bus
+// whose Publish never returns must be closed to stop the relay. The owner
+// starts Run on a goroutine it waits for, and ends it before closing the
+// log. It returns an error at once if the relay is already running
+// (CodeConflict), or when the log's file is closed under it.
 func (r *Relay) Run(ctx context.Context) error {
 	if !r.running.CompareAndSwap(false, true) {
 		return domain.Errorf(domain.CodeConflict, "events: relay %q is already running", r.opts.Name)
@@ -152,7 +154,6 @@ func (r *Relay) Run(ctx context.Context) error {
 				if retry != nil {
 					retry.Stop()
 				}
-				_ = r.drain(context.Background())
 				if err := store(); errors.Is(err, bolt.ErrDatabaseNotOpen) {
 					return err
 				}

@@ -242,44 +242,6 @@ func Open(path string, opts Options) (*Log, error) {
 // Relay is the relay Open started for Options.Publisher, nil without one.
 func (l *Log) Relay() *Relay { return l.relay }
 
-// onCommit returns a channel that receives (without the writer ever
-// blocking) after each commit that appended events, and a function that
-// stops it.
-func (l *Log) onCommit() (<-chan struct{}, func()) {
-	ch := make(chan struct{}, 1)
-	l.waitersMu.Lock()
-	defer l.waitersMu.Unlock()
-	var next []chan struct{}
-	if cur := l.waiters.Load(); cur != nil {
-		next = append(next, *cur...)
-	}
-	next = append(next, ch)
-	l.waiters.Store(&next)
-	return ch, func() {
-		l.waitersMu.Lock()
-		defer l.waitersMu.Unlock()
-		var rest []chan struct{}
-		for _, c := range *l.waiters.Load() {
-			if c != ch {
-				rest = append(rest, c)
-			}
-		}
-		l.waiters.Store(&rest)
-	}
-}
-
-// notifyCommit wakes every onCommit channel; one already full needs no more.
-func (l *Log) notifyCommit() {
-	if ws := l.waiters.Load(); ws != nil {
-		for _, ch := range *ws {
-			select {
-			case ch <- struct{}{}:
-			default:
-			}
-		}
-	}
-}
-
 func readHead(tx *bolt.Tx) (Head, error) {
 	var h Head
 	mb := tx.Bucket(bucketMeta)
@@ -431,16 +393,4 @@ func (l *Log) enqueue(ctx context.Context, r *appendReq) ([]Event, error) {
 	// committed, and the caller must not believe otherwise.
 	r.done.Wait()
 	return r.evs, r.err
-}
-
-// Writable is nil while commits succeed. After a commit failed in the
-// storage (a full disk, an I/O error) it returns a CodeUnavailable error
-// wrapping that failure, until the next commit succeeds. A command's refusal
-// or a bad request is not a write failure. /readyz and the edge read it to
-// stop taking traffic that could not be captured.
-func (l *Log) Writable() error {
-	if p := l.writeErr.Load(); p != nil {
-		return p
-	}
-	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -81,14 +82,20 @@ func parseMeta(p []byte) (bboltMeta, error) {
 	return m, nil
 }
 
+// emptyFile is the problem of a file of 0 bytes.
+const emptyFile = "the file is empty (0 bytes): it holds no log"
+
 // checkFile reads bbolt's two meta pages of an existing file before bbolt
-// opens it. It returns false for a file that does not exist yet (Open
-// creates it), and a *DamagedError for an empty file, a file shorter than
-// its meta says, or broken meta pages. A writable open refuses one broken
-// meta page too: bbolt would fall back to the other, silently dropping the
-// last commit. A read-only open (verify, backup) tolerates it, so what is
-// left can still be checked and copied.
-func checkFile(path string, readOnly bool) (bool, error) {
+// opens it (bbolt's open already reads pages the meta points to, which
+// faults past the end of a short file), under a shared lock so that no
+// writer is changing them meanwhile. It returns false for a file that does
+// not exist yet (Open creates it), errInUse when another process kept the
+// file locked for timeout, and a *DamagedError for an empty file, a file
+// shorter than its meta says, or broken meta pages. A writable open refuses
+// one broken meta page too: bbolt would fall back to the other, silently
+// dropping the last commit. A read-only open (verify, backup) tolerates it,
+// so what is left can still be checked and copied.
+func checkFile(path string, readOnly bool, timeout time.Duration) (bool, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil
@@ -96,7 +103,12 @@ func checkFile(path string, readOnly bool) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("opening %s: %w", path, err)
 	}
-	defer f.Close()
+	defer f.Close() // and with it the lock
+	if ok, err := sharedLock(f, timeout); err != nil {
+		return true, fmt.Errorf("locking %s: %w", path, err)
+	} else if !ok {
+		return true, errInUse
+	}
 	fi, err := f.Stat()
 	if err != nil {
 		return true, fmt.Errorf("opening %s: %w", path, err)
@@ -106,7 +118,7 @@ func checkFile(path string, readOnly bool) (bool, error) {
 		return &DamagedError{Path: path, Problem: fmt.Sprintf(format, args...)}
 	}
 	if size == 0 {
-		return true, damaged("the file is empty (0 bytes): it holds no log")
+		return true, damaged(emptyFile)
 	}
 	read := func(off int64) []byte {
 		b := make([]byte, bboltPageHeader+bboltMetaLen)
@@ -143,6 +155,9 @@ func checkFile(path string, readOnly bool) (bool, error) {
 	}
 	return true, nil
 }
+
+// errInUse says another process holds the file's lock.
+var errInUse = errors.New("in use")
 
 // tailChecked is how many of the last events Open checks against the head.
 const tailChecked = 8

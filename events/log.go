@@ -156,9 +156,13 @@ func Open(path string, opts Options) (*Log, error) {
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = 4096
 	}
-	// A damaged file is refused before bbolt maps it: bbolt would
+	inUse := fmt.Errorf("%s is in use by another process (is a warren server running on it?)", path)
+	// A damaged file is refused before bbolt opens it: bbolt would
 	// re-initialise an empty file and fault on pages past a short one.
-	exists, err := checkFile(path, opts.ReadOnly)
+	exists, err := checkFile(path, opts.ReadOnly, opts.Timeout)
+	if errors.Is(err, errInUse) {
+		return nil, inUse
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +179,7 @@ func Open(path string, opts Options) (*Log, error) {
 		InitialMmapSize: 1 << 30,
 	})
 	if errors.Is(err, bolt.ErrTimeout) {
-		return nil, fmt.Errorf("%s is in use by another process (is a warren server running on it?)", path)
+		return nil, inUse
 	}
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", path, err)

@@ -159,6 +159,19 @@ func checkFile(path string, readOnly bool, timeout time.Duration) (bool, error) 
 // errInUse says another process holds the file's lock.
 var errInUse = errors.New("in use")
 
+// openBolt is bolt.Open, with its panics on pages that are not what the
+// meta says (it reads the freelist while opening) turned into a
+// *DamagedError. The file bbolt opened then stays open, and locked, until
+// the process ends: a refusal ends a server's start anyway.
+func openBolt(path string, o *bolt.Options) (db *bolt.DB, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			db, err = nil, &DamagedError{Path: path, Problem: fmt.Sprintf("bbolt could not read it: %v", p)}
+		}
+	}()
+	return bolt.Open(path, 0o600, o)
+}
+
 // tailChecked is how many of the last events Open checks against the head.
 const tailChecked = 8
 

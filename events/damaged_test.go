@@ -1,6 +1,7 @@
 package events_test
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -159,4 +160,25 @@ func TestOpenRefusesOneBadMetaPageForWriting(t *testing.T) {
 	if _, err := l.Verify(nil); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestOpenRefusesBrokenFreelistPage: bbolt panics on a page that is not
+// what the meta says; Open turns that into a refusal.
+func TestOpenRefusesBrokenFreelistPage(t *testing.T) {
+	path := damagedLog(t, 30)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Meta page 0's freelist page id sits 32 bytes into the meta, after the
+	// 16-byte page header; overwrite that page's flags and count with junk,
+	// in both metas' freelist pages.
+	for _, meta := range []int{0, 4096} {
+		fl := int(binary.NativeEndian.Uint64(b[meta+16+32:]))
+		copy(b[fl*4096+8:fl*4096+12], []byte{0xff, 0xff, 0xff, 0xff})
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	refused(t, path, false)
 }

@@ -166,7 +166,7 @@ func Open(path string, opts Options) (*Log, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{
+	db, err := openBolt(path, &bolt.Options{
 		Timeout: opts.Timeout,
 		// The freelist is written with each commit: without it, every open
 		// walks the whole file to rebuild it, mapping all of it into RSS.

@@ -3,6 +3,7 @@ package events_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/pubsub/gochannel"
 
+	"warren/domain"
 	"warren/events"
 )
 
@@ -131,4 +133,85 @@ func TestPublishErrorIsRetried(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("a failed publish was never retried")
 	}
+}
+
+// runRelay runs r until the test ends.
+func runRelay(t *testing.T, r *events.Relay) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	})
+}
+
+func TestRelay(t *testing.T) {
+	t.Run("StartsAtTheHeadWithoutAStoredPosition", func(t *testing.T) {
+		// A log that never had a relay: its history is not published again.
+		l, path := openLog(t, events.Options{})
+		for i := range 5 {
+			mustAppend(t, l, reservation("acc_h", fmt.Sprint("h", i)))
+		}
+		l.Close()
+		l = mustOpen(t, path, events.Options{})
+		bus := newBus(t)
+		msgs, err := bus.Subscribe(t.Context(), events.TopicEvents)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := events.NewRelay(l, bus, events.RelayOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pos := r.Position(); pos.Count != 5 || r.Lag() != 0 {
+			t.Fatalf("position %+v lag %d, want the head (5 events)", pos, r.Lag())
+		}
+		runRelay(t, r)
+		ev := mustAppend(t, l, reservation("acc_h", "new"))[0]
+		select {
+		case m := <-msgs:
+			m.Ack()
+			if m.UUID != ev.ID.String() {
+				t.Fatalf("first message %s, want the new event %s", m.UUID, ev.ID)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("no message")
+		}
+	})
+	t.Run("ErrAlreadyRunning", func(t *testing.T) {
+		l, _ := openLog(t, events.Options{})
+		bus := newBus(t)
+		msgs, err := bus.Subscribe(t.Context(), events.TopicEvents)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := events.NewRelay(l, bus, events.RelayOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		runRelay(t, r)
+		// A message proves the first Run is running.
+		mustAppend(t, l, reservation("acc_r", "running"))
+		select {
+		case m := <-msgs:
+			m.Ack()
+		case <-time.After(10 * time.Second):
+			t.Fatal("no message")
+		}
+		if err := r.Run(t.Context()); domain.ErrorCode(err) != domain.CodeConflict {
+			t.Fatalf("a second Run: %v, want a conflict", err)
+		}
+	})
+	t.Run("ErrReadOnly", func(t *testing.T) {
+		_, path := openLog(t, events.Options{})
+		ro := openUnchecked(t, path+".ro", events.Options{})
+		ro.Close()
+		ro = mustOpen(t, path+".ro", events.Options{ReadOnly: true})
+		if _, err := events.NewRelay(ro, newBus(t), events.RelayOptions{}); domain.ErrorCode(err) != domain.CodeInvalid {
+			t.Fatalf("relay on a read-only log: %v", err)
+		}
+	})
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +19,7 @@ import (
 	"warren/edge/agent"
 	"warren/edge/wire"
 	"warren/events"
+	"warren/events/logtest"
 	"warren/projections"
 )
 
@@ -41,10 +41,8 @@ type edgeOpt func(*Config)
 func MustEdge(tb testing.TB, opts ...edgeOpt) *testEdge {
 	tb.Helper()
 	ps := gochannel.NewGoChannel(gochannel.Config{OutputChannelBuffer: 1024}, watermill.NopLogger{})
-	l, err := events.Open(filepath.Join(tb.TempDir(), "warren.db"), events.Options{Applier: projections.New(), Publisher: ps})
-	if err != nil {
-		tb.Fatal(err)
-	}
+	// Checked (bbolt consistency, the chain) after the close below.
+	l, _ := logtest.Open(tb, events.Options{Applier: projections.New(), Publisher: ps})
 	if err := projections.Init(l.DB()); err != nil {
 		tb.Fatal(err)
 	}

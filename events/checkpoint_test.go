@@ -102,14 +102,21 @@ func TestParsePublicKey(t *testing.T) {
 
 func TestLog_Checkpoint(t *testing.T) {
 	const before = 20
-	build := func(t *testing.T) (*events.Log, string, []events.Event) {
-		l, path := openLog(t, events.Options{})
+	// build opens a log of 20 events; damage leaves it unchecked at cleanup.
+	buildFor := func(t *testing.T, damage bool) (*events.Log, string, []events.Event) {
+		open := mustOpen
+		if damage {
+			open = openUnchecked
+		}
+		path := filepath.Join(t.TempDir(), "warren.db")
+		l := open(t, path, events.Options{})
 		var evs []events.Event
 		for i := 0; i < before; i++ {
 			evs = append(evs, mustAppend(t, l, reservation("acc_c", fmt.Sprintf("c%03d", i)))...)
 		}
 		return l, path, evs
 	}
+	build := func(t *testing.T) (*events.Log, string, []events.Event) { return buildFor(t, false) }
 	signer := mustSigner(t)
 
 	t.Run("Format", func(t *testing.T) {
@@ -160,12 +167,12 @@ func TestLog_Checkpoint(t *testing.T) {
 	})
 	for _, idx := range []int{0, 7, before - 1} {
 		t.Run(fmt.Sprintf("ErrFlippedEvent%d", idx), func(t *testing.T) {
-			l, path, evs := build(t)
+			l, path, evs := buildFor(t, true)
 			text, _ := l.Checkpoint(signer, "warren.example")
 			mustAppend(t, l, reservation("acc_c", "after"))
 			l.Close()
 			flipByte(t, path, idx, -2) // inside the JSON data
-			l2 := mustOpen(t, path, events.Options{ReadOnly: true})
+			l2 := openUnchecked(t, path, events.Options{ReadOnly: true})
 			_, err := events.VerifyCheckpoint(l2, text, signer.Public(), nil)
 			var ve *events.VerifyError
 			if !errors.As(err, &ve) {

@@ -20,6 +20,7 @@ import (
 
 	"warren/domain"
 	"warren/events"
+	"warren/events/logtest"
 )
 
 // The crash test re-executes the test binary as a child that appends; these
@@ -32,6 +33,9 @@ const (
 func TestMain(m *testing.M) {
 	if os.Getenv(crashChildEnv) != "" {
 		os.Exit(crashChild(os.Getenv(crashDBEnv)))
+	}
+	if os.Getenv(fullDiskChildEnv) != "" {
+		os.Exit(fullDiskChild(os.Getenv(crashDBEnv)))
 	}
 	// Every goroutine has an owner that waits for it.
 	goleak.VerifyTestMain(m)
@@ -157,6 +161,8 @@ func TestLog_Crash(t *testing.T) {
 		t.Skip("crash rounds take several seconds")
 	}
 	path := filepath.Join(t.TempDir(), "crash.db")
+	// After the last round's close: bbolt's consistency and the chain.
+	t.Cleanup(func() { logtest.Check(t, path) })
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
 	all := map[ulid.ULID]bool{}
 	const rounds = 20

@@ -3,22 +3,30 @@ package events_test
 import (
 	"context"
 	"encoding/binary"
-	"path/filepath"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
 
 	"warren/events"
+	"warren/events/logtest"
 )
 
-// openLog opens a log in a fresh temp dir and closes it when the test ends.
+// openLog opens a log in a fresh temp dir; when the test ends it is closed
+// and checked (bbolt's consistency check and the chain verification).
 func openLog(t testing.TB, opts events.Options) (*events.Log, string) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "warren.db")
-	return mustOpen(t, path, opts), path
+	return logtest.Open(t, opts)
 }
 
+// mustOpen opens the log at path, closed and checked when the test ends.
 func mustOpen(t testing.TB, path string, opts events.Options) *events.Log {
+	t.Helper()
+	return logtest.OpenAt(t, path, opts)
+}
+
+// openUnchecked opens the log at path for a test that damages it on
+// purpose: closed when the test ends, never checked.
+func openUnchecked(t testing.TB, path string, opts events.Options) *events.Log {
 	t.Helper()
 	l, err := events.Open(path, opts)
 	if err != nil {

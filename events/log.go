@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
@@ -73,7 +74,10 @@ type Options struct {
 	Timeout time.Duration
 	// Applier is called inside every append transaction (may be nil).
 	Applier Applier
-	// Publisher receives each committed event (may be nil).
+	// Publisher, if set, gets a Relay that the log owns: started by Open,
+	// stopped by Close. It is the transition from the days the writer
+	// published; new wiring builds the relay itself with NewRelay, runs it
+	// under its own context and leaves this nil.
 	Publisher message.Publisher
 	// Now is the clock (default time.Now).
 	Now func() time.Time
@@ -107,6 +111,24 @@ type Log struct {
 	// queuedAtAck is how many requests were queued when the last batch was
 	// acknowledged: the gather expects them plus the acknowledged coming back.
 	queuedAtAck int
+
+	// openHead is the head when the file was opened: where a relay with no
+	// stored position starts.
+	openHead Head
+	// committed is the head's count after the last commit, for Relay.Lag.
+	committed atomic.Uint64
+	// waitersMu guards the set of channels woken after each commit; the
+	// writer reads the current set from waiters without locking.
+	waitersMu sync.Mutex
+	waiters   atomic.Pointer[[]chan struct{}]
+
+	// writeErr is the last commit's storage failure, nil after a success.
+	writeErr atomic.Pointer[domain.Error]
+
+	// relay, when Options.Publisher is set, runs until Close.
+	relay     *Relay
+	relayStop context.CancelFunc
+	relayDone chan error
 }
 
 // Head describes the end of the log.
@@ -120,7 +142,11 @@ type Head struct {
 var ErrClosed = &domain.Error{Code: domain.CodeUnavailable, Message: "the event log is closed"}
 
 // Open opens (creating if needed) the log at path. A file locked by another
-// process fails within opts.Timeout (default 2 s) with a clear message.
+// process fails within opts.Timeout (default 2 s) with a clear message. An
+// existing file is checked first and refused with a *DamagedError when it
+// is empty, cut short or has broken meta pages (bbolt's, read before bbolt
+// maps the file), and, for writing, when the last events do not hash to the
+// recorded head. The full check is Verify (`warren events verify`).
 func Open(path string, opts Options) (*Log, error) {
 	if opts.Timeout == 0 {
 		opts.Timeout = 2 * time.Second
@@ -131,7 +157,17 @@ func Open(path string, opts Options) (*Log, error) {
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = 4096
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{
+	inUse := fmt.Errorf("%s is in use by another process (is a warren server running on it?)", path)
+	// A damaged file is refused before bbolt opens it: bbolt would
+	// re-initialise an empty file and fault on pages past a short one.
+	exists, err := checkFile(path, opts.ReadOnly, opts.Timeout)
+	if errors.Is(err, errInUse) {
+		return nil, inUse
+	}
+	if err != nil {
+		return nil, err
+	}
+	db, err := openBolt(path, &bolt.Options{
 		Timeout: opts.Timeout,
 		// The freelist is written with each commit: without it, every open
 		// walks the whole file to rebuild it, mapping all of it into RSS.
@@ -144,10 +180,19 @@ func Open(path string, opts Options) (*Log, error) {
 		InitialMmapSize: 1 << 30,
 	})
 	if errors.Is(err, bolt.ErrTimeout) {
-		return nil, fmt.Errorf("%s is in use by another process (is a warren server running on it?)", path)
+		return nil, inUse
 	}
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	if exists && !opts.ReadOnly {
+		// The end of the chain, before anything is written to the file. A
+		// read-only open (verify, backup) goes on: Verify names the broken
+		// event, and a backup copies what is left.
+		if err := db.View(func(tx *bolt.Tx) error { return checkTail(tx, path) }); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	l := &Log{db: db, opts: opts, entropy: ulid.Monotonic(rand.Reader, 0)}
 	if l.codec, err = NewBodyCodec(); err != nil {
@@ -179,14 +224,28 @@ func Open(path string, opts Options) (*Log, error) {
 		return nil, err
 	}
 	l.lastID = l.head.ID
+	l.openHead = l.head
+	l.committed.Store(l.head.Count)
 	if !opts.ReadOnly {
 		l.queue = make(chan *appendReq, opts.MaxBatch)
 		l.stop = make(chan struct{})
 		l.stopped = make(chan struct{})
 		go l.writer()
+		if opts.Publisher != nil {
+			if l.relay, err = NewRelay(l, opts.Publisher, RelayOptions{}); err != nil {
+				l.Close()
+				return nil, err
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			l.relayStop, l.relayDone = cancel, make(chan error, 1)
+			go func() { l.relayDone <- l.relay.Run(ctx) }()
+		}
 	}
 	return l, nil
 }
+
+// Relay is the relay Open started for Options.Publisher, nil without one.
+func (l *Log) Relay() *Relay { return l.relay }
 
 func readHead(tx *bolt.Tx) (Head, error) {
 	var h Head
@@ -221,7 +280,9 @@ func (l *Log) DB() *bolt.DB { return l.db }
 // Codec is the log's body codec.
 func (l *Log) Codec() *BodyCodec { return l.codec }
 
-// Close stops the writer after the queued appends and closes the file.
+// Close stops the writer after the queued appends, then the relay it owns
+// (which stores its position), and closes the file. A relay built with
+// NewRelay must be stopped before.
 func (l *Log) Close() error {
 	l.closeMu.Do(func() {
 		if l.stop != nil {
@@ -230,6 +291,10 @@ func (l *Log) Close() error {
 			l.enqueueMu.Unlock()
 			close(l.stop)
 			<-l.stopped
+		}
+		if l.relayStop != nil {
+			l.relayStop()
+			<-l.relayDone
 		}
 	})
 	return l.db.Close()
@@ -257,7 +322,6 @@ type appendReq struct {
 	cmd    Command // nil for Append: drafts holds the events
 	drafts []Draft
 	evs    []Event
-	raws   [][]byte // the stored bytes of evs, published as is
 	err    error
 	// done is released by the writer once the outcome is known: a
 	// WaitGroup lives in the request, where a channel would be one more

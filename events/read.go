@@ -11,16 +11,20 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// Head returns the end of the log as last committed.
-func (l *Log) Head() (Head, error) {
-	var h Head
-	err := l.db.View(func(tx *bolt.Tx) error {
+// view runs read in one read transaction and returns its result (what
+// projections.View is for the projections; events cannot import them).
+func view[T any](db *bolt.DB, read func(*bolt.Tx) (T, error)) (T, error) {
+	var out T
+	err := db.View(func(tx *bolt.Tx) error {
 		var err error
-		h, err = readHead(tx)
+		out, err = read(tx)
 		return err
 	})
-	return h, err
+	return out, err
 }
+
+// Head returns the end of the log as last committed.
+func (l *Log) Head() (Head, error) { return view(l.db, readHead) }
 
 // HashHex renders a head hash for people.
 func (h Head) HashHex() string { return hex.EncodeToString(h.Hash[:]) }

@@ -3,6 +3,7 @@ package events_test
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -45,7 +46,9 @@ func flipByte(t *testing.T, path string, n, pos int) {
 func TestLog_Verify(t *testing.T) {
 	const total = 50
 	build := func(t *testing.T) (string, []events.Event) {
-		l, path := openLog(t, events.Options{})
+		// Unchecked: most subtests damage it.
+		path := filepath.Join(t.TempDir(), "warren.db")
+		l := openUnchecked(t, path, events.Options{})
 		var evs []events.Event
 		for i := 0; i < total; i++ {
 			evs = append(evs, mustAppend(t, l, reservation("acc_v", fmt.Sprintf("v%03d", i)))...)
@@ -80,7 +83,7 @@ func TestLog_Verify(t *testing.T) {
 			t.Run(fmt.Sprintf("Flip_%d_%s", n, pname), func(t *testing.T) {
 				path, evs := build(t)
 				flipByte(t, path, n, pos)
-				l := mustOpen(t, path, events.Options{ReadOnly: true})
+				l := openUnchecked(t, path, events.Options{ReadOnly: true})
 				_, err := l.Verify(nil)
 				var ve *events.VerifyError
 				if !errors.As(err, &ve) {
@@ -124,13 +127,14 @@ func deleteEvent(t *testing.T, path string, n int) {
 func TestLog_VerifyMissing(t *testing.T) {
 	for name, n := range map[string]int{"First": 0, "Middle": 10, "Last": -1} {
 		t.Run(name, func(t *testing.T) {
-			l, path := openLog(t, events.Options{})
+			path := filepath.Join(t.TempDir(), "warren.db")
+			l := openUnchecked(t, path, events.Options{})
 			for i := 0; i < 20; i++ {
 				mustAppend(t, l, reservation("acc_v", fmt.Sprintf("m%03d", i)))
 			}
 			l.Close()
 			deleteEvent(t, path, n)
-			l = mustOpen(t, path, events.Options{ReadOnly: true})
+			l = openUnchecked(t, path, events.Options{ReadOnly: true})
 			_, err := l.Verify(nil)
 			var ve *events.VerifyError
 			if !errors.As(err, &ve) {

@@ -22,6 +22,9 @@ const maxGather = 2 * time.Millisecond
 // maxSpin caps the part of the pause spent yielding rather than blocked.
 const maxSpin = 200 * time.Microsecond
 
+// errNothingWritten rolls back a transaction in which no request appended.
+var errNothingWritten = errors.New("events: nothing written")
+
 // writer is the one goroutine that writes: it drains the append queue into
 // group-committed transactions, one fsync for many appenders, until Close.
 func (l *Log) writer() {
@@ -172,7 +175,6 @@ func (l *Log) commit(batch []*appendReq, g *gatherer) []*appendReq {
 			r.evs, r.err = nil, err
 		}
 	}
-	l.publish(batch)
 	l.queuedAtAck = len(l.queue)
 	for _, r := range batch {
 		r.done.Done()
@@ -185,7 +187,11 @@ func (l *Log) commit(batch []*appendReq, g *gatherer) []*appendReq {
 // not.
 func (l *Log) commitTx(batch []*appendReq, g *gatherer) ([]*appendReq, error) {
 	head := l.head
+	// inner is what the batch itself returned: any other error from Update
+	// comes from bbolt's commit (page writes, file growth, fsync).
+	var inner error
 	err := l.db.Update(func(btx *bolt.Tx) (err error) {
+		defer func() { inner = err }()
 		// A panicking command or applier fails its batch, not the server.
 		defer func() {
 			if p := recover(); p != nil {
@@ -197,8 +203,8 @@ func (l *Log) commitTx(batch []*appendReq, g *gatherer) ([]*appendReq, error) {
 		// (bbolt's default), which halves the file and what rebuild maps.
 		w.events.FillPercent = 1.0
 		// One buffer for the batch's stored bytes rather than one allocation
-		// per event. bbolt keeps the slices until commit and publish hands
-		// them on, so a full buffer is replaced, never reused.
+		// per event. bbolt keeps the slices until commit, so a full buffer
+		// is replaced, never reused.
 		w.slab = make([]byte, 0, max(4<<10, l.slabHint+l.slabHint/8))
 		for i := 0; ; {
 			w.tx = &Tx{Tx: btx, log: l, now: l.opts.Now().UTC()}
@@ -212,13 +218,29 @@ func (l *Log) commitTx(batch []*appendReq, g *gatherer) ([]*appendReq, error) {
 			}
 		}
 		l.slabHint = w.encoded
+		if w.head == head {
+			// Every request failed or decided nothing: roll back rather
+			// than commit an unchanged head, which costs a page write and
+			// an fsync for nothing.
+			return errNothingWritten
+		}
 		head = w.head
 		return putHead(btx, head)
 	})
+	if errors.Is(err, errNothingWritten) {
+		return batch, nil
+	}
 	if err != nil {
+		if err != inner {
+			l.writeErr.Store(&domain.Error{Code: domain.CodeUnavailable, Message: "the event log cannot write", Err: err})
+		}
 		return batch, err
 	}
+	l.writeErr.Store(nil)
 	l.head = head
+	l.committed.Store(head.Count)
+	// Wake the relay (never blocking): it publishes from the log.
+	l.notifyCommit()
 	return batch, nil
 }
 
@@ -231,22 +253,20 @@ type txWriter struct {
 	head           Head
 	slab           []byte
 	encoded        int
-	// evSlab and rawSlab hold the batch's events and stored bytes, handed
-	// out in capped slices: one allocation per batch rather than two per
-	// request. Like slab, a full one is replaced, never reused.
-	evSlab  []Event
-	rawSlab [][]byte
+	// evSlab holds the batch's events, handed out in capped slices: one
+	// allocation per batch rather than one per request. Like slab, a full
+	// one is replaced, never reused.
+	evSlab []Event
 }
 
-// take returns room for n events and their stored bytes.
-func (w *txWriter) take(n int) ([]Event, [][]byte) {
+// take returns room for n events.
+func (w *txWriter) take(n int) []Event {
 	if len(w.evSlab)+n > cap(w.evSlab) {
-		size := max(n, 64)
-		w.evSlab, w.rawSlab = make([]Event, 0, size), make([][]byte, 0, size)
+		w.evSlab = make([]Event, 0, max(n, 64))
 	}
 	a, b := len(w.evSlab), len(w.evSlab)+n
-	w.evSlab, w.rawSlab = w.evSlab[:b], w.rawSlab[:b]
-	return w.evSlab[a:b:b], w.rawSlab[a:b:b]
+	w.evSlab = w.evSlab[:b]
+	return w.evSlab[a:b:b]
 }
 
 // write runs r's command (if any), stores its events and applies them to the
@@ -254,7 +274,7 @@ func (w *txWriter) take(n int) ([]Event, [][]byte) {
 // transaction.
 func (w *txWriter) write(r *appendReq) error {
 	l := w.l
-	r.evs, r.raws, r.err = nil, nil, nil
+	r.evs, r.err = nil, nil
 	drafts := r.drafts
 	if r.cmd != nil {
 		var err error
@@ -267,7 +287,7 @@ func (w *txWriter) write(r *appendReq) error {
 		return nil
 	}
 	now := w.tx.now
-	evs, raws := w.take(len(drafts))
+	evs := w.take(len(drafts))
 	for i := range drafts {
 		d := &drafts[i]
 		ev := &evs[i]
@@ -301,7 +321,6 @@ func (w *txWriter) write(r *appendReq) error {
 		}
 		raw := w.slab[start:len(w.slab):len(w.slab)]
 		w.encoded += len(raw)
-		raws[i] = raw
 		for j, body := range d.Bodies {
 			if len(body) == 0 {
 				continue // empty: nothing to store, Body says ok=false
@@ -327,7 +346,7 @@ func (w *txWriter) write(r *appendReq) error {
 			return fmt.Errorf("applying %d events to projections: %w", len(evs), err)
 		}
 	}
-	r.evs, r.raws = evs, raws
+	r.evs = evs
 	return nil
 }
 

@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -22,6 +21,7 @@ import (
 
 	"warren/domain"
 	"warren/events"
+	"warren/events/logtest"
 	"warren/projections"
 )
 
@@ -36,10 +36,8 @@ type testEnv struct {
 func mustEnv(tb testing.TB, tweak ...func(*Config)) *testEnv {
 	tb.Helper()
 	ps := gochannel.NewGoChannel(gochannel.Config{OutputChannelBuffer: 1024}, watermill.NopLogger{})
-	l, err := events.Open(filepath.Join(tb.TempDir(), "warren.db"), events.Options{Applier: projections.New(), Publisher: ps})
-	if err != nil {
-		tb.Fatal(err)
-	}
+	// Checked (bbolt consistency, the chain) after the close below.
+	l, _ := logtest.Open(tb, events.Options{Applier: projections.New(), Publisher: ps})
 	cfg := Config{Log: l, BaseDomain: "warren.test", Subscriber: ps,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	for _, f := range tweak {

@@ -3,7 +3,6 @@ package projections
 import (
 	"context"
 	"crypto/rand"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -11,19 +10,17 @@ import (
 
 	"warren/domain"
 	"warren/events"
+	"warren/events/logtest"
 )
 
 // MustOpenLog opens a log in a temp dir with the projections applied inline.
 func MustOpenLog(tb testing.TB) *events.Log {
 	tb.Helper()
-	l, err := events.Open(filepath.Join(tb.TempDir(), "warren.db"), events.Options{Applier: New()})
-	if err != nil {
-		tb.Fatal(err)
-	}
+	// Closed, then checked (bbolt consistency, the chain) when the test ends.
+	l, _ := logtest.Open(tb, events.Options{Applier: New()})
 	if err := Init(l.DB()); err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(func() { l.Close() })
 	return l
 }
 

@@ -6,9 +6,12 @@ package domain
 // to that, and requires a number for the limits that protect the server
 // (agent sessions, capture, retention).
 type Limits struct {
-	// Tunnels caps the account's live tunnels at once, HTTP and TCP alike:
-	// a TCP tunnel holds one port, so this is also the plan's port limit.
-	Tunnels        *int64 `json:"tunnels"`
+	// Tunnels caps the account's live tunnels at once, HTTP and TCP alike.
+	Tunnels *int64 `json:"tunnels"`
+	// TCPPorts caps the account's live TCP tunnels, each of which holds a
+	// port of the server's range: a range all accounts share, so no plan
+	// leaves it uncapped.
+	TCPPorts       *int64 `json:"tcpPorts"`
 	Reservations   *int64 `json:"reservations"`
 	Domains        *int64 `json:"domains"`
 	BandwidthBytes *int64 `json:"bandwidthBytes"` // per calendar month (UTC), in + out
@@ -54,6 +57,7 @@ func PlanByName(name string) (Plan, error) {
 	case PlanFree:
 		return Plan{Name: PlanFree, Limits: Limits{
 			Tunnels:             limit(10),
+			TCPPorts:            limit(2),
 			Reservations:        limit(1),
 			Domains:             limit(2),
 			BandwidthBytes:      limit(50 * gib),
@@ -65,6 +69,7 @@ func PlanByName(name string) (Plan, error) {
 	case PlanPro:
 		return Plan{Name: PlanPro, Limits: Limits{
 			Tunnels:        Unlimited(),
+			TCPPorts:       limit(100),
 			Reservations:   Unlimited(),
 			Domains:        Unlimited(),
 			BandwidthBytes: Unlimited(),

@@ -151,15 +151,21 @@ func TestCheckAddDomain(t *testing.T) {
 func TestCheckOpenTunnel(t *testing.T) {
 	free, pro := mustPlan(t, "free"), mustPlan(t, "pro")
 	for _, tt := range []struct {
-		plan domain.Plan
-		live int64
-		want domain.Code
+		plan          domain.Plan
+		proto         string
+		live, liveTCP int64
+		want          domain.Code
 	}{
-		{free, 0, ""}, {free, 9, ""}, {free, 10, domain.CodeQuota}, {free, 11, domain.CodeQuota},
-		{pro, 10, ""}, {pro, 1 << 30, ""},
+		{free, "http", 0, 0, ""}, {free, "http", 9, 0, ""}, {free, "http", 10, 0, domain.CodeQuota}, {free, "http", 11, 0, domain.CodeQuota},
+		{pro, "http", 10, 0, ""}, {pro, "http", 1 << 30, 0, ""},
+		// TCP tunnels hold ports of a range every account shares: capped on
+		// every plan, and still counted as tunnels.
+		{free, "tcp", 1, 1, ""}, {free, "tcp", 2, 2, domain.CodeQuota}, {free, "http", 2, 2, ""},
+		{free, "tcp", 10, 0, domain.CodeQuota},
+		{pro, "tcp", 99, 99, ""}, {pro, "tcp", 100, 100, domain.CodeQuota}, {pro, "http", 5000, 100, ""},
 	} {
-		t.Run(fmt.Sprintf("%s_%d", tt.plan.Name, tt.live), func(t *testing.T) {
-			wantCode(t, domain.CheckOpenTunnel(tt.plan, tt.live), tt.want)
+		t.Run(fmt.Sprintf("%s_%s_%d_%d", tt.plan.Name, tt.proto, tt.live, tt.liveTCP), func(t *testing.T) {
+			wantCode(t, domain.CheckOpenTunnel(tt.plan, tt.proto, tt.live, tt.liveTCP), tt.want)
 		})
 	}
 }

@@ -42,10 +42,14 @@ type Tunnel struct {
 // Live reports whether the tunnel is still open.
 func (t Tunnel) Live() bool { return t.ClosedAt == nil }
 
-// CheckOpenTunnel decides whether one more tunnel fits the plan (CodeQuota).
-func CheckOpenTunnel(plan Plan, live int64) error {
+// CheckOpenTunnel decides whether one more tunnel of proto fits the plan,
+// given the account's live tunnels and, of those, its TCP ones (CodeQuota).
+func CheckOpenTunnel(plan Plan, proto string, live, liveTCP int64) error {
 	if !Allows(plan.Limits.Tunnels, live) {
 		return Errorf(CodeQuota, "the %s plan allows %d tunnels at once", plan.Name, *plan.Limits.Tunnels)
+	}
+	if proto == ProtoTCP && !Allows(plan.Limits.TCPPorts, liveTCP) {
+		return Errorf(CodeQuota, "the %s plan allows %d TCP tunnels at once", plan.Name, *plan.Limits.TCPPorts)
 	}
 	return nil
 }

@@ -75,7 +75,7 @@ func (s *Server) openTunnel(ss *session, m wire.Msg) (*tunnel, error) {
 		// Quota first: the command decides again, but a port is not bound
 		// (and taken from others) for an open the plan refuses.
 		if _, err := projections.View(s.cfg.Log.DB(), func(tx *bolt.Tx) (struct{}, error) {
-			return struct{}{}, projections.CheckTunnelQuota(tx, ss.accountID)
+			return struct{}{}, projections.CheckTunnelQuota(tx, ss.accountID, domain.ProtoTCP)
 		}); err != nil {
 			return nil, err
 		}

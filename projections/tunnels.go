@@ -177,12 +177,26 @@ type OpenTunnel struct {
 // CheckTunnelQuota decides whether the account may open one more tunnel
 // (CodeQuota, naming the limit and the plan). OpenTunnelCmd decides with it;
 // the edge also asks first, before it binds a TCP port for the open.
-func CheckTunnelQuota(tx *bolt.Tx, accountID string) error {
+func CheckTunnelQuota(tx *bolt.Tx, accountID, proto string) error {
 	_, plan, err := AccountPlan(tx, accountID)
 	if err != nil {
 		return err
 	}
-	return domain.CheckOpenTunnel(plan, countPrefix(tx.Bucket(bTunnelsLiveAcct), []byte(accountID)))
+	live := countPrefix(tx.Bucket(bTunnelsLiveAcct), []byte(accountID))
+	var liveTCP int64
+	if proto == domain.ProtoTCP && live > 0 {
+		// Only a TCP open needs them, and live tunnels are few per account.
+		ts, err := LiveTunnels(tx, accountID)
+		if err != nil {
+			return err
+		}
+		for _, t := range ts {
+			if t.Proto == domain.ProtoTCP {
+				liveTCP++
+			}
+		}
+	}
+	return domain.CheckOpenTunnel(plan, proto, live, liveTCP)
 }
 
 // OpenTunnelCmd opens a tunnel, deciding inside the write transaction:
@@ -198,7 +212,7 @@ func OpenTunnelCmd(in OpenTunnel) events.Command {
 				return nil, err
 			}
 		}
-		if err := CheckTunnelQuota(tx.Tx, in.AccountID); err != nil {
+		if err := CheckTunnelQuota(tx.Tx, in.AccountID, in.Proto); err != nil {
 			return nil, err
 		}
 		d := events.TunnelOpenedData{TunnelID: "tun_" + tx.NewID().String(), SessionID: in.SessionID, KeyID: in.KeyID,

@@ -30,6 +30,10 @@ type Main struct {
 	// Signer signs checkpoints of the log; loaded (made on the first
 	// start, 0600) once by Run, never per request.
 	Signer *events.Signer
+	// Relay publishes committed events on PubSub, from the log by position.
+	Relay     *events.Relay
+	stopRelay context.CancelFunc
+	relayDone chan struct{}
 
 	public    *listener // the one public address: API host and tunnels
 	listeners []*listener
@@ -62,14 +66,24 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}()
 	// GoChannel is the in-process bus; a bounded buffer per subscriber, and
 	// the log, not the bus, is the truth (see DESIGN.md, Watermill).
-	m.PubSub = gochannel.NewGoChannel(gochannel.Config{OutputChannelBuffer: 1024},
+	// BlockPublishUntilSubscriberAck keeps each topic in log order (without
+	// it GoChannel hands each message on from a goroutine of its own); a
+	// subscriber slow to ack stalls the relay, never an append.
+	m.PubSub = gochannel.NewGoChannel(gochannel.Config{OutputChannelBuffer: 1024, BlockPublishUntilSubscriberAck: true},
 		watermill.NewSlogLogger(slog.New(minLevel{m.cfg.Logger.Handler(), slog.LevelWarn})))
 	caughtUp := func(n uint64) {
 		if n > 0 {
 			m.cfg.Logger.Info("projections brought up to date", "events", n)
 		}
 	}
-	if m.Log, err = OpenLog(m.cfg.DataDir, OpenOptions{CaughtUp: caughtUp}, events.Options{Publisher: m.PubSub}); err != nil {
+	if m.Log, err = OpenLog(m.cfg.DataDir, OpenOptions{CaughtUp: caughtUp}, events.Options{Now: m.cfg.Now}); err != nil {
+		return err
+	}
+	// The outbox relay publishes committed events from the log; it starts
+	// once the subscribers (edge, API) exist, below.
+	if m.Relay, err = events.NewRelay(m.Log, m.PubSub, events.RelayOptions{OnError: func(err error) {
+		m.cfg.Logger.Warn("publishing committed events failed; retrying", "err", err)
+	}}); err != nil {
 		return err
 	}
 	// A key that cannot be made or read stops the start: checkpoints are
@@ -100,6 +114,15 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	relayCtx, stopRelay := context.WithCancel(context.Background())
+	m.stopRelay = stopRelay
+	m.relayDone = make(chan struct{})
+	go func() {
+		defer close(m.relayDone)
+		if err := m.Relay.Run(relayCtx); err != nil && !errors.Is(err, context.Canceled) {
+			m.cfg.Logger.Error("the outbox relay stopped", "err", err)
+		}
+	}()
 	for _, l := range m.listeners {
 		m.serve(l)
 	}
@@ -163,6 +186,12 @@ func (m *Main) Close() error {
 	}
 	m.retention.stop()
 	m.retention = nil
+	if m.relayDone != nil {
+		// After the edge's last appends; it stores its position as it stops.
+		m.stopRelay()
+		<-m.relayDone
+		m.relayDone = nil
+	}
 	if m.Log != nil {
 		errs = append(errs, m.Log.Close())
 		m.Log = nil

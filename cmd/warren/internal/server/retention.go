@@ -29,7 +29,7 @@ func startRetention(l *events.Log, cfg Config) *retention {
 		t := time.NewTicker(cfg.RetentionEvery)
 		defer t.Stop()
 		for {
-			n, err := projections.SweepBodies(ctx, l, time.Now(), retentionBatch, cfg.RetainEventsDays)
+			n, err := projections.SweepBodies(ctx, l, cfg.Now(), retentionBatch, cfg.RetainEventsDays)
 			switch {
 			case ctx.Err() != nil:
 				return

@@ -146,8 +146,9 @@ func schemeOverride(scheme string) string {
 	return ""
 }
 
-// writable is what /readyz reports: whether the log can take appends.
-func (m *Main) writable() error { return nil }
+// writable is what /readyz reports and the edge checks before serving
+// uncaptured: whether the log can take appends now.
+func (m *Main) writable() error { return m.Log.Writable() }
 
 // healthz answers 200 {"status":"ok"} while the log can be read, else 503.
 func healthz(l *events.Log) http.Handler {

@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"warren/events"
+	"warren/events/logtest"
 )
 
 func TestByteBudget(t *testing.T) {
@@ -46,10 +46,7 @@ func TestByteBudget(t *testing.T) {
 // TestCapturer_BoundedByBytes: exchanges with large bodies wait for room
 // rather than piling up, and every one is still appended.
 func TestCapturer_BoundedByBytes(t *testing.T) {
-	l, err := events.Open(filepath.Join(t.TempDir(), "warren.db"), events.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	l, _ := logtest.Open(t, events.Options{})
 	defer l.Close()
 	c := newCapturer(l, 4096, 1, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	const budget, body, n = 1 << 20, 300 << 10, 12

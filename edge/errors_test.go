@@ -13,6 +13,7 @@ import (
 
 	"warren/domain"
 	"warren/events"
+	"warren/events/logtest"
 	"warren/projections"
 )
 
@@ -177,10 +178,7 @@ func TestServer_CustomDomain(t *testing.T) {
 
 func TestNew_RepairsLeftoverTunnels(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "warren.db")
-	l, err := events.Open(path, events.Options{Applier: projections.New()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := logtest.OpenAt(t, path, events.Options{Applier: projections.New()})
 	defer l.Close()
 	projections.Init(l.DB())
 	secret, _ := domain.NewKeySecret(strings.NewReader(strings.Repeat("k", 64)))

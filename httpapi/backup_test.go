@@ -18,6 +18,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/pubsub/gochannel"
 
 	"warren/events"
+	"warren/events/logtest"
 	"warren/projections"
 )
 
@@ -118,10 +119,7 @@ func TestBackup_Get(t *testing.T) {
 		path := e.getBackup(t, ko, t.TempDir())
 		ps := gochannel.NewGoChannel(gochannel.Config{}, watermill.NopLogger{})
 		defer ps.Close()
-		l, err := events.Open(path, events.Options{Applier: projections.New(), Publisher: ps})
-		if err != nil {
-			t.Fatal(err)
-		}
+		l := logtest.OpenAt(t, path, events.Options{Applier: projections.New(), Publisher: ps})
 		defer l.Close()
 		s, err := New(Config{Log: l, BaseDomain: "warren.test", Subscriber: ps, Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {

@@ -21,6 +21,7 @@ import (
 
 	"warren/domain"
 	"warren/events"
+	"warren/events/logtest"
 	"warren/projections"
 )
 
@@ -92,6 +93,8 @@ func TestCrash_Reservations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// After the crash and every reopen: consistent, and the chain verifies.
+	t.Cleanup(func() { logtest.Check(t, filepath.Join(dir, "warren.db")) })
 	if _, err := l.Execute(context.Background(), projections.CreateAccount(projections.NewAccount{
 		Email: "crash@example.com", Plan: domain.PlanPro,
 		KeyHash: domain.HashKeySecret(secret), KeyPrefix: domain.KeyShownPrefix(secret)})); err != nil {

@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -21,6 +20,7 @@ import (
 
 	"warren/domain"
 	"warren/events"
+	"warren/events/logtest"
 	"warren/projections"
 )
 
@@ -28,10 +28,7 @@ import (
 // for tests of the keys, domains and usage operations.
 func mustOpsLog(tb testing.TB) *events.Log {
 	tb.Helper()
-	l, err := events.Open(filepath.Join(tb.TempDir(), "warren.db"), events.Options{Applier: projections.New()})
-	if err != nil {
-		tb.Fatal(err)
-	}
+	l, _ := logtest.Open(tb, events.Options{Applier: projections.New()})
 	if err := projections.Init(l.DB()); err != nil {
 		tb.Fatal(err)
 	}

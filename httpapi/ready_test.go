@@ -4,7 +4,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -12,6 +11,7 @@ import (
 
 	"warren/domain"
 	"warren/events"
+	"warren/events/logtest"
 	"warren/projections"
 )
 
@@ -33,10 +33,7 @@ func getReadyz(tb testing.TB, h http.Handler, method string) (int, string) {
 // given (here: a write transaction on a real log, which fails once the log
 // is closed); nil is always ready.
 func TestReadyzIs503WhileTheLogCannotWrite(t *testing.T) {
-	l, err := events.Open(filepath.Join(t.TempDir(), "warren.db"), events.Options{Applier: projections.New()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	l, _ := logtest.Open(t, events.Options{Applier: projections.New()})
 	writable := func() error {
 		if err := l.DB().Update(func(*bolt.Tx) error { return nil }); err != nil {
 			return domain.Errorf(domain.CodeUnavailable, "the event log cannot be written")

@@ -4,13 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"warren/domain"
 	"warren/events"
+	"warren/events/logtest"
 	"warren/projections"
 )
 
@@ -101,10 +101,7 @@ func TestUsage_TunnelSeconds(t *testing.T) {
 	var clock atomic.Pointer[time.Time]
 	set := func(t time.Time) { clock.Store(&t) }
 	set(time.Date(2026, 3, 1, 23, 0, 0, 0, time.UTC))
-	l, err := events.Open(filepath.Join(t.TempDir(), "warren.db"), events.Options{Applier: projections.New(), Now: func() time.Time { return *clock.Load() }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	l, _ := logtest.Open(t, events.Options{Applier: projections.New(), Now: func() time.Time { return *clock.Load() }})
 	defer l.Close()
 	if err := projections.Init(l.DB()); err != nil {
 		t.Fatal(err)

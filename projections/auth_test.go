@@ -2,7 +2,6 @@ package projections
 
 import (
 	"crypto/rand"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -11,14 +10,12 @@ import (
 
 	"warren/domain"
 	"warren/events"
+	"warren/events/logtest"
 )
 
 func mustAuthLog(tb testing.TB) *events.Log {
 	tb.Helper()
-	l, err := events.Open(filepath.Join(tb.TempDir(), "warren.db"), events.Options{Applier: New()})
-	if err != nil {
-		tb.Fatal(err)
-	}
+	l, _ := logtest.Open(tb, events.Options{Applier: New()})
 	tb.Cleanup(func() { l.Close() })
 	return l
 }

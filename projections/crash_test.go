@@ -20,6 +20,7 @@ import (
 
 	"warren/domain"
 	"warren/events"
+	"warren/events/logtest"
 )
 
 const crashChildEnv = "WARREN_PROJECTIONS_CRASH_CHILD"
@@ -102,6 +103,8 @@ func crashChild(path string) {
 
 func TestCrash_AcknowledgedSurviveAndRebuildEqualsLive(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "warren.db")
+	// After every crash and reopen: consistent, and the chain verifies.
+	t.Cleanup(func() { logtest.Check(t, path) })
 	rounds := 20
 	for round := 0; round < rounds; round++ {
 		cmd := exec.Command(os.Args[0], "-test.run=^$")

@@ -14,6 +14,7 @@ import (
 
 	"warren/domain"
 	"warren/events"
+	"warren/events/logtest"
 )
 
 // TestLogWrittenBeforePayloadTypesStillReads: testdata/log-v1.db.gz is the
@@ -25,10 +26,7 @@ import (
 func TestLogWrittenBeforePayloadTypesStillReads(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "warren.db")
 	gunzipFile(t, filepath.Join("testdata", "log-v1.db.gz"), path)
-	l, err := events.Open(path, events.Options{Applier: New()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := logtest.OpenAt(t, path, events.Options{Applier: New()})
 	defer l.Close()
 	if _, err := EnsureCurrent(l.DB(), nil); err != nil {
 		t.Fatal(err)

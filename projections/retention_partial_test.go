@@ -2,7 +2,6 @@ package projections
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -11,6 +10,7 @@ import (
 
 	"warren/domain"
 	"warren/events"
+	"warren/events/logtest"
 )
 
 // TestPruneThatFailsHalfWayRecordsWhatItPruned: a prune whose deletions
@@ -19,10 +19,7 @@ import (
 // event for every body it removed; no body disappears without one.
 func TestPruneThatFailsHalfWayRecordsWhatItPruned(t *testing.T) {
 	clock := &testClock{now: time.Date(2026, 10, 1, 12, 0, 0, 0, time.UTC)}
-	l, err := events.Open(filepath.Join(t.TempDir(), "warren.db"), events.Options{Applier: New(), Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	l, _ := logtest.Open(t, events.Options{Applier: New(), Now: clock.Now})
 	defer l.Close()
 	acc, _ := MustAccount(t, l, "free@example.com", domain.PlanFree)
 	ctx := context.Background()
@@ -47,7 +44,7 @@ func TestPruneThatFailsHalfWayRecordsWhatItPruned(t *testing.T) {
 	}
 	now := start.AddDate(0, 0, 60)
 	clock.Set(now)
-	_, err = SweepBodies(ctx, l, now, 100, 0)
+	_, err := SweepBodies(ctx, l, now, 100, 0)
 	if err == nil {
 		t.Fatal("the sweep reported no error")
 	}

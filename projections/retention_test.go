@@ -2,7 +2,6 @@ package projections
 
 import (
 	"context"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -11,6 +10,7 @@ import (
 
 	"warren/domain"
 	"warren/events"
+	"warren/events/logtest"
 )
 
 // testClock is a clock the test moves.
@@ -33,10 +33,7 @@ func (c *testClock) Set(t time.Time) {
 
 func TestSweepBodies(t *testing.T) {
 	clock := &testClock{now: time.Date(2026, 10, 1, 12, 0, 0, 0, time.UTC)}
-	l, err := events.Open(filepath.Join(t.TempDir(), "warren.db"), events.Options{Applier: New(), Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	l, _ := logtest.Open(t, events.Options{Applier: New(), Now: clock.Now})
 	defer l.Close()
 	free, _ := MustAccount(t, l, "free@example.com", domain.PlanFree) // 14 days
 	pro, _ := MustAccount(t, l, "pro@example.com", domain.PlanPro)    // 90 days

@@ -12,6 +12,7 @@ import (
 	"warren/cmd/warren/internal/server"
 	"warren/cmd/warren/internal/warrentest"
 	"warren/events"
+	"warren/events/logtest"
 	"warren/projections"
 )
 
@@ -25,6 +26,7 @@ func TestSecondSignalEndsACommandStuckOnStdout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { logtest.Check(t, server.DBPath(data)) })
 	for i := range 400 {
 		if _, _, err := server.CreateAccount(context.Background(), l, projections.NewAccount{
 			Email: fmt.Sprintf("u%d@example.com", i), Plan: "free", KeyDescription: "k"}); err != nil {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +17,7 @@ import (
 
 	"warren/domain"
 	"warren/events"
+	"warren/events/logtest"
 	"warren/httpapi"
 	"warren/httpapi/client"
 	"warren/projections"
@@ -32,10 +32,7 @@ type realAPI struct {
 func startRealAPI(t *testing.T) *realAPI {
 	t.Helper()
 	bus := gochannel.NewGoChannel(gochannel.Config{OutputChannelBuffer: 1024}, watermill.NopLogger{})
-	l, err := events.Open(filepath.Join(t.TempDir(), "warren.db"), events.Options{Applier: projections.New(), Publisher: bus})
-	if err != nil {
-		t.Fatal(err)
-	}
+	l, _ := logtest.Open(t, events.Options{Applier: projections.New(), Publisher: bus})
 	if err := projections.Init(l.DB()); err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +18,7 @@ import (
 	"warren/cmd/warren/internal/warrentest"
 	"warren/domain"
 	"warren/events"
+	"warren/events/logtest"
 	"warren/httpapi"
 	"warren/projections"
 )
@@ -36,10 +36,7 @@ type apiServer struct {
 func startAPIServer(t *testing.T, dnsResolver string) *apiServer {
 	t.Helper()
 	bus := gochannel.NewGoChannel(gochannel.Config{OutputChannelBuffer: 64}, watermill.NopLogger{})
-	l, err := events.Open(filepath.Join(t.TempDir(), "warren.db"), events.Options{Applier: projections.New(), Publisher: bus})
-	if err != nil {
-		t.Fatal(err)
-	}
+	l, _ := logtest.Open(t, events.Options{Applier: projections.New(), Publisher: bus})
 	if err := projections.Init(l.DB()); err != nil {
 		t.Fatal(err)
 	}

@@ -5,13 +5,11 @@ import (
 	"sync"
 )
 
-// Copy buffer sizes. A bulk transfer moved in 4 MiB reads (so large yamux
-// frames), with the 16 MiB stream window, carried a 1 GiB download through
-// the tunnel about 45% faster than 128 KiB reads and a 4 MiB window did
-// (1 MiB reads alone: about 20%). But every forwarded
-// stream pipes both ways for as long as it lives, idle keep-alive included:
-// at 4 MiB a side, 50 connections would hold 400 MiB. So a pipe starts
-// small and holds a large buffer only while reads fill it.
+// Copy buffer sizes. Large reads make large yamux frames, which bulk
+// transfers need (docs/performance.md, "Agent copy buffers"). But every
+// forwarded stream pipes both ways for as long as it lives, idle
+// keep-alive included: at 4 MiB a side, 50 connections would hold 400 MiB.
+// So a pipe starts small and holds a large buffer only while reads fill it.
 const (
 	smallCopyBuf = 32 << 10
 	largeCopyBuf = 4 << 20

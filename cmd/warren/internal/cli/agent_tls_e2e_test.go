@@ -115,6 +115,9 @@ func TestKeyIsNotSentInClearToRemoteHost(t *testing.T) {
 		{"http", "3000"}, {"tcp", "5432"}, {"start", "--config", tunnels},
 		{"tunnels"}, {"keys"}, {"requests"}, {"reservations"}, {"domains"}, {"usage"},
 		{"events", "list"}, {"replay", "req_01"}, {"login", "--server", remoteHTTP, "--key", "ak_test"},
+		// The operator's online commands (internal/offline) follow the same rule.
+		{"backup", "--server", remoteHTTP, "--out", filepath.Join(dir, "b.db")},
+		{"admin", "account", "create", "--server", remoteHTTP, "--email", "x@example.com"},
 	} {
 		start := time.Now()
 		r := warrentest.Run(t, env, args...)

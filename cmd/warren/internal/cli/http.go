@@ -30,6 +30,21 @@ func GetWithKey(ctx context.Context, e *command.Env, server, key, path string, s
 	return c.get(ctx, path, stream, hdr...)
 }
 
+// ClientWithKey is an API client for server with key (an operator
+// command's --server and --key), under the rules GetWithKey states.
+func ClientWithKey(e *command.Env, server, key string) (*client.Client, error) {
+	cfg, err := ResolveConfig(e)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Server, cfg.Key = server, key
+	c, err := checkConn(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return client.New(server, key, c.httpClient(30*time.Second))
+}
+
 // get sends an authenticated GET for path (relative to c's server, or a
 // full next_page_uri) and returns the response when it is 2xx, or a
 // *client.Error. stream drops the overall timeout (SSE, backups).

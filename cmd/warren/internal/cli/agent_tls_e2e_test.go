@@ -63,6 +63,16 @@ func TestAgentOverTLS(t *testing.T) {
 			}
 		})
 	})
+	t.Run("StartWithCAInConfigFile", func(t *testing.T) {
+		// A relative ca is the config file's neighbour, wherever start runs.
+		dir := t.TempDir()
+		ca, _ := os.ReadFile(ca.File)
+		os.WriteFile(filepath.Join(dir, "private-ca.pem"), ca, 0o600)
+		cfg := filepath.Join(dir, "tunnels.yml")
+		os.WriteFile(cfg, []byte("ca: private-ca.pem\ntunnels:\n  - proto: http\n    local: "+port+"\n    subdomain: e2e-start\n"), 0o600)
+		a := warrentest.StartAgent(t, s, key, "start", "--config", cfg)
+		a.Wait(t, "Forwarding https://e2e-start.localhost:"+frontPort+" -> 127.0.0.1:"+port)
+	})
 	t.Run("ErrUntrustedCertificateNamesCA", func(t *testing.T) {
 		env := []string{"WARREN_SERVER=" + s.URL, "WARREN_API_KEY=" + key, "HOME=" + t.TempDir()}
 		for _, args := range [][]string{{"http", port}, {"tunnels"}} {

@@ -55,11 +55,14 @@ func RunStart(ctx context.Context, e *command.Env, args []string) error {
 		fs.Usage()
 		return &command.ExitError{Code: 2, Err: errors.New("missing --config FILE")}
 	}
-	specs, err := loadTunnelsFile(*file)
+	af, err := loadAgentFile(*file)
 	if err != nil {
 		return err
 	}
-	return serveTunnels(ctx, e, cf, specs)
+	if af.CA != "" && *cf.ca == "" && command.EnvDefault(e, "WARREN_CA", "") == "" {
+		*cf.ca = af.CA // the file's ca, under --ca and WARREN_CA
+	}
+	return serveTunnels(ctx, e, cf, af.Specs)
 }
 
 // serveTunnels connects one agent, opens specs, prints their URLs and then a

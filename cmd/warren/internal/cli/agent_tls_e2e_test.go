@@ -184,3 +184,13 @@ func exitCode(err error) int {
 	}
 	return 1
 }
+
+func TestWarrenInsecureIsABool(t *testing.T) {
+	env := map[string]string{"WARREN_SERVER": remoteHTTP, "WARREN_API_KEY": "ak_test", "HOME": t.TempDir(), "WARREN_INSECURE": "yes please"}
+	var out, errb bytes.Buffer
+	e := &command.Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }}
+	err := RunTunnels(context.Background(), e, nil)
+	if exitCode(err) != 2 || !strings.Contains(err.Error(), "WARREN_INSECURE") {
+		t.Fatalf("WARREN_INSECURE=%q: %v; want exit 2 naming it", env["WARREN_INSECURE"], err)
+	}
+}

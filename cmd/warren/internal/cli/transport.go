@@ -29,7 +29,7 @@ func addConnFlags(fs *flag.FlagSet) *connFlags {
 	return &connFlags{
 		ca: fs.String("ca", "", "trust the CA certificate(s) in this PEM file for an https server, besides the system roots (env WARREN_CA)"),
 		insecure: fs.Bool("insecure", false, "allow sending the API key over plain http to a host that is not loopback, "+
-			"where it crosses the network in clear (env WARREN_INSECURE=true)"),
+			"where it crosses the network in clear; certificates are still checked (env WARREN_INSECURE=true)"),
 	}
 }
 
@@ -70,7 +70,8 @@ func checkConn(cfg cliConfig) (conn, error) {
 	if cfg.CA != "" {
 		pool, err := agent.LoadCA(cfg.CA)
 		if err != nil {
-			return conn{}, &command.ExitError{Code: 2, Err: fmt.Errorf("--ca: %s", domain.ErrorMessage(err))}
+			// The message names the file, whichever of --ca, WARREN_CA or a config gave it.
+			return conn{}, &command.ExitError{Code: 2, Err: errors.New(domain.ErrorMessage(err))}
 		}
 		c.roots = pool
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -192,5 +193,32 @@ func TestWarrenInsecureIsABool(t *testing.T) {
 	err := RunTunnels(context.Background(), e, nil)
 	if exitCode(err) != 2 || !strings.Contains(err.Error(), "WARREN_INSECURE") {
 		t.Fatalf("WARREN_INSECURE=%q: %v; want exit 2 naming it", env["WARREN_INSECURE"], err)
+	}
+}
+
+// TestNextPageStaysOnTheServer: a next_page_uri naming another host or
+// scheme (a proxy in front that rewrote nothing, a hostile answer) is
+// followed on the server the key was given for, never sent elsewhere.
+func TestNextPageStaysOnTheServer(t *testing.T) {
+	var pages []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		pages = append(pages, r.URL.RequestURI())
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Query().Get("before_id") == "" {
+			w.Write([]byte(`{"events":[{"id":"01A","type":"key.created","at":"2026-01-01T00:00:00Z","data":{}}],` +
+				`"next_page_uri":"` + remoteHTTP + `/api/v1/me/events?before_id=01A&limit=50"}`))
+			return
+		}
+		w.Write([]byte(`{"events":[],"next_page_uri":null}`))
+	}))
+	defer srv.Close()
+	env := map[string]string{"WARREN_SERVER": srv.URL, "WARREN_API_KEY": "ak_test", "HOME": t.TempDir()}
+	var out, errb bytes.Buffer
+	e := &command.Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }}
+	if err := RunEventsList(context.Background(), e, nil); err != nil {
+		t.Fatalf("events list: %v", err)
+	}
+	if len(pages) != 2 || !strings.Contains(pages[1], "before_id=01A") {
+		t.Fatalf("pages asked of the server: %q; want the second page from it too", pages)
 	}
 }

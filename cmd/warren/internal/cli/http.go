@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -49,9 +50,16 @@ func ClientWithKey(e *command.Env, server, key string) (*client.Client, error) {
 // full next_page_uri) and returns the response when it is 2xx, or a
 // *client.Error. stream drops the overall timeout (SSE, backups).
 func (c conn) get(ctx context.Context, path string, stream bool, hdr ...string) (*http.Response, error) {
-	u := path
-	if !strings.HasPrefix(path, "http://") && !strings.HasPrefix(path, "https://") {
-		u = strings.TrimRight(c.Server, "/") + path
+	// A full URL (next_page_uri) is followed on c's server: the key goes
+	// where it was given for, never to a host or scheme the answer names
+	// (a proxy's inner http address, the key in clear).
+	u := strings.TrimRight(c.Server, "/") + path
+	if next, err := url.Parse(path); err == nil && next.IsAbs() {
+		base, err := url.Parse(c.Server)
+		if err != nil {
+			return nil, err
+		}
+		u = base.Scheme + "://" + base.Host + next.RequestURI() // as httpapi/client follows it
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {

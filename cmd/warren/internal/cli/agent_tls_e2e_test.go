@@ -222,3 +222,16 @@ func TestNextPageStaysOnTheServer(t *testing.T) {
 		t.Fatalf("pages asked of the server: %q; want the second page from it too", pages)
 	}
 }
+
+func TestRedirectNeverCarriesKeyInClear(t *testing.T) {
+	c := conn{cliConfig: cliConfig{Server: "https://warren.example.com", Key: "ak_x"}}
+	from, _ := http.NewRequest("GET", "https://warren.example.com/v1/keys", nil)
+	for target, ok := range map[string]bool{
+		"http://warren.example.com/v1/keys": false, "https://warren.example.com/v2/keys": true, "http://localhost:8080/v1/keys": true,
+	} {
+		to, _ := http.NewRequest("GET", target, nil)
+		if err := c.httpClient(0).CheckRedirect(to, []*http.Request{from}); (err == nil) != ok {
+			t.Errorf("redirect to %s: %v, want allowed=%v", target, err, ok)
+		}
+	}
+}

@@ -119,7 +119,20 @@ func (c conn) httpClient(timeout time.Duration) *http.Client {
 }
 
 func (c conn) httpClientWith(tr *http.Transport, timeout time.Duration) *http.Client {
-	return &http.Client{Timeout: timeout, Transport: explainTLS{tr, c.Server}}
+	return &http.Client{Timeout: timeout, Transport: explainTLS{tr, c.Server}, CheckRedirect: c.checkRedirect}
+}
+
+// checkRedirect refuses a redirect that would carry the key in clear:
+// net/http keeps Authorization on a redirect to the same host, https to
+// http included.
+func (c conn) checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return errors.New("stopped after 10 redirects")
+	}
+	if err := agent.CheckServer(req.URL.Scheme+"://"+req.URL.Host, c.Insecure); err != nil {
+		return errors.New(domain.ErrorMessage(err) + " (the server redirected there)")
+	}
+	return nil
 }
 
 // explainTLS turns a certificate failure into agent.ExplainTLS's message,

@@ -149,6 +149,15 @@ func TestConnectOverTLS(t *testing.T) {
 		t.Fatalf("Dial against an untrusted certificate: %v; want a message naming --ca", err)
 	}
 	<-protos
+	t.Run("ErrOtherName", func(t *testing.T) {
+		// The certificate is for 127.0.0.1 only: trusted, but not for this name.
+		_, port, _ := net.SplitHostPort(ln.Addr().String())
+		_, err := Dial(context.Background(), Options{Server: "https://localhost:" + port, Key: "ak_x", RootCAs: pool})
+		if err == nil || !strings.Contains(err.Error(), "not trusted") || strings.Contains(err.Error(), "--ca") {
+			t.Fatalf("Dial to a name the certificate is not for: %v; want a name mismatch, not the --ca hint", err)
+		}
+		<-protos
+	})
 }
 
 // selfSigned makes a CA certificate that is also valid for 127.0.0.1.

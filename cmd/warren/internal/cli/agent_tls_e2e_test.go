@@ -26,8 +26,10 @@ func TestAgentOverTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, frontPort, _ := net.SplitHostPort(ln.Addr().String())
-	s := warrentest.StartServerAt(t, t.TempDir(), "127.0.0.1:0", "WARREN_SCHEME=https", "WARREN_PUBLIC_PORT="+frontPort)
-	defer s.Stop(t)
+	data := t.TempDir()
+	s := warrentest.StartServerAt(t, data, "127.0.0.1:0", "WARREN_SCHEME=https", "WARREN_PUBLIC_PORT="+frontPort)
+	running, outer := s, t // a subtest restarts it, for the rest of the test
+	defer func() { running.Stop(t) }()
 	key := warrentest.KeyRe.FindString(s.WaitOutput(t, "ak_"))
 	tlsFront(t, ln, ca.leaf(t), "http://"+s.Addr)
 	if !strings.HasPrefix(s.URL, "https://") {
@@ -61,6 +63,16 @@ func TestAgentOverTLS(t *testing.T) {
 			out := warrentest.CLIOK(t, env, "tunnels")
 			if !strings.Contains(out, "https://"+host) {
 				t.Fatalf("warren tunnels after login --ca:\n%s", out)
+			}
+		})
+		t.Run("ReconnectsOverTLS", func(t *testing.T) {
+			// The server restarts behind the front: the agent comes back
+			// through TLS with the same CA and reopens its tunnel.
+			running.Stop(t)
+			running = warrentest.StartServerAt(outer, data, s.Addr, "WARREN_SCHEME=https", "WARREN_PUBLIC_PORT="+frontPort)
+			a.Wait(t, "Forwarding https://"+host+" -> 127.0.0.1:"+port+" (reopened)")
+			if code, body := httpsGet(t, ln.Addr().String(), host, "/again", ca.Pool); code != 200 || body != "hello over tls" {
+				t.Fatalf("GET after the reconnect = %d %q", code, body)
 			}
 		})
 	})

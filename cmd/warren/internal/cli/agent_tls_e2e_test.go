@@ -247,3 +247,25 @@ func TestRedirectNeverCarriesKeyInClear(t *testing.T) {
 		}
 	}
 }
+
+// TestSavedInsecureStaysWithItsServer: `login --insecure` accepted the risk
+// for one server; WARREN_SERVER naming another does not inherit it.
+func TestSavedInsecureStaysWithItsServer(t *testing.T) {
+	home := t.TempDir()
+	env := map[string]string{"HOME": home, "XDG_CONFIG_HOME": filepath.Join(home, "config"), "WARREN_API_KEY": "ak_test"}
+	e := &command.Env{Stdin: strings.NewReader(""), Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}, Getenv: func(k string) string { return env[k] }}
+	if _, err := saveConfig(e, cliConfig{Server: "http://10.0.0.5:8080", Key: "ak_test", Insecure: true}); err != nil {
+		t.Fatal(err)
+	}
+	env["WARREN_SERVER"] = remoteHTTP
+	err := RunTunnels(context.Background(), e, nil)
+	if exitCode(err) != 2 || !strings.Contains(err.Error(), "in clear") {
+		t.Fatalf("WARREN_SERVER=%s with a saved --insecure for another server: %v; want the refusal", remoteHTTP, err)
+	}
+	// The operator's --server commands too.
+	r := warrentest.Run(t, []string{"HOME=" + home, "XDG_CONFIG_HOME=" + env["XDG_CONFIG_HOME"]},
+		"backup", "--server", remoteHTTP, "--out", filepath.Join(home, "b.db"))
+	if r.Code != 2 || !strings.Contains(r.Stderr, "in clear") {
+		t.Fatalf("backup --server %s with a saved --insecure for another server: exit %d %q; want the refusal", remoteHTTP, r.Code, r.Stderr)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"warren/cmd/warren/internal/command"
@@ -109,12 +110,22 @@ func saveConfig(e *command.Env, c cliConfig) (string, error) {
 // ResolveConfig is the saved config with WARREN_SERVER, WARREN_API_KEY,
 // WARREN_CA and WARREN_INSECURE taking precedence.
 func ResolveConfig(e *command.Env) (cliConfig, error) {
+	return resolveFor(e, command.EnvDefault(e, "WARREN_SERVER", ""))
+}
+
+// resolveFor is ResolveConfig for server ("": the saved one). Another
+// server than the saved one drops the saved CA and insecure: they were
+// accepted for the saved server only.
+func resolveFor(e *command.Env, server string) (cliConfig, error) {
 	c, err := loadConfig(e)
 	if err != nil {
 		return c, err
 	}
-	if v := command.EnvDefault(e, "WARREN_SERVER", ""); v != "" {
-		c.Server = v
+	if server != "" {
+		if strings.TrimRight(server, "/") != c.Server {
+			c.CA, c.Insecure = "", false
+		}
+		c.Server = server
 	}
 	if v := command.EnvDefault(e, "WARREN_API_KEY", ""); v != "" {
 		c.Key = v

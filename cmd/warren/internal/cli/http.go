@@ -19,11 +19,11 @@ import (
 // plain http to a host that is not loopback needs WARREN_INSECURE (or the
 // saved login's --insecure); see get.
 func GetWithKey(ctx context.Context, e *command.Env, server, key, path string, stream bool, hdr ...string) (*http.Response, error) {
-	cfg, err := ResolveConfig(e)
+	cfg, err := resolveFor(e, server)
 	if err != nil {
 		return nil, err
 	}
-	cfg.Server, cfg.Key = server, key
+	cfg.Key = key
 	c, err := checkConn(cfg)
 	if err != nil {
 		return nil, err
@@ -34,11 +34,11 @@ func GetWithKey(ctx context.Context, e *command.Env, server, key, path string, s
 // ClientWithKey is an API client for server with key (an operator
 // command's --server and --key), under the rules GetWithKey states.
 func ClientWithKey(e *command.Env, server, key string) (*client.Client, error) {
-	cfg, err := ResolveConfig(e)
+	cfg, err := resolveFor(e, server)
 	if err != nil {
 		return nil, err
 	}
-	cfg.Server, cfg.Key = server, key
+	cfg.Key = key
 	c, err := checkConn(cfg)
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"math/rand/v2"
 	"net"
@@ -41,8 +42,14 @@ type Event struct {
 
 // Options configure Dial.
 type Options struct {
-	Server string // e.g. http://warren.example.com
+	Server string // e.g. https://warren.example.com
 	Key    string // API key
+	// RootCAs verifies an https server's certificate (nil: the system
+	// roots); LoadCA reads a private CA's.
+	RootCAs *x509.CertPool
+	// Insecure allows plain http to a host that is not loopback, the key
+	// in clear (CheckServer); Dial refuses that otherwise.
+	Insecure bool
 	// OnRequest receives one line per captured exchange of this agent's tunnels.
 	// It is called from a goroutine of the Client's own, through a bounded
 	// queue: while it blocks, the connection is served as usual and lines
@@ -82,7 +89,9 @@ type Client struct {
 }
 
 // Dial connects to the server. It fails at once when the first connection
-// fails (bad key, unreachable server); later drops are reconnected.
+// fails (bad key, unreachable server, untrusted certificate); later drops
+// are reconnected. A plain-http server that is not loopback is refused
+// before any dial unless opts.Insecure (CheckServer, CodeInvalid).
 func Dial(ctx context.Context, opts Options) (*Client, error) {
 	if opts.MinBackoff == 0 {
 		opts.MinBackoff = 500 * time.Millisecond
@@ -93,7 +102,7 @@ func Dial(ctx context.Context, opts Options) (*Client, error) {
 	if opts.MaxQueuedLines <= 0 {
 		opts.MaxQueuedLines = defaultQueuedLines
 	}
-	mux, ctl, err := connect(ctx, opts.Server, opts.Key)
+	mux, ctl, err := connect(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +171,7 @@ func (c *Client) reconnect() (*yamux.Session, *wire.Conn, error) {
 		case <-c.ctx.Done():
 			return nil, nil, c.ctx.Err()
 		}
-		mux, ctl, err := connect(c.ctx, c.opts.Server, c.opts.Key)
+		mux, ctl, err := connect(c.ctx, c.opts)
 		if err == nil {
 			return mux, ctl, nil
 		}

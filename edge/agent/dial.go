@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -20,28 +21,29 @@ import (
 	"warren/edge/wire"
 )
 
-// connect dials the server, upgrades to the agent protocol and returns the
+// connect dials o.Server, upgrades to the agent protocol and returns the
 // yamux session with its control stream. A refusal from the server is a
-// *domain.Error with the server's code (unauthorized is permanent).
-func connect(ctx context.Context, server, key string) (*yamux.Session, *wire.Conn, error) {
-	u, err := url.Parse(server)
-	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return nil, nil, domain.Errorf(domain.CodeInvalid, "server %q is not an http(s) URL", server)
+// *domain.Error with the server's code (unauthorized is permanent); a
+// certificate that does not verify says how to trust it (ExplainTLS).
+func connect(ctx context.Context, o Options) (*yamux.Session, *wire.Conn, error) {
+	server, key := o.Server, o.Key
+	if err := CheckServer(server, o.Insecure); err != nil {
+		return nil, nil, err
 	}
-	host := u.Host
-	if u.Port() == "" {
-		port := "80"
-		if u.Scheme == "https" {
-			port = "443"
-		}
-		host = net.JoinHostPort(u.Hostname(), port)
-	}
+	u, _ := url.Parse(server) // CheckServer parsed it
+	host := hostPort(u)
 	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
 	var conn net.Conn
+	var err error
 	if u.Scheme == "https" {
-		conn, err = (&tls.Dialer{NetDialer: d, Config: &tls.Config{ServerName: u.Hostname()}}).DialContext(ctx, "tcp", host)
+		conn, err = (&tls.Dialer{NetDialer: d, Config: connectTLS(u.Hostname(), o.RootCAs)}).DialContext(ctx, "tcp", host)
+		err = ExplainTLS(err, server)
 	} else {
 		conn, err = d.DialContext(ctx, "tcp", host)
+	}
+	var explained *domain.Error
+	if errors.As(err, &explained) {
+		return nil, nil, err
 	}
 	if err != nil {
 		return nil, nil, domain.Errorf(domain.CodeUnavailable, "cannot reach %s: %v", server, err)

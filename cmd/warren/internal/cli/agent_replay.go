@@ -23,6 +23,7 @@ import (
 // RunReplay is `warren replay REQ_ID [--to URL]` or `warren replay --tunnel S [--status C] [--since D] [--to URL]`.
 func RunReplay(ctx context.Context, e *command.Env, args []string) error {
 	fs := command.NewFlagSet(e, "replay", "replay REQ_ID [--to URL]\n       warren replay --tunnel S [--status 5xx] [--since 1h] [--to URL]")
+	cf := addConnFlags(fs)
 	to := fs.String("to", "", "send to this local URL instead of through the tunnel (e.g. http://localhost:3000)")
 	tunnel := fs.String("tunnel", "", "replay a filtered set of this tunnel's requests, oldest first (earlier replays are not replayed again)")
 	status := fs.String("status", "", "with --tunnel: only these statuses (500, 5xx, 4xx…)")
@@ -32,20 +33,17 @@ func RunReplay(ctx context.Context, e *command.Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := ResolveConfig(e)
+	cfg, err := cf.resolve(e)
 	if err != nil {
 		return err
 	}
-	if cfg.Server == "" || cfg.Key == "" {
-		return errors.New("not logged in: run `warren login --server URL --key KEY` (or set WARREN_SERVER and WARREN_API_KEY)")
-	}
 	// A replay sends the captured request as it was: net/http would add
 	// Accept-Encoding (and undo the encoding) and follow redirects.
-	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr := cfg.transport()
 	tr.DisableCompression = true
-	r := &replayer{server: strings.TrimSuffix(cfg.Server, "/"), key: cfg.Key, to: *to, out: e.Stdout,
-		http: &http.Client{Timeout: 5 * time.Minute, Transport: tr,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	hc := cfg.httpClientWith(tr, 5*time.Minute)
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	r := &replayer{server: strings.TrimSuffix(cfg.Server, "/"), key: cfg.Key, to: *to, out: e.Stdout, http: hc}
 	if *tunnel == "" {
 		if err := wantArgs(fs, pos, 1, "REQ_ID (or --tunnel S)"); err != nil {
 			return err
@@ -59,7 +57,7 @@ func RunReplay(ctx context.Context, e *command.Env, args []string) error {
 	if err != nil {
 		return &command.ExitError{Code: 2, Err: err}
 	}
-	api, err := apiClient(e, false)
+	api, err := apiClient(e, cf, false)
 	if err != nil {
 		return err
 	}

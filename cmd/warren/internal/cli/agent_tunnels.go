@@ -13,9 +13,10 @@ import (
 	"warren/edge/wire"
 )
 
-// RunHTTP is `warren http PORT|HOST:PORT [--subdomain S] [--hostname H]`: one HTTP tunnel until Ctrl-C.
+// RunHTTP is `warren http PORT|HOST:PORT [--subdomain S] [--hostname H] [--ca FILE] [--insecure]`: one HTTP tunnel until Ctrl-C.
 func RunHTTP(ctx context.Context, e *command.Env, args []string) error {
-	fs := command.NewFlagSet(e, "http", "http PORT|HOST:PORT [--subdomain S] [--hostname H]")
+	fs := command.NewFlagSet(e, "http", "http PORT|HOST:PORT [--subdomain S] [--hostname H] [--ca FILE] [--insecure]")
+	cf := addConnFlags(fs)
 	sub := fs.String("subdomain", "", "ask for this subdomain (default: a random name)")
 	host := fs.String("hostname", "", "also route this verified custom domain here")
 	pos, err := parseArgs(fs, args)
@@ -25,12 +26,13 @@ func RunHTTP(ctx context.Context, e *command.Env, args []string) error {
 	if err := wantArgs(fs, pos, 1, "PORT or HOST:PORT"); err != nil {
 		return err
 	}
-	return serveTunnels(ctx, e, []agent.Spec{{Proto: domain.ProtoHTTP, Local: pos[0], Subdomain: *sub, Hostname: *host}})
+	return serveTunnels(ctx, e, cf, []agent.Spec{{Proto: domain.ProtoHTTP, Local: pos[0], Subdomain: *sub, Hostname: *host}})
 }
 
 // RunTCP is `warren tcp PORT|HOST:PORT`: one TCP tunnel until Ctrl-C.
 func RunTCP(ctx context.Context, e *command.Env, args []string) error {
-	fs := command.NewFlagSet(e, "tcp", "tcp PORT|HOST:PORT")
+	fs := command.NewFlagSet(e, "tcp", "tcp PORT|HOST:PORT [--ca FILE] [--insecure]")
+	cf := addConnFlags(fs)
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -38,12 +40,13 @@ func RunTCP(ctx context.Context, e *command.Env, args []string) error {
 	if err := wantArgs(fs, pos, 1, "PORT or HOST:PORT"); err != nil {
 		return err
 	}
-	return serveTunnels(ctx, e, []agent.Spec{{Proto: domain.ProtoTCP, Local: pos[0]}})
+	return serveTunnels(ctx, e, cf, []agent.Spec{{Proto: domain.ProtoTCP, Local: pos[0]}})
 }
 
 // RunStart is `warren start --config FILE`: the file's tunnels on one agent until Ctrl-C.
 func RunStart(ctx context.Context, e *command.Env, args []string) error {
-	fs := command.NewFlagSet(e, "start", "start --config FILE")
+	fs := command.NewFlagSet(e, "start", "start --config FILE [--ca FILE] [--insecure]")
+	cf := addConnFlags(fs)
 	file := fs.String("config", "", "tunnels file (JSON or the simple YAML form; see docs/edge.md)")
 	if _, err := parseArgs(fs, args); err != nil {
 		return err
@@ -52,49 +55,48 @@ func RunStart(ctx context.Context, e *command.Env, args []string) error {
 		fs.Usage()
 		return &command.ExitError{Code: 2, Err: errors.New("missing --config FILE")}
 	}
-	specs, err := loadTunnelsFile(*file)
+	af, err := loadAgentFile(*file)
 	if err != nil {
 		return err
 	}
-	return serveTunnels(ctx, e, specs)
+	if af.CA != "" && *cf.ca == "" && command.EnvDefault(e, "WARREN_CA", "") == "" {
+		*cf.ca = af.CA // the file's ca, under --ca and WARREN_CA
+	}
+	return serveTunnels(ctx, e, cf, af.Specs)
 }
 
 // serveTunnels connects one agent, opens specs, prints their URLs and then a
 // line per request until ctx ends (Ctrl-C), then closes the tunnels cleanly.
-func serveTunnels(ctx context.Context, e *command.Env, specs []agent.Spec) error {
-	cfg, err := ResolveConfig(e)
+func serveTunnels(ctx context.Context, e *command.Env, cf *connFlags, specs []agent.Spec) error {
+	cfg, err := cf.resolve(e)
 	if err != nil {
 		return err
-	}
-	if cfg.Server == "" || cfg.Key == "" {
-		return errors.New("not logged in: run `warren login --server URL --key KEY` (or set WARREN_SERVER and WARREN_API_KEY)")
 	}
 	// Never print to stdout directly: see printer.
 	out := newPrinter(e.Stdout, e.Stderr)
 	defer out.close(printerGrace)
 	allClosed := make(chan string, 1)
 	var c *agent.Client
-	c, err = agent.Dial(ctx, agent.Options{
-		Server: cfg.Server, Key: cfg.Key,
-		OnRequests: func(ls []wire.RequestLine) {
-			var b strings.Builder
-			for _, l := range ls {
-				b.WriteString(requestLineText(l))
-				b.WriteByte('\n')
+	opts := cfg.agentOptions()
+	opts.OnRequests = func(ls []wire.RequestLine) {
+		var b strings.Builder
+		for _, l := range ls {
+			b.WriteString(requestLineText(l))
+			b.WriteByte('\n')
+		}
+		out.printf("%s", b.String())
+	}
+	opts.OnEvent = func(ev agent.Event) {
+		out.printf("%s\n", eventText(ev))
+		// The server closed the last tunnel (DELETE, revocation): nothing left to serve.
+		if ev.Kind == "closed" && len(c.Tunnels()) == 0 {
+			select {
+			case allClosed <- ev.Message:
+			default:
 			}
-			out.printf("%s", b.String())
-		},
-		OnEvent: func(ev agent.Event) {
-			out.printf("%s\n", eventText(ev))
-			// The server closed the last tunnel (DELETE, revocation): nothing left to serve.
-			if ev.Kind == "closed" && len(c.Tunnels()) == 0 {
-				select {
-				case allClosed <- ev.Message:
-				default:
-				}
-			}
-		},
-	})
+		}
+	}
+	c, err = agent.Dial(ctx, opts)
 	if err != nil {
 		return err
 	}

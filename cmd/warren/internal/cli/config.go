@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"warren/cmd/warren/internal/command"
@@ -19,6 +19,11 @@ import (
 type cliConfig struct {
 	Server string `json:"server"`
 	Key    string `json:"key"`
+	// CA is a PEM file of private CA certificates the server's is checked
+	// against (login --ca); Insecure allows plain http to a host that is
+	// not loopback (login --insecure). See connFlags.
+	CA       string `json:"ca,omitempty"`
+	Insecure bool   `json:"insecure,omitempty"`
 }
 
 // configPath is <user config dir>/warren/config.json, computed from e's
@@ -102,35 +107,43 @@ func saveConfig(e *command.Env, c cliConfig) (string, error) {
 	return p, os.Rename(tmp.Name(), p)
 }
 
-// resolveConfig is the saved config with WARREN_SERVER and WARREN_API_KEY
-// taking precedence.
+// ResolveConfig is the saved config with WARREN_SERVER, WARREN_API_KEY,
+// WARREN_CA and WARREN_INSECURE taking precedence.
 func ResolveConfig(e *command.Env) (cliConfig, error) {
+	return resolveFor(e, command.EnvDefault(e, "WARREN_SERVER", ""))
+}
+
+// resolveFor is ResolveConfig for server ("": the saved one). Another
+// server than the saved one drops the saved CA and insecure: they were
+// accepted for the saved server only.
+func resolveFor(e *command.Env, server string) (cliConfig, error) {
 	c, err := loadConfig(e)
 	if err != nil {
 		return c, err
 	}
-	if v := command.EnvDefault(e, "WARREN_SERVER", ""); v != "" {
-		c.Server = v
+	if server != "" {
+		if strings.TrimRight(server, "/") != c.Server {
+			c.CA, c.Insecure = "", false
+		}
+		c.Server = server
 	}
 	if v := command.EnvDefault(e, "WARREN_API_KEY", ""); v != "" {
 		c.Key = v
 	}
-	return c, nil
+	return c, envConfig(e, &c)
 }
 
-// apiClient builds a client from the resolved config. stream selects an
-// http.Client without an overall timeout, for SSE.
-func apiClient(e *command.Env, stream bool) (*client.Client, error) {
-	c, err := ResolveConfig(e)
+// apiClient builds a client from the resolved config and cf (nil: a
+// command without --ca/--insecure), checked by connFlags.resolve. stream
+// selects an http.Client without an overall timeout, for SSE.
+func apiClient(e *command.Env, cf *connFlags, stream bool) (*client.Client, error) {
+	c, err := cf.resolve(e)
 	if err != nil {
 		return nil, err
 	}
-	if c.Server == "" || c.Key == "" {
-		return nil, errors.New("not logged in: run `warren login --server URL --key KEY` (or set WARREN_SERVER and WARREN_API_KEY)")
-	}
-	hc := &http.Client{Timeout: 30 * time.Second}
+	timeout := 30 * time.Second
 	if stream {
-		hc = &http.Client{}
+		timeout = 0
 	}
-	return client.New(c.Server, c.Key, hc)
+	return client.New(c.Server, c.Key, c.httpClient(timeout))
 }

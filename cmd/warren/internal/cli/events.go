@@ -28,6 +28,7 @@ type auditEvent struct {
 // API (the operator's whole log with --all), newest last; --follow streams.
 func RunEventsList(ctx context.Context, e *command.Env, args []string) error {
 	fs := command.NewFlagSet(e, "events list", "events list [--type PREFIX] [--since T] [--until T] [--limit N] [--all] [--follow] [--json]")
+	cf := addConnFlags(fs)
 	typ := fs.String("type", "", "only events whose type starts with this (key., tunnel.opened)")
 	since := fs.String("since", "", "only events at or after this RFC 3339 time")
 	until := fs.String("until", "", "only events before this RFC 3339 time")
@@ -36,6 +37,10 @@ func RunEventsList(ctx context.Context, e *command.Env, args []string) error {
 	follow := fs.Bool("follow", false, "keep streaming the account's new events")
 	asJSON := fs.Bool("json", false, "print JSON (one object per line with --follow)")
 	if err := command.ParseFlags(fs, args); err != nil {
+		return err
+	}
+	c, err := cf.resolve(e)
+	if err != nil {
 		return err
 	}
 	if *limit < 1 || *limit > 10000 {
@@ -55,7 +60,7 @@ func RunEventsList(ctx context.Context, e *command.Env, args []string) error {
 	if *all {
 		path = "/api/v1/admin/events"
 	}
-	evs, err := listAuditEvents(ctx, e, path+"?"+q.Encode(), *limit)
+	evs, err := listAuditEvents(ctx, c, path+"?"+q.Encode(), *limit)
 	if err != nil {
 		return APIError(err)
 	}
@@ -81,18 +86,18 @@ func RunEventsList(ctx context.Context, e *command.Env, args []string) error {
 	if *typ != "" {
 		sq.Set("type", *typ)
 	}
-	return APIError(followAuditEvents(ctx, e, "/api/v1/me/events/stream?"+sq.Encode(), last, p.print))
+	return APIError(followAuditEvents(ctx, c, "/api/v1/me/events/stream?"+sq.Encode(), last, p.print))
 }
 
 // listAuditEvents follows next_page_uri until it has want events.
-func listAuditEvents(ctx context.Context, e *command.Env, path string, want int) ([]auditEvent, error) {
+func listAuditEvents(ctx context.Context, c conn, path string, want int) ([]auditEvent, error) {
 	out := []auditEvent{}
 	for next := path; next != "" && len(out) < want; {
 		var page struct {
 			Events []auditEvent `json:"events"`
 			Next   *string      `json:"next_page_uri"`
 		}
-		if err := getJSON(ctx, e, next, &page); err != nil {
+		if err := c.getJSON(ctx, next, &page); err != nil {
 			return nil, err
 		}
 		out = append(out, page.Events...)
@@ -110,13 +115,13 @@ func listAuditEvents(ctx context.Context, e *command.Env, path string, want int)
 // followAuditEvents reads the SSE stream, reconnecting with Last-Event-ID
 // when the server ends it (a slow reader is disconnected, never stalled),
 // until ctx ends.
-func followAuditEvents(ctx context.Context, e *command.Env, path, last string, fn func(auditEvent) error) error {
+func followAuditEvents(ctx context.Context, c conn, path, last string, fn func(auditEvent) error) error {
 	for backoff := 100 * time.Millisecond; ctx.Err() == nil; {
 		var hdr []string
 		if last != "" {
 			hdr = []string{"Last-Event-ID", last}
 		}
-		resp, err := auditGet(ctx, e, path, true, append(hdr, "Accept", "text/event-stream")...)
+		resp, err := c.get(ctx, path, true, append(hdr, "Accept", "text/event-stream")...)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil

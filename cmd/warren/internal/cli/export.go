@@ -14,6 +14,7 @@ import (
 // [--since T] [--out FILE]`: the server's export streamed to stdout or FILE.
 func RunRequestsExport(ctx context.Context, e *command.Env, args []string) error {
 	fs := command.NewFlagSet(e, "requests export", "requests export --tunnel SUBDOMAIN [--format har|ndjson] [--since RFC3339] [--out FILE]")
+	cf := addConnFlags(fs)
 	tunnel := fs.String("tunnel", "", "the tunnel whose requests to export (its subdomain, or tcp-<port>; required)")
 	format := fs.String("format", "har", "har (HAR 1.2, opens in browser devtools) or ndjson (one request per line, bodies base64)")
 	since := fs.String("since", "", "only requests captured at or after this RFC 3339 time")
@@ -32,7 +33,11 @@ func RunRequestsExport(ctx context.Context, e *command.Env, args []string) error
 	if *since != "" {
 		q.Set("since", *since)
 	}
-	resp, err := auditGet(ctx, e, "/api/v1/me/tunnels/"+url.PathEscape(*tunnel)+"/requests/export?"+q.Encode(), true)
+	c, err := cf.resolve(e)
+	if err != nil {
+		return err
+	}
+	resp, err := c.get(ctx, "/api/v1/me/tunnels/"+url.PathEscape(*tunnel)+"/requests/export?"+q.Encode(), true)
 	if err != nil {
 		return APIError(err)
 	}

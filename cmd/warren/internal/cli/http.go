@@ -3,9 +3,9 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -13,39 +13,67 @@ import (
 	"warren/httpapi/client"
 )
 
-// auditGet sends an authenticated GET for path (relative to the logged-in
-// server, or a full next_page_uri) and returns the response when it is 2xx,
-// or a *client.Error. stream drops the overall timeout (SSE, backups).
-func auditGet(ctx context.Context, e *command.Env, path string, stream bool, hdr ...string) (*http.Response, error) {
-	c, err := ResolveConfig(e)
+// GetWithKey sends an authenticated GET for path to server with key (an
+// operator command's --server and --key), under the same rules as every
+// command that sends a key: WARREN_CA or the saved CA is trusted, and
+// plain http to a host that is not loopback needs WARREN_INSECURE (or the
+// saved login's --insecure); see get.
+func GetWithKey(ctx context.Context, e *command.Env, server, key, path string, stream bool, hdr ...string) (*http.Response, error) {
+	cfg, err := resolveFor(e, server)
 	if err != nil {
 		return nil, err
 	}
-	if c.Server == "" || c.Key == "" {
-		return nil, errors.New("not logged in: run `warren login --server URL --key KEY` (or set WARREN_SERVER and WARREN_API_KEY)")
+	cfg.Key = key
+	c, err := checkConn(cfg)
+	if err != nil {
+		return nil, err
 	}
-	return GetWithKey(ctx, c.Server, c.Key, path, stream, hdr...)
+	return c.get(ctx, path, stream, hdr...)
 }
 
-// getWithKey is auditGet against an explicit server and key.
-func GetWithKey(ctx context.Context, server, key, path string, stream bool, hdr ...string) (*http.Response, error) {
-	u := path
-	if !strings.HasPrefix(path, "http://") && !strings.HasPrefix(path, "https://") {
-		u = strings.TrimRight(server, "/") + path
+// ClientWithKey is an API client for server with key (an operator
+// command's --server and --key), under the rules GetWithKey states.
+func ClientWithKey(e *command.Env, server, key string) (*client.Client, error) {
+	cfg, err := resolveFor(e, server)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Key = key
+	c, err := checkConn(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return client.New(server, key, c.httpClient(30*time.Second))
+}
+
+// get sends an authenticated GET for path (relative to c's server, or a
+// full next_page_uri) and returns the response when it is 2xx, or a
+// *client.Error. stream drops the overall timeout (SSE, backups).
+func (c conn) get(ctx context.Context, path string, stream bool, hdr ...string) (*http.Response, error) {
+	// A full URL (next_page_uri) is followed on c's server: the key goes
+	// where it was given for, never to a host or scheme the answer names
+	// (a proxy's inner http address, the key in clear).
+	u := strings.TrimRight(c.Server, "/") + path
+	if next, err := url.Parse(path); err == nil && next.IsAbs() {
+		base, err := url.Parse(c.Server)
+		if err != nil {
+			return nil, err
+		}
+		u = base.Scheme + "://" + base.Host + next.RequestURI() // as httpapi/client follows it
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Authorization", "Bearer "+c.Key)
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
-	hc := &http.Client{Timeout: 30 * time.Second}
+	timeout := 30 * time.Second
 	if stream {
-		hc = &http.Client{}
+		timeout = 0
 	}
-	resp, err := hc.Do(req)
+	resp, err := c.httpClient(timeout).Do(req)
 	if err != nil {
 		return nil, err
 	}
@@ -62,8 +90,8 @@ func GetWithKey(ctx context.Context, server, key, path string, stream bool, hdr 
 }
 
 // getJSON GETs path and decodes the JSON body into v.
-func getJSON(ctx context.Context, e *command.Env, path string, v any) error {
-	resp, err := auditGet(ctx, e, path, false)
+func (c conn) getJSON(ctx context.Context, path string, v any) error {
+	resp, err := c.get(ctx, path, false)
 	if err != nil {
 		return err
 	}

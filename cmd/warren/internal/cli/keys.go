@@ -23,6 +23,7 @@ func RunKeys(ctx context.Context, e *command.Env, args []string) error {
 // RunKeyCreate is `warren keys create [--description D]`: the secret is printed once.
 func RunKeyCreate(ctx context.Context, e *command.Env, args []string) error {
 	fs := command.NewFlagSet(e, "keys create", "keys create [--description D] [--json]")
+	cf := addConnFlags(fs)
 	desc := fs.String("description", "", "what the key is for")
 	asJSON := fs.Bool("json", false, "print JSON")
 	pos, err := parseArgs(fs, args)
@@ -32,7 +33,7 @@ func RunKeyCreate(ctx context.Context, e *command.Env, args []string) error {
 	if err := wantArgs(fs, pos, 0, ""); err != nil {
 		return err
 	}
-	c, err := apiClient(e, false)
+	c, err := apiClient(e, cf, false)
 	if err != nil {
 		return err
 	}

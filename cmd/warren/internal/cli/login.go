@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
@@ -12,10 +11,11 @@ import (
 	"warren/httpapi/client"
 )
 
-// RunLogin is `warren login --server URL --key KEY`: it checks the key with
-// GET /v1/me and only then saves both (0600).
+// RunLogin is `warren login --server URL --key KEY [--ca FILE] [--insecure]`:
+// it checks the key with GET /v1/me and only then saves them (0600).
 func RunLogin(ctx context.Context, e *command.Env, args []string) error {
-	fs := command.NewFlagSet(e, "login", "login --server URL --key KEY")
+	fs := command.NewFlagSet(e, "login", "login --server URL --key KEY [--ca FILE] [--insecure]")
+	cf := addConnFlags(fs)
 	server := fs.String("server", command.EnvDefault(e, "WARREN_SERVER", ""), "the Warren server's URL, e.g. http://localhost:8080 (env WARREN_SERVER)")
 	key := fs.String("key", command.EnvDefault(e, "WARREN_API_KEY", ""), "an API key, ak_…; \"-\" reads it from stdin, out of the shell's history (env WARREN_API_KEY)")
 	asJSON := fs.Bool("json", false, "print the account as JSON")
@@ -33,7 +33,20 @@ func RunLogin(ctx context.Context, e *command.Env, args []string) error {
 		fs.Usage()
 		return &command.ExitError{Code: 2, Err: fmt.Errorf("--server and --key are required")}
 	}
-	c, err := client.New(*server, *key, &http.Client{Timeout: 30 * time.Second})
+	cfg := cliConfig{Server: *server, Key: *key}
+	if err := envConfig(e, &cfg); err != nil {
+		return err
+	}
+	if *cf.ca != "" {
+		cfg.CA = *cf.ca
+	}
+	cfg.CA = absCA(cfg.CA)
+	cfg.Insecure = cfg.Insecure || *cf.insecure
+	conn, err := checkConn(cfg)
+	if err != nil {
+		return err
+	}
+	c, err := client.New(*server, *key, conn.httpClient(30*time.Second))
 	if err != nil {
 		return err
 	}
@@ -41,7 +54,9 @@ func RunLogin(ctx context.Context, e *command.Env, args []string) error {
 	if err != nil {
 		return APIError(err)
 	}
-	p, err := saveConfig(e, cliConfig{Server: c.BaseURL(), Key: *key})
+	// The CA and --insecure are saved with the server they were given for.
+	cfg.Server = c.BaseURL()
+	p, err := saveConfig(e, cfg)
 	if err != nil {
 		return fmt.Errorf("saving the config: %w", err)
 	}

@@ -142,11 +142,12 @@ type listing[T any] struct {
 
 func (l listing[T]) run(ctx context.Context, e *command.Env, args []string) error {
 	fs := command.NewFlagSet(e, l.name, l.usage)
+	cf := addConnFlags(fs)
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := command.ParseFlags(fs, args); err != nil {
 		return err
 	}
-	c, err := apiClient(e, false)
+	c, err := apiClient(e, cf, false)
 	if err != nil {
 		return err
 	}
@@ -178,6 +179,7 @@ type action[T any] struct {
 
 func (a action[T]) run(ctx context.Context, e *command.Env, args []string) error {
 	fs := command.NewFlagSet(e, a.name, a.usage)
+	cf := addConnFlags(fs)
 	asJSON := fs.Bool("json", false, "print JSON")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
@@ -186,7 +188,7 @@ func (a action[T]) run(ctx context.Context, e *command.Env, args []string) error
 	if err := wantArgs(fs, pos, 1, a.arg); err != nil {
 		return err
 	}
-	c, err := apiClient(e, false)
+	c, err := apiClient(e, cf, false)
 	if err != nil {
 		return err
 	}

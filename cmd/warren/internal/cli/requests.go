@@ -15,6 +15,7 @@ import (
 // RunRequests is `warren requests [--tunnel S] [--limit N] [--follow] [--json]`.
 func RunRequests(ctx context.Context, e *command.Env, args []string) error {
 	fs := command.NewFlagSet(e, "requests", "requests [--tunnel SUBDOMAIN] [--limit N] [--follow] [--json]")
+	cf := addConnFlags(fs)
 	tunnel := fs.String("tunnel", "", "only this tunnel's requests (its subdomain)")
 	limit := fs.Int("limit", 20, "how many recent requests to show (1–1000)")
 	follow := fs.Bool("follow", false, "keep streaming new requests (of every tunnel without --tunnel)")
@@ -26,7 +27,7 @@ func RunRequests(ctx context.Context, e *command.Env, args []string) error {
 		return &command.ExitError{Code: 2, Err: fmt.Errorf("--limit must be 1–1000, not %d", *limit)}
 	}
 
-	c, err := apiClient(e, *follow)
+	c, err := apiClient(e, cf, *follow)
 	if err != nil {
 		return err
 	}

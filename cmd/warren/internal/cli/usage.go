@@ -16,6 +16,7 @@ func RunUsage(ctx context.Context, e *command.Env, args []string) error {
 		return RunStatement(ctx, e, args[1:])
 	}
 	fs := command.NewFlagSet(e, "usage", "usage [--json] | usage --history [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--tunnel NAME] [--json] | usage statement --month YYYY-MM [--csv|--json]")
+	cf := addConnFlags(fs)
 	history := fs.Bool("history", false, "daily rollups (default: the last 30 days)")
 	from := fs.String("from", "", "first day of --history (YYYY-MM-DD, UTC)")
 	to := fs.String("to", "", "last day of --history (YYYY-MM-DD, UTC)")
@@ -27,7 +28,7 @@ func RunUsage(ctx context.Context, e *command.Env, args []string) error {
 	if !*history && (*from != "" || *to != "" || *tunnel != "") {
 		return &command.ExitError{Code: 2, Err: fmt.Errorf("--from, --to and --tunnel go with --history")}
 	}
-	c, err := apiClient(e, false)
+	c, err := apiClient(e, cf, false)
 	if err != nil {
 		return err
 	}
@@ -69,13 +70,14 @@ func tunnelTime(s int64) string {
 // RunStatement is `warren usage statement --month YYYY-MM [--csv|--json]`.
 func RunStatement(ctx context.Context, e *command.Env, args []string) error {
 	fs := command.NewFlagSet(e, "usage statement", "usage statement [--month YYYY-MM] [--csv|--json]")
+	cf := addConnFlags(fs)
 	month := fs.String("month", time.Now().UTC().Format("2006-01"), "the UTC calendar month")
 	asCSV := fs.Bool("csv", false, "print the server's CSV")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := command.ParseFlags(fs, args); err != nil {
 		return err
 	}
-	c, err := apiClient(e, false)
+	c, err := apiClient(e, cf, false)
 	if err != nil {
 		return err
 	}

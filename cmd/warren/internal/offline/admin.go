@@ -64,7 +64,7 @@ func createAccountOnline(ctx context.Context, e *command.Env, serverURL, key str
 	if err != nil {
 		return err
 	}
-	c, err := client.New(serverURL, key, &http.Client{Timeout: 30 * time.Second})
+	c, err := cli.ClientWithKey(e, serverURL, key) // the CLI's TLS rules: --ca, no key in clear
 	if err != nil {
 		return err
 	}

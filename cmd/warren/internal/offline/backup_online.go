@@ -61,7 +61,7 @@ func onlineBackup(ctx context.Context, e *command.Env, server, key, out string) 
 	if key, err = operatorKey(e, key); err != nil {
 		return err
 	}
-	resp, err := cli.GetWithKey(ctx, server, key, "/api/v1/admin/backup", true)
+	resp, err := cli.GetWithKey(ctx, e, server, key, "/api/v1/admin/backup", true)
 	if err != nil {
 		return cli.APIError(err)
 	}

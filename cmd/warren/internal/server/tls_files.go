@@ -30,7 +30,7 @@ type filesSource struct {
 	cert      atomic.Pointer[tls.Certificate] // in service; Leaf is set
 	nextCheck atomic.Int64                    // unix nanos; a handshake past it checks the files
 
-	mu      sync.Mutex // one check at a time
+	mu    sync.Mutex // one check at a time
 	tried filesStamp // the files as last loaded or tried
 }
 

@@ -147,17 +147,29 @@ func (s *filesSource) maybeReload() {
 
 // getCertificate serves the pair to a client that names a host it covers.
 // A client that names no host, or a host the certificate does not cover,
-// is refused: the handshake fails with an alert and nothing is served.
+// is refused with an unrecognized_name alert: crypto/tls sends that one
+// (not internal_error) when GetCertificate returns no certificate and no
+// error. The reason goes to the debug log (net/http's line for it only
+// says "no certificates configured").
 func (s *filesSource) getCertificate(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
 	s.maybeReload()
 	cert := s.cert.Load()
-	if hello.ServerName == "" {
-		return nil, errNoSNI
-	}
-	if err := cert.Leaf.VerifyHostname(hello.ServerName); err != nil {
-		return nil, errNotOurs
+	switch {
+	case hello.ServerName == "":
+		s.logger.Debug("TLS handshake refused", "reason", errNoSNI, "remote", remoteOf(hello))
+		return nil, nil
+	case cert.Leaf.VerifyHostname(hello.ServerName) != nil:
+		s.logger.Debug("TLS handshake refused", "reason", errNotOurs, "server_name", hello.ServerName, "remote", remoteOf(hello))
+		return nil, nil
 	}
 	return cert, nil
+}
+
+func remoteOf(hello *tls.ClientHelloInfo) string {
+	if hello.Conn == nil {
+		return ""
+	}
+	return hello.Conn.RemoteAddr().String()
 }
 
 // TLSConfig implements CertSource.

@@ -28,7 +28,14 @@ type tlsMain struct {
 
 // mustTLSMain starts Main in files mode on loopback, with a certificate
 // for dom and *.dom from a test CA; mod adjusts the Config before Run.
-func mustTLSMain(t *testing.T, dom string, mod func(*Config)) *tlsMain {
+func mustTLSMain(t testing.TB, dom string, mod func(*Config)) *tlsMain {
+	t.Helper()
+	return startTestMain(t, dom, true, mod)
+}
+
+// startTestMain is mustTLSMain, or the same server without TLS (the test
+// CA then only serves agents' SSL_CERT_FILE, unused).
+func startTestMain(t testing.TB, dom string, withTLS bool, mod func(*Config)) *tlsMain {
 	t.Helper()
 	ca := mustTestCA(t)
 	certFile, keyFile := ca.writePair(t, t.TempDir(), 1, dom, "*."+dom)
@@ -38,6 +45,9 @@ func mustTLSMain(t *testing.T, dom string, mod func(*Config)) *tlsMain {
 		TLS:    TLSSettings{CertFile: certFile, KeyFile: keyFile, HTTPSAddr: "127.0.0.1:0"},
 		Stdout: tm.stdout, Logger: slog.New(slog.NewTextHandler(tm.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		ShutdownGrace: 5 * time.Second,
+	}
+	if !withTLS {
+		cfg.TLS = TLSSettings{}
 	}
 	if mod != nil {
 		mod(&cfg)
@@ -53,7 +63,7 @@ func mustTLSMain(t *testing.T, dom string, mod func(*Config)) *tlsMain {
 
 // client speaks to the https listener whatever the URL's host, trusting
 // the test CA, with HTTP/2 when h2 is set.
-func (tm *tlsMain) client(t *testing.T, h2 bool) *http.Client {
+func (tm *tlsMain) client(t testing.TB, h2 bool) *http.Client {
 	t.Helper()
 	addr := tm.Addr()
 	tr := &http.Transport{

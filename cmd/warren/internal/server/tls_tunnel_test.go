@@ -25,7 +25,7 @@ import (
 // tm's https URL. It trusts the test CA through SSL_CERT_FILE, as an
 // operator's machine trusts a public CA through its system roots, so the
 // agent's own TLS dial (no ALPN: HTTP/1.1 for its Upgrade) is what runs.
-func startTLSAgent(t *testing.T, tm *tlsMain, local, sub string) *tlsAgent {
+func startTLSAgent(t testing.TB, tm *tlsMain, local, sub string) *tlsAgent {
 	t.Helper()
 	cmd := exec.Command(warrentest.Bin(), "http", local, "--subdomain", sub)
 	cmd.Env = warrentest.ChildEnv("WARREN_SERVER="+tm.URL(), "WARREN_API_KEY="+tm.key, "HOME="+t.TempDir(),
@@ -50,7 +50,7 @@ type tlsAgent struct {
 }
 
 // wait waits until the agent printed substr (15 s at most).
-func (a *tlsAgent) wait(t *testing.T, substr string) {
+func (a *tlsAgent) wait(t testing.TB, substr string) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for !strings.Contains(a.out.String(), substr) {

@@ -102,6 +102,16 @@ func (m *Main) HTTPAddr() string {
 	return m.plain.ln.Addr().String()
 }
 
+// readyTLS is the TLS half of readiness: with TLS on, whether the base
+// domain's certificate is loaded (CertSource.Ready); without, nil. /readyz
+// joins it to the log's Writable (wired where /readyz is built).
+func (m *Main) readyTLS() error {
+	if m.certs == nil {
+		return nil
+	}
+	return m.certs.Ready()
+}
+
 // announceTLS says where plain http is redirected from.
 func (m *Main) announceTLS() {
 	if m.plain != nil {

@@ -102,10 +102,12 @@ func (m *Main) HTTPAddr() string {
 	return m.plain.ln.Addr().String()
 }
 
-// readyTLS is the TLS half of readiness: with TLS on, whether the base
-// domain's certificate is loaded (CertSource.Ready); without, nil. /readyz
-// joins it to the log's Writable (wired where /readyz is built).
-func (m *Main) readyTLS() error {
+// ready is what the API host's /readyz reports: the log can take appends
+// and, with TLS on, the base domain's certificate is loaded.
+func (m *Main) ready() error {
+	if err := m.writable(); err != nil {
+		return err
+	}
 	if m.certs == nil {
 		return nil
 	}

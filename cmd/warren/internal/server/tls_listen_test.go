@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"warren/cmd/warren/internal/warrentest"
+	"warren/domain"
 	"warren/edge/wire"
 )
 
@@ -147,7 +148,12 @@ func TestHTTPS_PlainListenerRedirects(t *testing.T) {
 
 // challengeSource is the files source with an HTTP-01 responder, as an
 // ACME source has: it answers one token, the rest goes on.
-type challengeSource struct{ *filesSource }
+type challengeSource struct {
+	*filesSource
+	notReady error
+}
+
+func (s challengeSource) Ready() error { return s.notReady }
 
 func (s challengeSource) HTTPChallenge(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -165,8 +171,18 @@ func TestHTTPS_HTTPChallengeOnThePlainListener(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c.TLS.Certs = challengeSource{src}
+		c.TLS.Certs = challengeSource{src, domain.Errorf(domain.CodeUnavailable, "no certificate for warren.test yet")}
 	})
+	// Until the source has the base certificate, the API host is not ready.
+	res, err := tm.client(t, true).Get("https://warren.test/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(b), "no certificate for warren.test yet") {
+		t.Errorf("GET /readyz = %d %s, want 503 naming the missing certificate", res.StatusCode, b)
+	}
 	for path, want := range map[string]int{
 		"/.well-known/acme-challenge/tok": http.StatusOK,
 		"/.well-known/acme-challenge/bad": http.StatusPermanentRedirect,

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"warren/edge"
+	"warren/edge/wire"
 )
 
 // pickCertSource is the certificate source HTTPS is served with, or nil
@@ -75,6 +76,9 @@ func (m *Main) finishTLS(router http.Handler) {
 		// Only the API host: a tunnelled app decides its own HSTS, and
 		// includeSubDomains would bind every tunnel to it.
 		hr.api = hsts(m.cfg.TLS.HSTS, hr.api)
+	}
+	if hr, ok := router.(*hostRouter); ok {
+		hr.api = agentsNeedHTTP1(hr.api)
 	}
 	srv := m.public.srv
 	srv.TLSConfig = publicTLSConfig(m.certs.TLSConfig())
@@ -159,6 +163,21 @@ func redirectHTTPS(port int) http.Handler {
 			host = "[" + host + "]" // an IPv6 literal
 		}
 		http.Redirect(w, r, "https://"+host+uri, http.StatusPermanentRedirect)
+	})
+}
+
+// agentsNeedHTTP1 answers an agent connect that arrived over HTTP/2 (its
+// client offered h2 in ALPN) with 505 and the reason: the agent's session
+// is an HTTP/1.1 Upgrade, which HTTP/2 cannot carry.
+func agentsNeedHTTP1(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ProtoMajor == 2 && r.URL.Path == wire.ConnectPath {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusHTTPVersionNotSupported)
+			fmt.Fprintln(w, `{"error":"http1_required","message":"the agent connection is an HTTP/1.1 Upgrade, which HTTP/2 cannot carry: offer only http/1.1 in TLS ALPN"}`)
+			return
+		}
+		next.ServeHTTP(w, r)
 	})
 }
 

@@ -249,3 +249,21 @@ func TestHTTPS_API(t *testing.T) {
 		t.Errorf("an API answer over TLS links to http://: %s", b)
 	}
 }
+
+// TestHTTPS_AgentConnectOverHTTP2SaysWhy: an agent whose TLS offered h2
+// cannot Upgrade; the answer says so instead of asking for an Upgrade
+// header HTTP/2 cannot carry.
+func TestHTTPS_AgentConnectOverHTTP2SaysWhy(t *testing.T) {
+	tm := mustTLSMain(t, "warren.test", nil)
+	req, _ := http.NewRequest("GET", "https://warren.test"+wire.ConnectPath, nil)
+	req.Header.Set("Authorization", "Bearer "+tm.key)
+	res, err := tm.client(t, true).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.Proto != "HTTP/2.0" || res.StatusCode != http.StatusHTTPVersionNotSupported || !strings.Contains(string(b), "http/1.1") {
+		t.Errorf("connect over %s = %d %s, want 505 asking for http/1.1", res.Proto, res.StatusCode, b)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"os"
@@ -120,6 +121,32 @@ func TestFilesSource_Reload(t *testing.T) {
 		clock.Add(2 * time.Second)
 		if serial, err := handshakeSerial(t, ca, addr, "warren.test"); err != nil || serial != 12 {
 			t.Errorf("after fixing the pair: serial %d, %v; want 12", serial, err)
+		}
+	})
+
+	t.Run("ConcurrentHandshakesDuringAReload", func(t *testing.T) {
+		var wg sync.WaitGroup
+		errs := make(chan error, 40)
+		for i := range 40 {
+			if i == 20 {
+				ca.writePair(t, dir, 13, "warren.test", "*.warren.test")
+				clock.Add(2 * time.Second)
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if serial, err := handshakeSerial(t, ca, addr, "a.warren.test"); err != nil || serial != 12 && serial != 13 {
+					errs <- fmt.Errorf("serial %d, %v", serial, err)
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+		if serial, err := handshakeSerial(t, ca, addr, "a.warren.test"); err != nil || serial != 13 {
+			t.Errorf("after the reload: serial %d, %v; want 13", serial, err)
 		}
 	})
 

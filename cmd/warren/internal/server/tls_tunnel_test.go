@@ -119,6 +119,20 @@ func TestHTTPS_TunnelOverHTTP2(t *testing.T) {
 		}
 	})
 
+	t.Run("PublicURLSaysHTTPS", func(t *testing.T) {
+		req, _ := http.NewRequest("GET", "https://localhost/api/v1/me/tunnels", nil)
+		req.Header.Set("Authorization", "Bearer "+tm.key)
+		res, err := h2.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if want := `"https://demo.localhost:` + portOf(tm.Addr()) + `"`; !strings.Contains(string(b), want) {
+			t.Errorf("GET /api/v1/me/tunnels lacks %s: %s", want, b)
+		}
+	})
+
 	t.Run("SSE", func(t *testing.T) {
 		req, _ := http.NewRequest("GET", "https://demo.localhost/sse", nil)
 		req.Header.Set("Accept", "text/event-stream")

@@ -30,7 +30,7 @@ func (s *Server) newProxy() *httputil.ReverseProxy {
 			pr.Out.Host = pr.In.Host
 			pr.Out.Header.Set("X-Forwarded-For", x.ip)
 			pr.Out.Header.Set("X-Forwarded-Host", pr.In.Host)
-			pr.Out.Header.Set("X-Forwarded-Proto", s.cfg.Scheme)
+			pr.Out.Header.Set("X-Forwarded-Proto", forwardedProto(pr.In, s.cfg.Scheme))
 		},
 		Transport: roundTripper{},
 		// 0: flush at once for SSE and unknown-length (streamed) bodies,
@@ -41,6 +41,19 @@ func (s *Server) newProxy() *httputil.ReverseProxy {
 		ErrorHandler:   s.proxyError,
 		ErrorLog:       slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelDebug),
 	}
+}
+
+// forwardedProto is the scheme the client used, from the connection it came
+// on, never from its headers: https over our TLS listener; without one,
+// the configured scheme ("https" when TLS terminates in front of us).
+func forwardedProto(r *http.Request, scheme string) string {
+	if r.TLS != nil {
+		return "https"
+	}
+	if scheme == "" {
+		return "http"
+	}
+	return scheme
 }
 
 type roundTripper struct{}

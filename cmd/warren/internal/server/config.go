@@ -39,6 +39,9 @@ type Config struct {
 	// bodies, beyond Authorization, Proxy-Authorization, Cookie and
 	// Set-Cookie, which always are.
 	SensitiveHeaders []string
+	// TLS is HTTPS: certificates, listeners, HSTS (tls_settings.go).
+	// Zero: plain HTTP on Addr.
+	TLS TLSSettings
 	// Now is the one clock of the log, the edge, the API and retention
 	// (nil: time.Now).
 	Now func() time.Time

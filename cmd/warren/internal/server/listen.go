@@ -22,6 +22,8 @@ type listener struct {
 	// served: srv.Serve owns ln (Shutdown closes it); until then, shutdown
 	// closes ln itself.
 	served bool
+	// tls: served with ServeTLS, under srv.TLSConfig (see finishTLS).
+	tls bool
 }
 
 // listen binds addr for the listener called name (used in messages).
@@ -49,7 +51,12 @@ func (m *Main) serve(l *listener) {
 	m.serving.Add(1)
 	go func() {
 		defer m.serving.Done()
-		if err := l.srv.Serve(l.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		serve := l.srv.Serve
+		if l.tls {
+			// ServeTLS, not Serve over a tls listener: it sets up HTTP/2.
+			serve = func(ln net.Listener) error { return l.srv.ServeTLS(ln, "", "") }
+		}
+		if err := serve(l.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			select {
 			case m.serveErr <- fmt.Errorf("%s listener: %w", l.name, err):
 			default:

@@ -44,6 +44,11 @@ type Main struct {
 	// streams ends event streams at shutdown; see cutStreams.
 	streams    context.Context
 	endStreams context.CancelFunc
+
+	// TLS (tls_listen.go): the certificate source, and the plain listener
+	// that redirects to https; both nil without TLS.
+	certs CertSource
+	plain *listener
 }
 
 // NewMain returns an unstarted server.
@@ -91,10 +96,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.Signer, err = events.LoadOrCreateSigner(m.cfg.DataDir); err != nil {
 		return err
 	}
-	if m.public, err = listen("public", m.cfg.Addr); err != nil {
+	if err = m.listenPublic(); err != nil {
 		return err
 	}
-	m.listeners = append(m.listeners, m.public)
 	resolver, err := httpapi.NewDNSResolver(m.cfg.DNSResolver)
 	if err != nil {
 		return err
@@ -108,6 +112,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	// Event streams never finish on their own: end them when shutdown
 	// starts, so the drain waits only for requests that do finish.
 	m.public.srv.RegisterOnShutdown(m.endStreams)
+	m.finishTLS(h.router)
 	// Last before serving, so a key is never made that a later failure
 	// would keep from being shown.
 	secret, acc, err := m.bootstrap(ctx)
@@ -126,6 +131,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	for _, l := range m.listeners {
 		m.serve(l)
 	}
+	m.announceTLS()
 	m.announce(secret, acc)
 	m.retention = startRetention(m.Log, m.cfg)
 	return nil
@@ -178,7 +184,11 @@ func (m *Main) Close() error {
 		errs = append(errs, l.shutdown(ctx, m.cfg.Logger))
 	}
 	m.serving.Wait()
-	m.listeners, m.public = nil, nil
+	m.listeners, m.public, m.plain = nil, nil, nil
+	if m.certs != nil {
+		errs = append(errs, m.certs.Close())
+		m.certs = nil
+	}
 	if m.Edge != nil {
 		// Agent connections are hijacked, so the drain above did not end them.
 		errs = append(errs, m.Edge.Shutdown(ctx))

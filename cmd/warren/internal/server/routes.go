@@ -75,7 +75,7 @@ func (m *Main) handlers(resolver *net.Resolver) (handlers, error) {
 	replayer.edge = e
 	return handlers{edge: e, router: &hostRouter{
 		base:    strings.ToLower(strings.TrimSuffix(m.cfg.Domain, ".")),
-		api:     apiHost(healthz(m.Log), httpapi.Readiness(m.writable), apiSrv.Handler(), http.HandlerFunc(e.ServeAgent)),
+		api:     apiHost(healthz(m.Log), httpapi.Readiness(m.ready), apiSrv.Handler(), http.HandlerFunc(e.ServeAgent)),
 		tunnels: http.HandlerFunc(e.ServeTunnel),
 	}}, nil
 }

@@ -22,6 +22,7 @@ import (
 // host router in front of both.
 type handlers struct {
 	edge   *edge.Server
+	api    *httpapi.Server
 	router http.Handler
 }
 
@@ -73,9 +74,9 @@ func (m *Main) handlers(resolver *net.Resolver) (handlers, error) {
 		return handlers{}, err
 	}
 	replayer.edge = e
-	return handlers{edge: e, router: &hostRouter{
+	return handlers{edge: e, api: apiSrv, router: &hostRouter{
 		base:    strings.ToLower(strings.TrimSuffix(m.cfg.Domain, ".")),
-		api:     apiHost(healthz(m.Log), httpapi.Readiness(m.writable), apiSrv.Handler(), http.HandlerFunc(e.ServeAgent)),
+		api:     apiHost(healthz(m.Log), httpapi.Readiness(m.ready(m.Log)), apiSrv.Handler(), http.HandlerFunc(e.ServeAgent)),
 		tunnels: http.HandlerFunc(e.ServeTunnel),
 	}}, nil
 }

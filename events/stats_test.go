@@ -64,3 +64,13 @@ func TestLog_Stats(t *testing.T) {
 		t.Errorf("stats %+v; want 3 events, 2 appends timed, size %d", st, fi.Size())
 	}
 }
+
+// BenchmarkHistogram_Observe: one observation, from every core at once.
+func BenchmarkHistogram_Observe(b *testing.B) {
+	h := events.NewHistogram(time.Millisecond, 10*time.Millisecond, 100*time.Millisecond, time.Second)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			h.Observe(50 * time.Millisecond)
+		}
+	})
+}

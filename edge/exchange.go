@@ -342,6 +342,9 @@ func (s *Server) proxyExchange(w http.ResponseWriter, r *http.Request, x *exchan
 // and tells the agent a line to print.
 func (s *Server) finish(x *exchange, r *http.Request) {
 	cr := s.captured(x, r)
+	if r != nil { // nil: a TCP connection, not an HTTP request
+		s.stats.served(cr.Status, time.Duration(cr.DurationMs*float64(time.Millisecond)), x.kind != domain.KindHTTP)
+	}
 	s.usage.add(x.t.info.AccountID, cr.BytesIn+cr.BytesOut)
 	it := captureItem{}
 	if x.t.sess != nil && x.t.sess.wantLines.Load() {

@@ -166,10 +166,12 @@ func (s *Server) refuseUncapturable(w http.ResponseWriter, r *http.Request, t *t
 		s.cfg.Logger.Error("public request refused: the event log cannot record captures", "tunnel", t.name, "err", err)
 	}
 	if w != nil {
+		start := time.Now()
 		w.Header().Set("Retry-After", "5")
 		writeError(w, r, http.StatusServiceUnavailable, "capture_unavailable", "Temporarily unavailable",
 			"This server cannot record requests right now (its event log cannot be written), so it does not forward them to "+
 				t.name+". Try again shortly.")
+		s.stats.served(http.StatusServiceUnavailable, time.Since(start), false)
 	}
 	return true
 }

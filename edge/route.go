@@ -25,7 +25,7 @@ func (s *Server) ServeTunnel(w http.ResponseWriter, r *http.Request) {
 			s.serveTunnel(w, r, t)
 			return
 		}
-		writeError(w, r, http.StatusNotFound, "not_found", "Tunnel not found",
+		s.notFound(w, r, "Tunnel not found",
 			"No tunnel is online at "+host+". Start one with `warren http PORT --subdomain "+sub+"`.")
 		return
 	}
@@ -33,6 +33,6 @@ func (s *Server) ServeTunnel(w http.ResponseWriter, r *http.Request) {
 		s.serveTunnel(w, r, t)
 		return
 	}
-	writeError(w, r, http.StatusNotFound, "not_found", "Unknown host",
+	s.notFound(w, r, "Unknown host",
 		"Warren does not serve "+host+": it is neither a tunnel nor a verified custom domain.")
 }

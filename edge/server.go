@@ -25,6 +25,7 @@ type Server struct {
 
 	writable   *writableGate // Config.Writable, cached
 	unwritable atomic.Int64  // public requests refused while the log could not write
+	stats      *requestStats // public HTTP requests answered (Stats)
 
 	mu       sync.RWMutex
 	sessions map[*session]struct{}
@@ -65,6 +66,7 @@ func New(cfg Config) (*Server, error) {
 	s.usage = newUsageCache(cfg.Log, cfg.UsageTTL, cfg.Now)
 	s.limits = newConnLimits(cfg.MaxConnsPerTunnel, cfg.MaxConnsPerClient)
 	s.capMem = &memBudget{max: cfg.CaptureMemory}
+	s.stats = newRequestStats()
 	s.writable = &writableGate{check: cfg.Writable}
 	s.cap = newCapturer(cfg.Log, cfg.CaptureQueue, cfg.Appenders, cfg.Logger)
 	s.proxy = s.newProxy()

@@ -124,6 +124,8 @@ type Log struct {
 
 	// writeErr is the last commit's storage failure, nil after a success.
 	writeErr atomic.Pointer[domain.Error]
+	// appendTime is how long appends wait for their outcome (Stats).
+	appendTime *Histogram
 
 	// relay, when Options.Publisher is set, runs until Close.
 	relay     *Relay
@@ -194,7 +196,7 @@ func Open(path string, opts Options) (*Log, error) {
 			return nil, err
 		}
 	}
-	l := &Log{db: db, opts: opts, entropy: ulid.Monotonic(rand.Reader, 0)}
+	l := &Log{db: db, opts: opts, entropy: ulid.Monotonic(rand.Reader, 0), appendTime: NewHistogram(appendBounds...)}
 	if l.codec, err = NewBodyCodec(); err != nil {
 		db.Close()
 		return nil, err
@@ -379,6 +381,7 @@ func (l *Log) enqueue(ctx context.Context, r *appendReq) ([]Event, error) {
 	if l.queue == nil {
 		return nil, ErrClosed
 	}
+	start := time.Now() // not opts.Now: a test's fake clock would say nothing
 	r.done.Add(1)
 	l.enqueueMu.RLock()
 	if l.closed {
@@ -397,5 +400,6 @@ func (l *Log) enqueue(ctx context.Context, r *appendReq) ([]Event, error) {
 	// Once queued, wait for the outcome even if ctx ends: the events may be
 	// committed, and the caller must not believe otherwise.
 	r.done.Wait()
+	l.appendTime.Observe(time.Since(start))
 	return r.evs, r.err
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
@@ -80,6 +81,8 @@ type Server struct {
 
 	hubsMu sync.Mutex
 	hubs   map[string]*hub // SSE wake-ups, one subscription per topic
+
+	streams atomic.Int64 // SSE streams open now (Stats)
 }
 
 // New checks cfg and builds the router. It fails with CodeInvalid for a

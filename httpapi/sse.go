@@ -84,6 +84,8 @@ func (s *Server) serveSSE(w http.ResponseWriter, r *http.Request, c *call, src s
 		return domain.Errorf(domain.CodeUnavailable, "subscribing to %s: %v", src.Topic, err)
 	}
 	defer leave()
+	s.streams.Add(1)
+	defer s.streams.Add(-1)
 	kw, err := s.watchKey(c)
 	if err != nil {
 		return err

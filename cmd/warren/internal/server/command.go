@@ -36,7 +36,12 @@ func RunServe(ctx context.Context, e *command.Env, args []string) error {
 	uncaptured := fs.Bool("serve-uncaptured", command.EnvDefault(e, "WARREN_SERVE_UNCAPTURED", "") == "true", "keep serving public requests while the log cannot record them (default: 503 until it can; env WARREN_SERVE_UNCAPTURED)")
 	tlsf := addTLSFlags(e, fs)
 	sensitive := fs.String("sensitive-headers", command.EnvDefault(e, "WARREN_SENSITIVE_HEADERS", ""), "comma-separated header names whose values are kept out of the event log, beside the bodies where retention prunes them, as Authorization, Proxy-Authorization, Cookie and Set-Cookie always are (env WARREN_SENSITIVE_HEADERS)")
+	metricsAddr := metricsFlag(e, fs)
 	if err := command.ParseFlags(fs, args); err != nil {
+		return err
+	}
+	metricsListen, err := metricsAddr()
+	if err != nil {
 		return err
 	}
 	shutdownGrace, err := time.ParseDuration(*grace)
@@ -96,6 +101,7 @@ func RunServe(ctx context.Context, e *command.Env, args []string) error {
 		ServeUncaptured: *uncaptured, SensitiveHeaders: sensitiveHeaders,
 		TLS:    tlsSettings,
 		Stdout: e.Stdout, Logger: slog.New(slog.NewTextHandler(e.Stderr, nil)),
+		MetricsAddr: metricsListen,
 	})
 	if err := m.Run(ctx); err != nil {
 		return err

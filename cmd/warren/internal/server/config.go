@@ -50,6 +50,10 @@ type Config struct {
 	Stdout io.Writer
 	// Logger hears operational messages (nil: discarded).
 	Logger *slog.Logger
+
+	// Metrics (metrics.go). MetricsAddr is the address of the listener
+	// serving /metrics, /debug/pprof/ and /readyz ("": none).
+	MetricsAddr string
 }
 
 func (c *Config) defaults() {

@@ -41,6 +41,8 @@ type Main struct {
 	serveErr  chan error
 	retention *retention
 
+	metrics metricsState // metrics.go: its listener, /readyz's checks, TLS hooks
+
 	// streams ends event streams at shutdown; see cutStreams.
 	streams    context.Context
 	endStreams context.CancelFunc
@@ -108,6 +110,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	m.Edge = h.edge
+	if err := m.listenMetrics(h); err != nil {
+		return err
+	}
 	m.public.srv = newPublicServer(cutStreams(m.streams, h.router), m.cfg.Logger)
 	// Event streams never finish on their own: end them when shutdown
 	// starts, so the drain waits only for requests that do finish.

@@ -22,6 +22,7 @@ import (
 // host router in front of both.
 type handlers struct {
 	edge   *edge.Server
+	api    *httpapi.Server
 	router http.Handler
 }
 
@@ -65,7 +66,7 @@ func (m *Main) handlers(resolver *net.Resolver) (handlers, error) {
 		AgentWriteTimeout: m.cfg.AgentWriteTimeout,
 		MaxConnsPerTunnel: m.cfg.MaxConnsPerTunnel,
 		MaxConnsPerClient: m.cfg.MaxConnsPerClient,
-		Writable:          m.writable,
+		Writable:          m.Log.Writable, // bound now: Close clears m.Log
 		ServeUncaptured:   m.cfg.ServeUncaptured,
 		SensitiveHeaders:  m.cfg.SensitiveHeaders,
 	})
@@ -73,9 +74,9 @@ func (m *Main) handlers(resolver *net.Resolver) (handlers, error) {
 		return handlers{}, err
 	}
 	replayer.edge = e
-	return handlers{edge: e, router: &hostRouter{
+	return handlers{edge: e, api: apiSrv, router: &hostRouter{
 		base:    strings.ToLower(strings.TrimSuffix(m.cfg.Domain, ".")),
-		api:     apiHost(healthz(m.Log), httpapi.Readiness(m.ready), apiSrv.Handler(), http.HandlerFunc(e.ServeAgent)),
+		api:     apiHost(healthz(m.Log), httpapi.Readiness(m.ready(m.Log)), apiSrv.Handler(), http.HandlerFunc(e.ServeAgent)),
 		tunnels: http.HandlerFunc(e.ServeTunnel),
 	}}, nil
 }
@@ -145,10 +146,6 @@ func schemeOverride(scheme string) string {
 	}
 	return ""
 }
-
-// writable is what /readyz reports and the edge checks before serving
-// uncaptured: whether the log can take appends now.
-func (m *Main) writable() error { return m.Log.Writable() }
 
 // healthz answers 200 {"status":"ok"} while the log can be read, else 503.
 func healthz(l *events.Log) http.Handler {

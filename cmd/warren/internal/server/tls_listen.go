@@ -49,6 +49,8 @@ func (m *Main) listenPublic() (err error) {
 		m.listeners = append(m.listeners, m.public)
 		return nil
 	}
+	// /readyz fails until the base domain's certificate is loaded.
+	m.addReadyCheck(m.certs.Ready)
 	m.cfg.Scheme = "https"
 	addr := m.cfg.TLS.HTTPSAddr
 	if addr == "" {
@@ -104,18 +106,6 @@ func (m *Main) HTTPAddr() string {
 		return ""
 	}
 	return m.plain.ln.Addr().String()
-}
-
-// ready is what the API host's /readyz reports: the log can take appends
-// and, with TLS on, the base domain's certificate is loaded.
-func (m *Main) ready() error {
-	if err := m.writable(); err != nil {
-		return err
-	}
-	if m.certs == nil {
-		return nil
-	}
-	return m.certs.Ready()
 }
 
 // announceTLS says where plain http is redirected from.

@@ -1,0 +1,175 @@
+package certs
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/caddyserver/certmagic"
+
+	"warren/domain"
+)
+
+// LetsEncrypt is the default ACME directory: Let's Encrypt's production.
+const LetsEncrypt = certmagic.LetsEncryptProductionCA
+
+// Options configure an ACME source.
+type Options struct {
+	Domain string // base domain; its certificate and api.<Domain>'s are obtained at start
+	Email  string // ACME account contact
+	CA     string // ACME directory URL ("": LetsEncrypt)
+	// CARoots, when set, is the only set of roots trusted for the ACME
+	// server's own TLS (a private CA such as a test pebble).
+	CARoots *x509.CertPool
+	// Dir holds certificates, keys and ACME accounts; created 0700.
+	Dir string
+	// Decide says whether a name outside the managed set may get a
+	// certificate at its first handshake; nil refuses every such name.
+	// It is called before any ACME request (see Decider).
+	Decide func(ctx context.Context, name string) error
+	// DNS, when set, solves DNS-01, and the wildcard *.<Domain> is
+	// obtained at start beside the base and API names.
+	DNS certmagic.DNSProvider
+	// DNSResolvers are the resolvers DNS-01 asks for the zone and the
+	// propagation check ("": the system's).
+	DNSResolvers []string
+	// ListenHost, HTTPPort and TLSPort are where the server's own plain
+	// and TLS listeners are (0: 80 and 443). certmagic then finds them
+	// taken and leaves the challenges to HTTPChallenge and TLSConfig.
+	ListenHost        string
+	HTTPPort, TLSPort int
+	// RenewalWindowRatio is the share of a certificate's life left when it
+	// is renewed (0: certmagic's third). RenewCheckInterval is how often
+	// the cache looks (0: certmagic's 10 minutes). Tests shorten both.
+	RenewalWindowRatio float64
+	RenewCheckInterval time.Duration
+	Logger             *slog.Logger
+}
+
+// ACME is a certificate source backed by certmagic. It implements the
+// server's CertSource.
+type ACME struct {
+	domain string
+	names  []string
+	cache  *certmagic.Cache
+	cfg    *certmagic.Config
+	issuer *certmagic.ACMEIssuer
+	stop   context.CancelFunc
+}
+
+// NewACME starts managing the base domain, the API host and, with a DNS
+// provider, the wildcard: the certificates are loaded from Dir or obtained
+// in the background (Ready says when the base one is in). Errors are
+// CodeInvalid for missing options, CodeInternal for the storage.
+func NewACME(o Options) (*ACME, error) {
+	if o.Domain == "" || o.Dir == "" {
+		return nil, domain.Errorf(domain.CodeInvalid, "acme: a domain and a data directory are required")
+	}
+	if o.Email == "" {
+		return nil, domain.Errorf(domain.CodeInvalid, "acme: an account email is required (--acme-email)")
+	}
+	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
+		return nil, domain.Errorf(domain.CodeInternal, "acme: certificate storage: %v", err)
+	}
+	// MkdirAll leaves an existing directory's mode alone: keys live here.
+	if err := os.Chmod(o.Dir, 0o700); err != nil {
+		return nil, domain.Errorf(domain.CodeInternal, "acme: certificate storage: %v", err)
+	}
+	a := &ACME{domain: strings.ToLower(o.Domain)}
+	a.names = []string{a.domain, "api." + a.domain}
+	if o.DNS != nil {
+		a.names = append(a.names, "*."+a.domain)
+	}
+	zl := newZapLogger(o.Logger)
+	decide := o.Decide
+	if decide == nil {
+		decide = func(context.Context, string) error { return fmt.Errorf("no certificates on demand") }
+	}
+	// Our own names are managed, never decided: they are in the cache or
+	// being obtained; on demand is only for the rest.
+	ondemand := func(ctx context.Context, name string) error {
+		for _, n := range a.names {
+			if strings.EqualFold(n, name) {
+				return nil
+			}
+		}
+		return decide(ctx, strings.ToLower(name))
+	}
+	a.cache = certmagic.NewCache(certmagic.CacheOptions{
+		GetConfigForCert:   func(certmagic.Certificate) (*certmagic.Config, error) { return a.cfg, nil },
+		RenewCheckInterval: o.RenewCheckInterval,
+		Logger:             zl,
+	})
+	a.cfg = certmagic.New(a.cache, certmagic.Config{
+		Storage:            &certmagic.FileStorage{Path: filepath.Clean(o.Dir)},
+		RenewalWindowRatio: o.RenewalWindowRatio,
+		OnDemand:           &certmagic.OnDemandConfig{DecisionFunc: ondemand},
+		// No OCSP round trips from a handshake; Let's Encrypt has ended OCSP.
+		OCSP:   certmagic.OCSPConfig{DisableStapling: true},
+		Logger: zl,
+	})
+	tmpl := certmagic.ACMEIssuer{
+		CA:             o.CA,
+		Email:          o.Email,
+		Agreed:         true,
+		TrustedRoots:   o.CARoots,
+		ListenHost:     o.ListenHost,
+		AltHTTPPort:    o.HTTPPort,
+		AltTLSALPNPort: o.TLSPort,
+		Logger:         zl,
+	}
+	if tmpl.CA == "" {
+		tmpl.CA = LetsEncrypt
+	}
+	if o.DNS != nil {
+		tmpl.DNS01Solver = &certmagic.DNS01Solver{DNSManager: certmagic.DNSManager{
+			DNSProvider: o.DNS,
+			Resolvers:   o.DNSResolvers,
+			Logger:      zl,
+		}}
+	}
+	a.issuer = certmagic.NewACMEIssuer(a.cfg, tmpl)
+	a.cfg.Issuers = []certmagic.Issuer{a.issuer}
+	ctx, stop := context.WithCancel(context.Background())
+	a.stop = stop
+	if err := a.cfg.ManageAsync(ctx, a.names); err != nil {
+		a.Close()
+		return nil, domain.Errorf(domain.CodeInternal, "acme: %v", err)
+	}
+	return a, nil
+}
+
+// TLSConfig answers handshakes from the cache, obtains on demand what the
+// decision allows, and speaks acme-tls/1 for TLS-ALPN-01.
+func (a *ACME) TLSConfig() *tls.Config { return a.cfg.TLSConfig() }
+
+// HTTPChallenge answers /.well-known/acme-challenge/ before next.
+func (a *ACME) HTTPChallenge(next http.Handler) http.Handler {
+	return a.issuer.HTTPChallengeHandler(next)
+}
+
+// Ready is nil once a certificate for the base domain is loaded and not
+// expired; CodeUnavailable before.
+func (a *ACME) Ready() error {
+	for _, c := range a.cache.AllMatchingCertificates(a.domain) {
+		if c.Leaf != nil && time.Now().Before(c.Leaf.NotAfter) {
+			return nil
+		}
+	}
+	return domain.Errorf(domain.CodeUnavailable, "no certificate for %s yet", a.domain)
+}
+
+// Close stops obtaining and renewing: the start-up obtains are cancelled
+// and the cache's maintenance goroutine has ended when it returns.
+func (a *ACME) Close() error {
+	a.stop()
+	a.cache.Stop()
+	return nil
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/caddyserver/certmagic"
+	"go.uber.org/zap"
 
 	"warren/domain"
 )
@@ -40,6 +40,10 @@ type Options struct {
 	// DNSResolvers are the resolvers DNS-01 asks for the zone and the
 	// propagation check ("": the system's).
 	DNSResolvers []string
+	// DNSPropagationTimeout bounds the wait for the TXT record to show on
+	// the zone's authoritative servers (0: certmagic's 2 minutes; negative:
+	// no wait, the CA's lookup is the only check).
+	DNSPropagationTimeout time.Duration
 	// ListenHost, HTTPPort and TLSPort are where the server's own plain
 	// and TLS listeners are (0: 80 and 443). certmagic then finds them
 	// taken and leaves the challenges to HTTPChallenge and TLSConfig.
@@ -59,7 +63,8 @@ type ACME struct {
 	domain string
 	names  []string
 	cache  *certmagic.Cache
-	cfg    *certmagic.Config
+	static *certmagic.Config // the names obtained at start
+	cfg    *certmagic.Config // on demand; answers every handshake
 	issuer *certmagic.ACMEIssuer
 	stop   context.CancelFunc
 }
@@ -90,27 +95,53 @@ func NewACME(o Options) (*ACME, error) {
 	zl := newZapLogger(o.Logger)
 	decide := o.Decide
 	if decide == nil {
-		decide = func(context.Context, string) error { return fmt.Errorf("no certificates on demand") }
+		decide = func(context.Context, string) error {
+			return domain.Errorf(domain.CodeForbidden, "no certificates on demand")
+		}
 	}
 	// Our own names are managed, never decided: they are in the cache or
 	// being obtained; on demand is only for the rest.
 	ondemand := func(ctx context.Context, name string) error {
-		for _, n := range a.names {
-			if strings.EqualFold(n, name) {
-				return nil
-			}
+		if a.managed(name) {
+			return nil
 		}
 		return decide(ctx, strings.ToLower(name))
 	}
+	// Two configs on one cache and one storage: certmagic defers every name
+	// of a config with OnDemand to its first handshake, and ours must be
+	// obtained at start. The on-demand one answers every handshake (the
+	// cache is shared, so it serves ours too) and decides about the rest.
 	a.cache = certmagic.NewCache(certmagic.CacheOptions{
-		GetConfigForCert:   func(certmagic.Certificate) (*certmagic.Config, error) { return a.cfg, nil },
+		GetConfigForCert: func(c certmagic.Certificate) (*certmagic.Config, error) {
+			for _, n := range c.Names {
+				if a.managed(n) {
+					return a.static, nil
+				}
+			}
+			return a.cfg, nil
+		},
 		RenewCheckInterval: o.RenewCheckInterval,
 		Logger:             zl,
 	})
-	a.cfg = certmagic.New(a.cache, certmagic.Config{
-		Storage:            &certmagic.FileStorage{Path: filepath.Clean(o.Dir)},
+	storage := newDirStorage(filepath.Clean(o.Dir))
+	a.static = a.newConfig(o, storage, nil, zl)
+	a.cfg = a.newConfig(o, storage, &certmagic.OnDemandConfig{DecisionFunc: ondemand}, zl)
+	a.issuer = a.cfg.Issuers[0].(*certmagic.ACMEIssuer)
+	ctx, stop := context.WithCancel(context.Background())
+	a.stop = stop
+	if err := a.static.ManageAsync(ctx, a.names); err != nil {
+		a.Close()
+		return nil, domain.Errorf(domain.CodeInternal, "acme: %v", err)
+	}
+	return a, nil
+}
+
+// newConfig is one certmagic config with its own ACME issuer.
+func (a *ACME) newConfig(o Options, storage certmagic.Storage, od *certmagic.OnDemandConfig, zl *zap.Logger) *certmagic.Config {
+	cfg := certmagic.New(a.cache, certmagic.Config{
+		Storage:            storage,
 		RenewalWindowRatio: o.RenewalWindowRatio,
-		OnDemand:           &certmagic.OnDemandConfig{DecisionFunc: ondemand},
+		OnDemand:           od,
 		// No OCSP round trips from a handshake; Let's Encrypt has ended OCSP.
 		OCSP:   certmagic.OCSPConfig{DisableStapling: true},
 		Logger: zl,
@@ -130,20 +161,24 @@ func NewACME(o Options) (*ACME, error) {
 	}
 	if o.DNS != nil {
 		tmpl.DNS01Solver = &certmagic.DNS01Solver{DNSManager: certmagic.DNSManager{
-			DNSProvider: o.DNS,
-			Resolvers:   o.DNSResolvers,
-			Logger:      zl,
+			DNSProvider:        o.DNS,
+			Resolvers:          o.DNSResolvers,
+			PropagationTimeout: o.DNSPropagationTimeout,
+			Logger:             zl,
 		}}
 	}
-	a.issuer = certmagic.NewACMEIssuer(a.cfg, tmpl)
-	a.cfg.Issuers = []certmagic.Issuer{a.issuer}
-	ctx, stop := context.WithCancel(context.Background())
-	a.stop = stop
-	if err := a.cfg.ManageAsync(ctx, a.names); err != nil {
-		a.Close()
-		return nil, domain.Errorf(domain.CodeInternal, "acme: %v", err)
+	cfg.Issuers = []certmagic.Issuer{certmagic.NewACMEIssuer(cfg, tmpl)}
+	return cfg
+}
+
+// managed: name is one of those obtained at start.
+func (a *ACME) managed(name string) bool {
+	for _, n := range a.names {
+		if strings.EqualFold(n, name) {
+			return true
+		}
 	}
-	return a, nil
+	return false
 }
 
 // TLSConfig answers handshakes from the cache, obtains on demand what the

@@ -66,12 +66,13 @@ type ACME struct {
 	static *certmagic.Config // the names obtained at start
 	cfg    *certmagic.Config // on demand; answers every handshake
 	issuer *certmagic.ACMEIssuer
+	ctx    context.Context // ends at Close: start-up obtains stop
 	stop   context.CancelFunc
 }
 
-// NewACME starts managing the base domain, the API host and, with a DNS
-// provider, the wildcard: the certificates are loaded from Dir or obtained
-// in the background (Ready says when the base one is in). Errors are
+// NewACME builds the source for the base domain, the API host and, with a
+// DNS provider, the wildcard; Start begins obtaining them. Handshakes for
+// other names are decided by o.Decide from the first one on. Errors are
 // CodeInvalid for missing options, CodeInternal for the storage.
 func NewACME(o Options) (*ACME, error) {
 	if o.Domain == "" || o.Dir == "" {
@@ -127,13 +128,19 @@ func NewACME(o Options) (*ACME, error) {
 	a.static = a.newConfig(o, storage, nil, zl)
 	a.cfg = a.newConfig(o, storage, &certmagic.OnDemandConfig{DecisionFunc: ondemand}, zl)
 	a.issuer = a.cfg.Issuers[0].(*certmagic.ACMEIssuer)
-	ctx, stop := context.WithCancel(context.Background())
-	a.stop = stop
-	if err := a.static.ManageAsync(ctx, a.names); err != nil {
-		a.Close()
-		return nil, domain.Errorf(domain.CodeInternal, "acme: %v", err)
-	}
+	a.ctx, a.stop = context.WithCancel(context.Background())
 	return a, nil
+}
+
+// Start loads the managed certificates from storage or obtains them in
+// the background (Ready says when the base one is in). Call it once the
+// server's challenge listeners are bound: certmagic serves a challenge
+// port itself when it finds it free. Errors are CodeInternal.
+func (a *ACME) Start() error {
+	if err := a.static.ManageAsync(a.ctx, a.names); err != nil {
+		return domain.Errorf(domain.CodeInternal, "acme: %v", err)
+	}
+	return nil
 }
 
 // newConfig is one certmagic config with its own ACME issuer.

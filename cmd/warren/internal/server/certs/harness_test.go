@@ -67,6 +67,9 @@ func (f *front) serve(t *testing.T, src *ACME) {
 		f.wg.Wait()
 		_ = src.Close()
 	})
+	if err := src.Start(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // get asks https://host/ through the TLS listener, trusting roots.

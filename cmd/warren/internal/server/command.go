@@ -34,6 +34,7 @@ func RunServe(ctx context.Context, e *command.Env, args []string) error {
 	perTunnel := fs.String("max-conns-per-tunnel", command.EnvDefault(e, "WARREN_MAX_CONNS_PER_TUNNEL", "512"), "public connections in flight per tunnel; beyond, 503 (negative: no cap; env WARREN_MAX_CONNS_PER_TUNNEL)")
 	perClient := fs.String("max-conns-per-client", command.EnvDefault(e, "WARREN_MAX_CONNS_PER_CLIENT", "256"), "public connections in flight per client address; beyond, 429 (negative: no cap; env WARREN_MAX_CONNS_PER_CLIENT)")
 	uncaptured := fs.Bool("serve-uncaptured", command.EnvDefault(e, "WARREN_SERVE_UNCAPTURED", "") == "true", "keep serving public requests while the log cannot record them (default: 503 until it can; env WARREN_SERVE_UNCAPTURED)")
+	acmef := addACMEFlags(e, fs)
 	sensitive := fs.String("sensitive-headers", command.EnvDefault(e, "WARREN_SENSITIVE_HEADERS", ""), "comma-separated header names whose values are kept out of the event log, beside the bodies where retention prunes them, as Authorization, Proxy-Authorization, Cookie and Set-Cookie always are (env WARREN_SENSITIVE_HEADERS)")
 	if err := command.ParseFlags(fs, args); err != nil {
 		return err
@@ -73,6 +74,10 @@ func RunServe(ctx context.Context, e *command.Env, args []string) error {
 		}
 		pubPort = p
 	}
+	acmeSettings, err := acmef.settings()
+	if err != nil {
+		return err
+	}
 	if _, err := strconv.Atoi(portOf(*addr)); err != nil {
 		return &command.ExitError{Code: 2, Err: fmt.Errorf("--addr %q is not host:port", *addr)}
 	}
@@ -89,6 +94,7 @@ func RunServe(ctx context.Context, e *command.Env, args []string) error {
 		Scheme: *scheme, TCPHost: *tcpHost, RetainEventsDays: retainDays, ShutdownGrace: shutdownGrace,
 		AgentWriteTimeout: agentWriteTimeout, MaxConnsPerTunnel: maxPerTunnel, MaxConnsPerClient: maxPerClient,
 		ServeUncaptured: *uncaptured, SensitiveHeaders: sensitiveHeaders,
+		ACME:   acmeSettings,
 		Stdout: e.Stdout, Logger: slog.New(slog.NewTextHandler(e.Stderr, nil)),
 	})
 	if err := m.Run(ctx); err != nil {

@@ -39,6 +39,8 @@ type Config struct {
 	// bodies, beyond Authorization, Proxy-Authorization, Cookie and
 	// Set-Cookie, which always are.
 	SensitiveHeaders []string
+	// ACME: certificates through ACME (acme_flags.go, acme_source.go).
+	ACME ACMESettings
 	// Now is the one clock of the log, the edge, the API and retention
 	// (nil: time.Now).
 	Now func() time.Time

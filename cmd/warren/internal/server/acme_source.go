@@ -10,6 +10,9 @@ import (
 	"warren/cmd/warren/internal/server/certs"
 )
 
+// The ACME source is one of the listener's certificate sources.
+var _ CertSource = (*certs.ACME)(nil)
+
 // acmeSource builds the ACME certificate source from cfg.ACME, not yet
 // started: call its Start once the listeners on httpAddr (plain, HTTP-01)
 // and httpsAddr (TLS-ALPN-01) are bound. Certificates, their keys and the
@@ -48,4 +51,13 @@ func splitPort(addr string) (string, int) {
 	}
 	p, _ := strconv.Atoi(port)
 	return host, p
+}
+
+// startACME starts src when it is the ACME source: call it once the plain
+// and HTTPS listeners are bound. Any other source needs no start.
+func startACME(src CertSource) error {
+	if a, ok := src.(*certs.ACME); ok {
+		return a.Start()
+	}
+	return nil
 }

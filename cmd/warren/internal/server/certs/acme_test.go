@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -15,10 +16,11 @@ const base = "warren.test"
 
 // acmeEnv is one test's world: the fake DNS, pebble, our two listeners.
 type acmeEnv struct {
-	dns   *fakeDNS
-	ca    *pebbleCA
-	front *front
-	opts  Options
+	dns    *fakeDNS
+	ca     *pebbleCA
+	front  *front
+	opts   Options
+	errors *errorCounter // records at error level, from the source
 }
 
 func newACMEEnv(t *testing.T, validity uint64, tsig map[string]string) *acmeEnv {
@@ -33,8 +35,9 @@ func newACMEEnv(t *testing.T, validity uint64, tsig map[string]string) *acmeEnv 
 		Domain: base, Email: "ops@" + base, CA: e.ca.dir, CARoots: e.ca.tlsCAs,
 		Dir: t.TempDir() + "/certs", ListenHost: "127.0.0.1", HTTPPort: httpPort, TLSPort: tlsPort,
 		DNSResolvers: []string{e.dns.addr},
-		Logger:       slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	}
+	e.errors = &errorCounter{Handler: slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})}
+	e.opts.Logger = slog.New(e.errors)
 	return e
 }
 
@@ -102,7 +105,7 @@ func TestACME_UnverifiedNameIsRefusedWithoutAnOrder(t *testing.T) {
 	if _, _, err := e.front.get(ctx, "api."+base, e.ca.roots); err != nil {
 		t.Fatal(err)
 	}
-	before := e.ca.orders.Load()
+	before, errorsBefore := e.ca.orders.Load(), e.errors.n.Load()
 	for _, host := range []string{"pending.example.net", "stranger.example.net", "nobody." + base, "a.b." + base} {
 		if _, _, err := e.front.get(ctx, host, e.ca.roots); err == nil {
 			t.Errorf("%s: handshake succeeded, want refused", host)
@@ -110,6 +113,9 @@ func TestACME_UnverifiedNameIsRefusedWithoutAnOrder(t *testing.T) {
 	}
 	if got := e.ca.orders.Load() - before; got != 0 {
 		t.Fatalf("%d ACME orders for refused names, want 0", got)
+	}
+	if got := e.errors.n.Load() - errorsBefore; got != 0 {
+		t.Fatalf("%d records at error level for refused names, want none", got)
 	}
 }
 
@@ -185,6 +191,19 @@ func TestDecider(t *testing.T) {
 			t.Errorf("%q: %v, want allowed=%v", tc.name, err, tc.ok)
 		}
 	}
+}
+
+// errorCounter counts the records at error level it passes on.
+type errorCounter struct {
+	slog.Handler
+	n atomic.Int64
+}
+
+func (c *errorCounter) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level >= slog.LevelError {
+		c.n.Add(1)
+	}
+	return c.Handler.Handle(ctx, r)
 }
 
 // testWriter sends log lines to t.Log.

@@ -2,6 +2,7 @@ package certs
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 
 	"go.uber.org/zap"
@@ -10,8 +11,8 @@ import (
 
 // zapToSlog hands certmagic's zap records to the server's slog logger, so
 // ACME progress and failures land in the same stream as everything else.
-// certmagic logs a refused on-demand handshake at error level; those are
-// the outside world's doing (a stray SNI), so they are lowered to warn.
+// Levels are kept (a refused on-demand handshake is not logged by certmagic
+// at all), except that an obtain cut short by Close is no error.
 type zapToSlog struct {
 	h      slog.Handler
 	fields []zapcore.Field
@@ -47,7 +48,11 @@ func (c *zapToSlog) Write(e zapcore.Entry, fs []zapcore.Field) error {
 	for _, f := range fs {
 		f.AddTo(enc)
 	}
-	r := slog.NewRecord(e.Time, slogLevel(e.Level), e.Message, 0)
+	lvl := slogLevel(e.Level)
+	if lvl >= slog.LevelWarn && cancelled(fs) {
+		lvl = slog.LevelInfo
+	}
+	r := slog.NewRecord(e.Time, lvl, e.Message, 0)
 	r.AddAttrs(slog.String("logger", e.LoggerName))
 	for k, v := range enc.Fields {
 		r.AddAttrs(slog.Any(k, v))
@@ -63,8 +68,19 @@ func slogLevel(l zapcore.Level) slog.Level {
 		return slog.LevelDebug
 	case l == zapcore.InfoLevel:
 		return slog.LevelInfo
-	default:
-		// Warn, and error lowered to warn: see zapToSlog.
+	case l == zapcore.WarnLevel:
 		return slog.LevelWarn
+	default:
+		return slog.LevelError
 	}
+}
+
+// cancelled: the record's error is a cancellation (shutdown).
+func cancelled(fs []zapcore.Field) bool {
+	for _, f := range fs {
+		if err, ok := f.Interface.(error); ok && f.Type == zapcore.ErrorType && errors.Is(err, context.Canceled) {
+			return true
+		}
+	}
+	return false
 }

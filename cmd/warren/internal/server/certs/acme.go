@@ -54,7 +54,11 @@ type Options struct {
 	// the cache looks (0: certmagic's 10 minutes). Tests shorten both.
 	RenewalWindowRatio float64
 	RenewCheckInterval time.Duration
-	Logger             *slog.Logger
+	// OnDemandTimeout bounds an order made inside a handshake, and the wait
+	// of the handshakes for the same name behind it (0: 30 s). A failed
+	// order is not retried inside the handshake: the name waits (backoff).
+	OnDemandTimeout time.Duration
+	Logger          *slog.Logger
 }
 
 // ACME is a certificate source backed by certmagic. It implements the
@@ -66,8 +70,11 @@ type ACME struct {
 	static *certmagic.Config // the names obtained at start
 	cfg    *certmagic.Config // on demand; answers every handshake
 	issuer *certmagic.ACMEIssuer
-	ctx    context.Context // ends at Close: start-up obtains stop
-	stop   context.CancelFunc
+	ctx    context.Context // ends at Close: obtains in flight stop
+	// backoff refuses on-demand names that failed lately.
+	backoff         *backoff
+	onDemandTimeout time.Duration
+	stop            context.CancelFunc
 }
 
 // NewACME builds the source for the base domain, the API host and, with a
@@ -88,7 +95,10 @@ func NewACME(o Options) (*ACME, error) {
 	if err := os.Chmod(o.Dir, 0o700); err != nil {
 		return nil, domain.Errorf(domain.CodeInternal, "acme: certificate storage: %v", err)
 	}
-	a := &ACME{domain: strings.ToLower(o.Domain)}
+	a := &ACME{domain: strings.ToLower(o.Domain), onDemandTimeout: o.OnDemandTimeout}
+	if a.onDemandTimeout <= 0 {
+		a.onDemandTimeout = 30 * time.Second
+	}
 	a.names = []string{a.domain, "api." + a.domain}
 	if o.DNS != nil {
 		a.names = append(a.names, "*."+a.domain)
@@ -102,11 +112,16 @@ func NewACME(o Options) (*ACME, error) {
 	}
 	// Our own names are managed, never decided: they are in the cache or
 	// being obtained; on demand is only for the rest.
+	a.backoff = newBackoff(nil)
 	ondemand := func(ctx context.Context, name string) error {
 		if a.managed(name) {
 			return nil
 		}
-		return decide(ctx, strings.ToLower(name))
+		name = strings.ToLower(name)
+		if err := a.backoff.check(name); err != nil {
+			return err
+		}
+		return decide(ctx, name)
 	}
 	// Two configs on one cache and one storage: certmagic defers every name
 	// of a config with OnDemand to its first handshake, and ours must be
@@ -127,6 +142,7 @@ func NewACME(o Options) (*ACME, error) {
 	storage := newDirStorage(filepath.Clean(o.Dir))
 	a.static = a.newConfig(o, storage, nil, zl)
 	a.cfg = a.newConfig(o, storage, &certmagic.OnDemandConfig{DecisionFunc: ondemand}, zl)
+	a.cfg.OnEvent, a.cfg.ShouldEmitFunc = a.backoff.onEvent, emits
 	a.issuer = a.cfg.Issuers[0].(*certmagic.ACMEIssuer)
 	a.ctx, a.stop = context.WithCancel(context.Background())
 	return a, nil
@@ -190,7 +206,24 @@ func (a *ACME) managed(name string) bool {
 
 // TLSConfig answers handshakes from the cache, obtains on demand what the
 // decision allows, and speaks acme-tls/1 for TLS-ALPN-01.
-func (a *ACME) TLSConfig() *tls.Config { return a.cfg.TLSConfig() }
+func (a *ACME) TLSConfig() *tls.Config {
+	cfg := a.cfg.TLSConfig()
+	cfg.GetCertificate = a.getCertificate
+	return cfg
+}
+
+// getCertificate is certmagic's, with a context that ends after
+// OnDemandTimeout or at Close. certmagic gives an on-demand order 3 minutes
+// inside the handshake, retries included, and every other handshake for
+// the name waits behind it for up to 2: a goroutine each, held long after
+// the client gave up. Nor should shutdown wait for them.
+func (a *ACME) getCertificate(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+	ctx, cancel := context.WithTimeout(hello.Context(), a.onDemandTimeout)
+	defer cancel()
+	stop := context.AfterFunc(a.ctx, cancel)
+	defer stop()
+	return a.cfg.GetCertificateWithContext(ctx, hello)
+}
 
 // HTTPChallenge answers /.well-known/acme-challenge/ before next.
 func (a *ACME) HTTPChallenge(next http.Handler) http.Handler {

@@ -119,6 +119,52 @@ func TestACME_UnverifiedNameIsRefusedWithoutAnOrder(t *testing.T) {
 	}
 }
 
+// A verified domain whose DNS does not lead here fails its order; the next
+// handshakes must not order it again at once (each failure counts at the CA).
+func TestACME_FailedNameIsNotOrderedAgainAtOnce(t *testing.T) {
+	e := newACMEEnv(t, 0, nil)
+	l := logWithDomains(t, []string{"elsewhere.example.org"}, nil) // a zone the fake DNS refuses
+	e.opts.Decide = Decider(l.DB(), base, false)
+	e.opts.OnDemandTimeout = 3 * time.Second
+	src := e.start(t)
+	ctx := bounded(t, 60*time.Second)
+	waitReady(t, ctx, src)
+	if _, _, err := e.front.get(ctx, "api."+base, e.ca.roots); err != nil {
+		t.Fatal(err)
+	}
+	before := e.ca.orders.Load()
+	// handshake is one try with a deadline; timedOut says the deadline ended it.
+	handshake := func() (timedOut bool, err error) {
+		hctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		if _, _, err = e.front.get(hctx, "elsewhere.example.org", e.ca.roots); err == nil {
+			t.Fatal("a certificate for a name whose validation fails")
+		}
+		return hctx.Err() != nil, err
+	}
+	handshake()
+	if !waitFor(ctx, func() bool { return src.backoff.check("elsewhere.example.org") != nil }) {
+		t.Fatal("the failure was never recorded")
+	}
+	ordered := e.ca.orders.Load()
+	if ordered == before {
+		t.Fatal("no order for the verified name")
+	}
+	// Handshakes behind the failed order wait for it (OnDemandTimeout);
+	// then they are refused at once.
+	if !waitFor(ctx, func() bool { timedOut, _ := handshake(); return !timedOut }) {
+		t.Fatal("handshakes for the name never stopped waiting")
+	}
+	for range 3 {
+		if timedOut, err := handshake(); timedOut {
+			t.Fatalf("a handshake waited after the failure was known: %v", err)
+		}
+	}
+	if got := e.ca.orders.Load() - ordered; got != 0 {
+		t.Fatalf("%d new orders right after a failed one, want 0", got)
+	}
+}
+
 func TestACME_WildcardOverDNS01WithRFC2136(t *testing.T) {
 	secret := base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef"))
 	e := newACMEEnv(t, 0, map[string]string{"warren-key.": secret})

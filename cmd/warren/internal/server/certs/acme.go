@@ -140,8 +140,13 @@ func NewACME(o Options) (*ACME, error) {
 		Logger:             zl,
 	})
 	storage := newDirStorage(filepath.Clean(o.Dir))
+	// With a DNS solver certmagic uses DNS-01 alone, and a custom domain's
+	// zone is not ours to write: on-demand names are validated over HTTP-01
+	// or TLS-ALPN-01, whatever the start-up names use.
 	a.static = a.newConfig(o, storage, nil, zl)
-	a.cfg = a.newConfig(o, storage, &certmagic.OnDemandConfig{DecisionFunc: ondemand}, zl)
+	od := o
+	od.DNS = nil
+	a.cfg = a.newConfig(od, storage, &certmagic.OnDemandConfig{DecisionFunc: ondemand}, zl)
 	a.cfg.OnEvent, a.cfg.ShouldEmitFunc = a.backoff.onEvent, emits
 	a.issuer = a.cfg.Issuers[0].(*certmagic.ACMEIssuer)
 	a.ctx, a.stop = context.WithCancel(context.Background())

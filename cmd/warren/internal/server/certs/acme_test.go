@@ -170,7 +170,7 @@ func TestACME_WildcardOverDNS01WithRFC2136(t *testing.T) {
 	e := newACMEEnv(t, 0, map[string]string{"warren-key.": secret})
 	e.opts.DNS = &RFC2136{Server: e.dns.addr, KeyName: "warren-key", Secret: secret, Timeout: 5 * time.Second}
 	e.opts.DNSPropagationTimeout = -1 // the fake zone has no real NS; pebble's lookup checks it
-	l := logWithDomains(t, nil, nil)
+	l := logWithDomains(t, []string{"shop.example.net"}, nil)
 	e.opts.Decide = Decider(l.DB(), base, true)
 	src := e.start(t)
 	ctx := bounded(t, 60*time.Second)
@@ -188,6 +188,11 @@ func TestACME_WildcardOverDNS01WithRFC2136(t *testing.T) {
 	}
 	if e.dns.updateCount() == 0 {
 		t.Fatal("no RFC 2136 update reached the DNS server")
+	}
+	// A custom domain's zone is not ours: it is still validated over
+	// HTTP-01 or TLS-ALPN-01 at its first handshake.
+	if body, _, err := e.front.get(ctx, "shop.example.net", e.ca.roots); err != nil || body != "hello from shop.example.net" {
+		t.Fatalf("verified custom domain beside the wildcard: %q, %v", body, err)
 	}
 }
 

@@ -13,7 +13,9 @@ import (
 // fakeDNS is an authoritative server on loopback, UDP and TCP on one port,
 // for a few zones: every name under a zone is 127.0.0.1, the apex has an
 // SOA, TXT records come from RFC 2136 updates (TSIG-checked when the
-// server has a key). It counts the updates it applied.
+// server has a key), which only the first zone takes, as an operator's
+// server takes them for the base domain's zone and not for customers'.
+// It counts the updates it applied.
 type fakeDNS struct {
 	addr    string
 	zones   []string
@@ -106,6 +108,10 @@ func (f *fakeDNS) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
 func (f *fakeDNS) update(w dns.ResponseWriter, r *dns.Msg, m *dns.Msg) {
 	if len(f.servers[0].TsigSecret) > 0 && (r.IsTsig() == nil || w.TsigStatus() != nil) {
 		m.Rcode = dns.RcodeRefused
+		return
+	}
+	if len(r.Question) != 1 || !strings.EqualFold(r.Question[0].Name, f.zones[0]) {
+		m.Rcode = dns.RcodeNotAuth
 		return
 	}
 	f.mu.Lock()

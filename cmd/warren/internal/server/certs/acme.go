@@ -223,7 +223,11 @@ func (a *ACME) TLSConfig() *tls.Config {
 // the name waits behind it for up to 2: a goroutine each, held long after
 // the client gave up. Nor should shutdown wait for them.
 func (a *ACME) getCertificate(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
-	ctx, cancel := context.WithTimeout(hello.Context(), a.onDemandTimeout)
+	parent := hello.Context()
+	if parent == nil { // a hello not from a handshake
+		parent = context.Background()
+	}
+	ctx, cancel := context.WithTimeout(parent, a.onDemandTimeout)
 	defer cancel()
 	stop := context.AfterFunc(a.ctx, cancel)
 	defer stop()

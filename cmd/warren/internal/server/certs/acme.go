@@ -73,6 +73,7 @@ type ACME struct {
 	ctx    context.Context // ends at Close: obtains in flight stop
 	// backoff refuses on-demand names that failed lately.
 	backoff         *backoff
+	tally           *tally // for Stats
 	onDemandTimeout time.Duration
 	stop            context.CancelFunc
 }
@@ -147,7 +148,9 @@ func NewACME(o Options) (*ACME, error) {
 	od := o
 	od.DNS = nil
 	a.cfg = a.newConfig(od, storage, &certmagic.OnDemandConfig{DecisionFunc: ondemand}, zl)
-	a.cfg.OnEvent, a.cfg.ShouldEmitFunc = a.backoff.onEvent, emits
+	a.tally = newTally()
+	a.static.OnEvent, a.static.ShouldEmitFunc = a.onEvent(o.DNS != nil, false), emits
+	a.cfg.OnEvent, a.cfg.ShouldEmitFunc = a.onEvent(false, true), emits
 	a.issuer = a.cfg.Issuers[0].(*certmagic.ACMEIssuer)
 	a.ctx, a.stop = context.WithCancel(context.Background())
 	return a, nil
@@ -231,12 +234,16 @@ func (a *ACME) getCertificate(hello *tls.ClientHelloInfo) (*tls.Certificate, err
 	defer cancel()
 	stop := context.AfterFunc(a.ctx, cancel)
 	defer stop()
-	return a.cfg.GetCertificateWithContext(ctx, hello)
+	c, err := a.cfg.GetCertificateWithContext(ctx, hello)
+	if err == nil {
+		a.noteTLSALPN(hello)
+	}
+	return c, err
 }
 
 // HTTPChallenge answers /.well-known/acme-challenge/ before next.
 func (a *ACME) HTTPChallenge(next http.Handler) http.Handler {
-	return a.issuer.HTTPChallengeHandler(next)
+	return a.httpChallenge(next)
 }
 
 // Ready is nil once a certificate for the base domain is loaded and not

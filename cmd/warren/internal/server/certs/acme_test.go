@@ -92,6 +92,14 @@ func TestACME_VerifiedCustomDomainGetsCertificateAtFirstHandshake(t *testing.T) 
 	if body, leaf, err := e.front.get(ctx, "live-one."+base, e.ca.roots); err != nil || !slices.Contains(leaf.DNSNames, "live-one."+base) {
 		t.Fatalf("live tunnel name: %q, %v", body, err)
 	}
+	// Four certificates, each obtained once over a challenge we answered.
+	st := src.Stats()
+	if st.Certificates["valid"] != 4 || len(st.Certificates) != 1 {
+		t.Fatalf("certificates %v, want 4 valid", st.Certificates)
+	}
+	if n := st.Obtains[[2]string{"http-01", "ok"}] + st.Obtains[[2]string{"tls-alpn-01", "ok"}]; n != 4 || len(st.Obtains) > 2 {
+		t.Fatalf("obtains %v, want 4 ok over http-01 or tls-alpn-01", st.Obtains)
+	}
 }
 
 func TestACME_UnverifiedNameIsRefusedWithoutAnOrder(t *testing.T) {
@@ -163,6 +171,9 @@ func TestACME_FailedNameIsNotOrderedAgainAtOnce(t *testing.T) {
 	if got := e.ca.orders.Load() - ordered; got != 0 {
 		t.Fatalf("%d new orders right after a failed one, want 0", got)
 	}
+	if st := src.Stats(); st.Obtains[[2]string{"http-01", "error"}]+st.Obtains[[2]string{"tls-alpn-01", "error"}]+st.Obtains[[2]string{"unanswered", "error"}] == 0 {
+		t.Fatalf("obtains %v: the failure is not counted", st.Obtains)
+	}
 }
 
 func TestACME_WildcardOverDNS01WithRFC2136(t *testing.T) {
@@ -193,6 +204,10 @@ func TestACME_WildcardOverDNS01WithRFC2136(t *testing.T) {
 	// HTTP-01 or TLS-ALPN-01 at its first handshake.
 	if body, _, err := e.front.get(ctx, "shop.example.net", e.ca.roots); err != nil || body != "hello from shop.example.net" {
 		t.Fatalf("verified custom domain beside the wildcard: %q, %v", body, err)
+	}
+	st := src.Stats()
+	if st.Obtains[[2]string{"dns-01", "ok"}] != 3 || st.Obtains[[2]string{"dns-01", "error"}] != 0 {
+		t.Fatalf("obtains %v, want base, API host and wildcard over dns-01", st.Obtains)
 	}
 }
 

@@ -79,6 +79,8 @@ func (b *backoff) onEvent(_ context.Context, event string, data map[string]any) 
 	return nil
 }
 
-// emits says which certmagic events onEvent wants: certmagic builds
-// every event's data only when something listens.
-func emits(event string) bool { return event == "cert_failed" || event == "cert_obtained" }
+// emits says which certmagic events the source listens to: certmagic
+// builds an event's data only when something listens.
+func emits(event string) bool {
+	return event == "cert_failed" || event == "cert_obtained" || event == "cached_managed_cert"
+}

@@ -22,6 +22,7 @@ func RunServe(ctx context.Context, e *command.Env, args []string) error {
 	data := command.DataFlag(e, fs)
 	addr := fs.String("addr", command.EnvDefault(e, "WARREN_ADDR", command.DefaultAddr), "listen address (env WARREN_ADDR)")
 	dom := command.DomainFlag(e, fs)
+	acmef := addACMEFlags(e, fs)
 	opEmail := fs.String("operator-email", command.EnvDefault(e, "WARREN_OPERATOR_EMAIL", ""), "email of the operator account made on first start (default operator@<domain>; env WARREN_OPERATOR_EMAIL)")
 	publicPort := fs.String("public-port", command.EnvDefault(e, "WARREN_PUBLIC_PORT", ""), "port shown in public URLs, when a proxy listens on another (default: the listener's; env WARREN_PUBLIC_PORT)")
 	tcpPorts := fs.String("tcp-ports", command.EnvDefault(e, "WARREN_TCP_PORTS", command.DefaultTCPPorts), `port range for TCP tunnels, LOW-HIGH, or "off" (env WARREN_TCP_PORTS)`)
@@ -34,7 +35,6 @@ func RunServe(ctx context.Context, e *command.Env, args []string) error {
 	perTunnel := fs.String("max-conns-per-tunnel", command.EnvDefault(e, "WARREN_MAX_CONNS_PER_TUNNEL", "512"), "public connections in flight per tunnel; beyond, 503 (negative: no cap; env WARREN_MAX_CONNS_PER_TUNNEL)")
 	perClient := fs.String("max-conns-per-client", command.EnvDefault(e, "WARREN_MAX_CONNS_PER_CLIENT", "256"), "public connections in flight per client address; beyond, 429 (negative: no cap; env WARREN_MAX_CONNS_PER_CLIENT)")
 	uncaptured := fs.Bool("serve-uncaptured", command.EnvDefault(e, "WARREN_SERVE_UNCAPTURED", "") == "true", "keep serving public requests while the log cannot record them (default: 503 until it can; env WARREN_SERVE_UNCAPTURED)")
-	acmef := addACMEFlags(e, fs)
 	sensitive := fs.String("sensitive-headers", command.EnvDefault(e, "WARREN_SENSITIVE_HEADERS", ""), "comma-separated header names whose values are kept out of the event log, beside the bodies where retention prunes them, as Authorization, Proxy-Authorization, Cookie and Set-Cookie always are (env WARREN_SENSITIVE_HEADERS)")
 	if err := command.ParseFlags(fs, args); err != nil {
 		return err
@@ -56,6 +56,10 @@ func RunServe(ctx context.Context, e *command.Env, args []string) error {
 	if err != nil {
 		return &command.ExitError{Code: 2, Err: fmt.Errorf("--sensitive-headers: %w", err)}
 	}
+	acmeSettings, err := acmef.settings()
+	if err != nil {
+		return err
+	}
 	retainDays, err := strconv.Atoi(*retainEvents)
 	if err != nil || retainDays < 0 {
 		return &command.ExitError{Code: 2, Err: fmt.Errorf("--retain-events %q is not a number of days", *retainEvents)}
@@ -74,10 +78,6 @@ func RunServe(ctx context.Context, e *command.Env, args []string) error {
 		}
 		pubPort = p
 	}
-	acmeSettings, err := acmef.settings()
-	if err != nil {
-		return err
-	}
 	if _, err := strconv.Atoi(portOf(*addr)); err != nil {
 		return &command.ExitError{Code: 2, Err: fmt.Errorf("--addr %q is not host:port", *addr)}
 	}
@@ -89,12 +89,12 @@ func RunServe(ctx context.Context, e *command.Env, args []string) error {
 		}
 	}
 	m := NewMain(Config{
+		ACME:    acmeSettings,
 		DataDir: *data, Addr: *addr, Domain: *dom, OperatorEmail: *opEmail,
 		PublicPort: pubPort, TCPPorts: tcp, DNSResolver: *dnsResolver,
 		Scheme: *scheme, TCPHost: *tcpHost, RetainEventsDays: retainDays, ShutdownGrace: shutdownGrace,
 		AgentWriteTimeout: agentWriteTimeout, MaxConnsPerTunnel: maxPerTunnel, MaxConnsPerClient: maxPerClient,
 		ServeUncaptured: *uncaptured, SensitiveHeaders: sensitiveHeaders,
-		ACME:   acmeSettings,
 		Stdout: e.Stdout, Logger: slog.New(slog.NewTextHandler(e.Stderr, nil)),
 	})
 	if err := m.Run(ctx); err != nil {

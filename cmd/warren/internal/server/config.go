@@ -17,6 +17,8 @@ type Config struct {
 	DNSResolver   string // host:port for custom-domain TXT checks ("": the system's)
 	Scheme        string // "https" when TLS terminates in front ("": http)
 	TCPHost       string // bind address of TCP tunnel listeners ("": 127.0.0.1)
+	// ACME: certificates through ACME (acme_flags.go, acme_source.go).
+	ACME ACMESettings
 	// ShutdownGrace bounds the wait for requests in flight at Close (0: 10 s).
 	ShutdownGrace time.Duration
 	// RetentionEvery is how often captured bodies past their plan's
@@ -39,8 +41,6 @@ type Config struct {
 	// bodies, beyond Authorization, Proxy-Authorization, Cookie and
 	// Set-Cookie, which always are.
 	SensitiveHeaders []string
-	// ACME: certificates through ACME (acme_flags.go, acme_source.go).
-	ACME ACMESettings
 	// Now is the one clock of the log, the edge, the API and retention
 	// (nil: time.Now).
 	Now func() time.Time

@@ -15,7 +15,8 @@ var _ CertSource = (*certs.ACME)(nil)
 
 // acmeSource builds the ACME certificate source from cfg.ACME, not yet
 // started: call its Start once the listeners on httpAddr (plain, HTTP-01)
-// and httpsAddr (TLS-ALPN-01) are bound. Certificates, their keys and the
+// and httpsAddr (TLS-ALPN-01) are bound, and pass their bound addresses:
+// certmagic serves a challenge port itself when it finds it free. Certificates, their keys and the
 // ACME account live in <data>/certs (0700). On-demand names are decided
 // against the log's projections (certs.Decider).
 func (m *Main) acmeSource(httpAddr, httpsAddr string) (*certs.ACME, error) {
@@ -53,11 +54,3 @@ func splitPort(addr string) (string, int) {
 	return host, p
 }
 
-// startACME starts src when it is the ACME source: call it once the plain
-// and HTTPS listeners are bound. Any other source needs no start.
-func startACME(src CertSource) error {
-	if a, ok := src.(*certs.ACME); ok {
-		return a.Start()
-	}
-	return nil
-}

@@ -53,4 +53,3 @@ func splitPort(addr string) (string, int) {
 	p, _ := strconv.Atoi(port)
 	return host, p
 }
-

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 
 	"warren/cmd/warren/internal/command"
@@ -60,6 +61,9 @@ func (f *acmeFlags) settings() (ACMESettings, error) {
 			return bad("--acme-ca-root, --dns-rfc2136-server, --dns-rfc2136-tsig-key and --dns-exec need --acme-email")
 		}
 		return s, nil
+	}
+	if u, err := url.Parse(s.CA); err != nil || u.Scheme != "https" || u.Host == "" {
+		return bad("--acme-ca %q is not an https:// directory URL", s.CA)
 	}
 	if *f.caRoot != "" {
 		pem, err := os.ReadFile(*f.caRoot)

@@ -53,6 +53,7 @@ func TestACMEFlags_Settings(t *testing.T) {
 		{name: "ErrTwoProviders", args: []string{"--acme-email", "e@x.org", "--dns-exec", "/bin/true", "--dns-rfc2136-server", "ns:53"}, wantErr: true},
 		{name: "ErrTSIGWithoutServer", args: []string{"--acme-email", "e@x.org", "--dns-rfc2136-tsig-key", "k:c2VjcmV0"}, wantErr: true},
 		{name: "ErrTSIG", args: []string{"--acme-email", "e@x.org", "--dns-rfc2136-server", "ns:53", "--dns-rfc2136-tsig-key", "nocolon"}, wantErr: true},
+		{name: "ErrCANotHTTPS", args: []string{"--acme-email", "e@x.org", "--acme-ca", "http://ca.test/dir"}, wantErr: true},
 		{name: "ErrServer", args: []string{"--acme-email", "e@x.org", "--dns-rfc2136-server", "ns"}, wantErr: true},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -89,6 +89,11 @@ func NewACME(o Options) (*ACME, error) {
 	if o.Email == "" {
 		return nil, domain.Errorf(domain.CodeInvalid, "acme: an account email is required (--acme-email)")
 	}
+	// Let's Encrypt never signs localhost, .local, .internal or private
+	// addresses: say so now rather than in a retry loop. A private CA may.
+	if (o.CA == "" || o.CA == LetsEncrypt || o.CA == certmagic.LetsEncryptStagingCA) && !certmagic.SubjectQualifiesForPublicCert(o.Domain) {
+		return nil, domain.Errorf(domain.CodeInvalid, "acme: Let's Encrypt signs no certificate for %q (localhost, .local, .internal or a private address): set --domain to a public name, or --acme-ca to a private CA", o.Domain)
+	}
 	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
 		return nil, domain.Errorf(domain.CodeInternal, "acme: certificate storage: %v", err)
 	}

@@ -280,3 +280,17 @@ func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
 	return len(p), nil
 }
+
+func TestNewACME_RefusesNamesLetsEncryptWillNotSign(t *testing.T) {
+	for _, d := range []string{"localhost", "warren.local", "10.0.0.7"} {
+		if _, err := NewACME(Options{Domain: d, Email: "ops@example.org", Dir: t.TempDir()}); err == nil {
+			t.Errorf("%s: accepted for Let's Encrypt", d)
+		}
+	}
+	// A private CA may sign internal names.
+	src, err := NewACME(Options{Domain: "warren.internal", Email: "ops@example.org", CA: "https://ca.internal/dir", Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src.Close()
+}

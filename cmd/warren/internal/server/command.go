@@ -22,6 +22,7 @@ func RunServe(ctx context.Context, e *command.Env, args []string) error {
 	data := command.DataFlag(e, fs)
 	addr := fs.String("addr", command.EnvDefault(e, "WARREN_ADDR", command.DefaultAddr), "listen address (env WARREN_ADDR)")
 	dom := command.DomainFlag(e, fs)
+	acmef := addACMEFlags(e, fs)
 	opEmail := fs.String("operator-email", command.EnvDefault(e, "WARREN_OPERATOR_EMAIL", ""), "email of the operator account made on first start (default operator@<domain>; env WARREN_OPERATOR_EMAIL)")
 	publicPort := fs.String("public-port", command.EnvDefault(e, "WARREN_PUBLIC_PORT", ""), "port shown in public URLs, when a proxy listens on another (default: the listener's; env WARREN_PUBLIC_PORT)")
 	tcpPorts := fs.String("tcp-ports", command.EnvDefault(e, "WARREN_TCP_PORTS", command.DefaultTCPPorts), `port range for TCP tunnels, LOW-HIGH, or "off" (env WARREN_TCP_PORTS)`)
@@ -61,6 +62,10 @@ func RunServe(ctx context.Context, e *command.Env, args []string) error {
 	if err != nil {
 		return &command.ExitError{Code: 2, Err: fmt.Errorf("--sensitive-headers: %w", err)}
 	}
+	acmeSettings, err := acmef.settings()
+	if err != nil {
+		return err
+	}
 	retainDays, err := strconv.Atoi(*retainEvents)
 	if err != nil || retainDays < 0 {
 		return &command.ExitError{Code: 2, Err: fmt.Errorf("--retain-events %q is not a number of days", *retainEvents)}
@@ -94,6 +99,7 @@ func RunServe(ctx context.Context, e *command.Env, args []string) error {
 		}
 	}
 	m := NewMain(Config{
+		ACME:    acmeSettings,
 		DataDir: *data, Addr: *addr, Domain: *dom, OperatorEmail: *opEmail,
 		PublicPort: pubPort, TCPPorts: tcp, DNSResolver: *dnsResolver,
 		Scheme: *scheme, TCPHost: *tcpHost, RetainEventsDays: retainDays, ShutdownGrace: shutdownGrace,

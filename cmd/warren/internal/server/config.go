@@ -17,6 +17,8 @@ type Config struct {
 	DNSResolver   string // host:port for custom-domain TXT checks ("": the system's)
 	Scheme        string // "https" when TLS terminates in front ("": http)
 	TCPHost       string // bind address of TCP tunnel listeners ("": 127.0.0.1)
+	// ACME: certificates through ACME (acme_flags.go, acme_source.go).
+	ACME ACMESettings
 	// ShutdownGrace bounds the wait for requests in flight at Close (0: 10 s).
 	ShutdownGrace time.Duration
 	// RetentionEvery is how often captured bodies past their plan's

@@ -84,7 +84,7 @@ func RunServe(ctx context.Context, e *command.Env, args []string) error {
 		}
 		pubPort = p
 	}
-	tlsSettings, err := tlsf.settings(e, fs, addr)
+	tlsSettings, err := tlsf.settings(e, fs, addr, acmeSettings.on())
 	if err != nil {
 		return err
 	}

@@ -183,6 +183,16 @@ func (s *filesSource) HTTPChallenge(next http.Handler) http.Handler { return nex
 // Ready implements CertSource: the pair loaded at start, so always.
 func (s *filesSource) Ready() error { return nil }
 
+// metrics reports the certificate in service: valid, or expired (the
+// operator's renewal is late).
+func (s *filesSource) metrics() TLSMetrics {
+	status := "valid"
+	if c := s.cert.Load(); c == nil || c.Leaf == nil || !s.now().Before(c.Leaf.NotAfter) {
+		status = "expired"
+	}
+	return TLSMetrics{Certificates: []CertificateCount{{Source: "files", Status: status, Count: 1}}}
+}
+
 // Close implements CertSource: there is nothing running to stop.
 func (s *filesSource) Close() error { return nil }
 

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"warren/cmd/warren/internal/server/certs"
 	"warren/edge"
 	"warren/edge/wire"
 )
@@ -42,15 +43,13 @@ func (m *Main) listenPublic() (err error) {
 	if m.certs, err = m.pickCertSource(); err != nil {
 		return err
 	}
-	if m.certs == nil {
+	if m.certs == nil && !m.cfg.ACME.on() {
 		if m.public, err = listen("public", m.cfg.Addr); err != nil {
 			return err
 		}
 		m.listeners = append(m.listeners, m.public)
 		return nil
 	}
-	// /readyz fails until the base domain's certificate is loaded.
-	m.addReadyCheck(m.certs.Ready)
 	m.cfg.Scheme = "https"
 	addr := m.cfg.TLS.HTTPSAddr
 	if addr == "" {
@@ -64,7 +63,36 @@ func (m *Main) listenPublic() (err error) {
 		return err
 	}
 	m.listeners = append(m.listeners, m.plain)
+	if m.certs == nil {
+		// ACME: built on the bound ports (certmagic would serve a free
+		// challenge port itself), started once they are bound.
+		a, err := m.acmeSource(m.plain.ln.Addr().String(), m.public.ln.Addr().String())
+		if err != nil {
+			return err
+		}
+		m.certs = a
+		m.reportTLS(func() TLSMetrics { return acmeMetrics(a.Stats()) })
+		if err := a.Start(); err != nil {
+			return err
+		}
+	} else if f, ok := m.certs.(*filesSource); ok {
+		m.reportTLS(f.metrics)
+	}
+	// /readyz fails until the base domain's certificate is loaded.
+	m.addReadyCheck(m.certs.Ready)
 	return nil
+}
+
+// acmeMetrics maps the ACME source's counts onto the metrics' series.
+func acmeMetrics(s certs.Stats) TLSMetrics {
+	var t TLSMetrics
+	for status, n := range s.Certificates {
+		t.Certificates = append(t.Certificates, CertificateCount{Source: "acme", Status: status, Count: n})
+	}
+	for k, n := range s.Obtains {
+		t.Obtains = append(t.Obtains, ObtainCount{Challenge: k[0], Result: k[1], Count: n})
+	}
+	return t
 }
 
 // finishTLS completes the listeners once the public server exists: TLS

@@ -51,7 +51,7 @@ func addTLSFlags(e *command.Env, fs *flag.FlagSet) *tlsFlags {
 // settings checks the parsed flags. When TLS is on and --addr was given
 // neither as a flag nor through WARREN_ADDR, the plain listener moves to :80
 // (it only redirects and answers ACME's HTTP-01 then).
-func (f *tlsFlags) settings(e *command.Env, fs *flag.FlagSet, addr *string) (TLSSettings, error) {
+func (f *tlsFlags) settings(e *command.Env, fs *flag.FlagSet, addr *string, acme bool) (TLSSettings, error) {
 	s := TLSSettings{CertFile: *f.cert, KeyFile: *f.key, HTTPSAddr: *f.httpsAddr}
 	if (s.CertFile == "") != (s.KeyFile == "") {
 		return s, &command.ExitError{Code: 2, Err: fmt.Errorf("--tls-cert and --tls-key go together: give both files or neither")}
@@ -67,7 +67,10 @@ func (f *tlsFlags) settings(e *command.Env, fs *flag.FlagSet, addr *string) (TLS
 	if _, err := strconv.Atoi(portOf(s.HTTPSAddr)); err != nil {
 		return s, &command.ExitError{Code: 2, Err: fmt.Errorf("--https-addr %q is not host:port", s.HTTPSAddr)}
 	}
-	if s.CertFile != "" && !flagGiven(fs, "addr") && command.EnvDefault(e, "WARREN_ADDR", "") == "" {
+	if s.CertFile != "" && acme {
+		return s, &command.ExitError{Code: 2, Err: fmt.Errorf("--tls-cert and --acme-email are two ways to get certificates: give one")}
+	}
+	if (s.CertFile != "" || acme) && !flagGiven(fs, "addr") && command.EnvDefault(e, "WARREN_ADDR", "") == "" {
 		*addr = ":80"
 	}
 	return s, nil

@@ -16,12 +16,16 @@ func TestTLSFlags_Settings(t *testing.T) {
 		wantAddr string
 		wantHSTS time.Duration
 		wantErr  bool
+		acme     bool // --acme-email given
 	}{
 		{name: "NoTLSKeeps8080", args: nil, wantAddr: command.DefaultAddr},
 		{name: "TLSMovesPlainTo80", args: []string{"--tls-cert", "c", "--tls-key", "k"}, wantAddr: ":80"},
 		{name: "TLSKeepsGivenAddr", args: []string{"--tls-cert", "c", "--tls-key", "k", "--addr", ":8080"}, wantAddr: ":8080"},
 		{name: "TLSKeepsEnvAddr", env: map[string]string{"WARREN_ADDR": ":81", "WARREN_TLS_CERT": "c", "WARREN_TLS_KEY": "k"}, wantAddr: ":81"},
 		{name: "HSTS", args: []string{"--hsts", "8760h"}, wantAddr: command.DefaultAddr, wantHSTS: 8760 * time.Hour},
+		{name: "ACMEMovesPlainTo80", acme: true, wantAddr: ":80"},
+		{name: "ACMEKeepsGivenAddr", acme: true, args: []string{"--addr", ":8080"}, wantAddr: ":8080"},
+		{name: "ErrFilesAndACME", acme: true, args: []string{"--tls-cert", "c", "--tls-key", "k"}, wantErr: true},
 		{name: "ErrCertWithoutKey", args: []string{"--tls-cert", "c"}, wantErr: true},
 		{name: "ErrHSTS", args: []string{"--hsts", "soon"}, wantErr: true},
 		{name: "ErrHTTPSAddr", args: []string{"--https-addr", "443"}, wantErr: true},
@@ -34,7 +38,7 @@ func TestTLSFlags_Settings(t *testing.T) {
 			if err := command.ParseFlags(fs, c.args); err != nil {
 				t.Fatal(err)
 			}
-			s, err := f.settings(e, fs, addr)
+			s, err := f.settings(e, fs, addr, c.acme)
 			if c.wantErr {
 				if err == nil {
 					t.Fatal("no error")

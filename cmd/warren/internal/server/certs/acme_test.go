@@ -10,14 +10,16 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"warren/cmd/warren/internal/server/certs/acmetest"
 )
 
 const base = "warren.test"
 
 // acmeEnv is one test's world: the fake DNS, pebble, our two listeners.
 type acmeEnv struct {
-	dns    *fakeDNS
-	ca     *pebbleCA
+	dns    *acmetest.DNS
+	ca     *acmetest.Pebble
 	front  *front
 	opts   Options
 	errors *errorCounter // records at error level, from the source
@@ -26,15 +28,15 @@ type acmeEnv struct {
 func newACMEEnv(t *testing.T, validity uint64, tsig map[string]string) *acmeEnv {
 	t.Helper()
 	e := &acmeEnv{front: &front{}}
-	e.dns = startFakeDNS(t, tsig, base, "example.net")
+	e.dns = acmetest.StartDNS(t, tsig, base, "example.net")
 	var httpPort, tlsPort int
-	e.front.plain, httpPort = listenLoopback(t)
-	e.front.tls, tlsPort = listenLoopback(t)
-	e.ca = startPebble(t, e.dns.addr, httpPort, tlsPort, validity)
+	e.front.plain, httpPort = acmetest.ListenLoopback(t)
+	e.front.tls, tlsPort = acmetest.ListenLoopback(t)
+	e.ca = acmetest.StartPebble(t, e.dns.Addr, httpPort, tlsPort, validity)
 	e.opts = Options{
-		Domain: base, Email: "ops@" + base, CA: e.ca.dir, CARoots: e.ca.tlsCAs,
+		Domain: base, Email: "ops@" + base, CA: e.ca.Dir, CARoots: e.ca.TLSCAs,
 		Dir: t.TempDir() + "/certs", ListenHost: "127.0.0.1", HTTPPort: httpPort, TLSPort: tlsPort,
-		DNSResolvers: []string{e.dns.addr},
+		DNSResolvers: []string{e.dns.Addr},
 	}
 	e.errors = &errorCounter{Handler: slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})}
 	e.opts.Logger = slog.New(e.errors)
@@ -73,23 +75,23 @@ func TestACME_VerifiedCustomDomainGetsCertificateAtFirstHandshake(t *testing.T) 
 	ctx := bounded(t, 60*time.Second)
 	waitReady(t, ctx, src)
 	for _, host := range []string{base, "api." + base} {
-		if body, _, err := e.front.get(ctx, host, e.ca.roots); err != nil || body != "hello from "+host {
+		if body, _, err := e.front.get(ctx, host, e.ca.Roots); err != nil || body != "hello from "+host {
 			t.Fatalf("%s: %q, %v", host, body, err)
 		}
 	}
-	before := e.ca.orders.Load()
-	body, leaf, err := e.front.get(ctx, "shop.example.net", e.ca.roots)
+	before := e.ca.Orders()
+	body, leaf, err := e.front.get(ctx, "shop.example.net", e.ca.Roots)
 	if err != nil {
 		t.Fatalf("first handshake for a verified domain: %v", err)
 	}
 	if body != "hello from shop.example.net" || !slices.Contains(leaf.DNSNames, "shop.example.net") {
 		t.Fatalf("answer %q over a certificate for %v", body, leaf.DNSNames)
 	}
-	if got := e.ca.orders.Load() - before; got != 1 {
+	if got := e.ca.Orders() - before; got != 1 {
 		t.Fatalf("%d orders for the custom domain, want 1", got)
 	}
 	// Without a DNS provider, an open tunnel's name is obtained the same way.
-	if body, leaf, err := e.front.get(ctx, "live-one."+base, e.ca.roots); err != nil || !slices.Contains(leaf.DNSNames, "live-one."+base) {
+	if body, leaf, err := e.front.get(ctx, "live-one."+base, e.ca.Roots); err != nil || !slices.Contains(leaf.DNSNames, "live-one."+base) {
 		t.Fatalf("live tunnel name: %q, %v", body, err)
 	}
 	// Four certificates, each obtained once over a challenge we answered.
@@ -110,16 +112,16 @@ func TestACME_UnverifiedNameIsRefusedWithoutAnOrder(t *testing.T) {
 	ctx := bounded(t, 60*time.Second)
 	waitReady(t, ctx, src)
 	// The start-up orders (base, API host) are done once both are served.
-	if _, _, err := e.front.get(ctx, "api."+base, e.ca.roots); err != nil {
+	if _, _, err := e.front.get(ctx, "api."+base, e.ca.Roots); err != nil {
 		t.Fatal(err)
 	}
-	before, errorsBefore := e.ca.orders.Load(), e.errors.n.Load()
+	before, errorsBefore := e.ca.Orders(), e.errors.n.Load()
 	for _, host := range []string{"pending.example.net", "stranger.example.net", "nobody." + base, "a.b." + base} {
-		if _, _, err := e.front.get(ctx, host, e.ca.roots); err == nil {
+		if _, _, err := e.front.get(ctx, host, e.ca.Roots); err == nil {
 			t.Errorf("%s: handshake succeeded, want refused", host)
 		}
 	}
-	if got := e.ca.orders.Load() - before; got != 0 {
+	if got := e.ca.Orders() - before; got != 0 {
 		t.Fatalf("%d ACME orders for refused names, want 0", got)
 	}
 	if got := e.errors.n.Load() - errorsBefore; got != 0 {
@@ -137,15 +139,15 @@ func TestACME_FailedNameIsNotOrderedAgainAtOnce(t *testing.T) {
 	src := e.start(t)
 	ctx := bounded(t, 60*time.Second)
 	waitReady(t, ctx, src)
-	if _, _, err := e.front.get(ctx, "api."+base, e.ca.roots); err != nil {
+	if _, _, err := e.front.get(ctx, "api."+base, e.ca.Roots); err != nil {
 		t.Fatal(err)
 	}
-	before := e.ca.orders.Load()
+	before := e.ca.Orders()
 	// handshake is one try with a deadline; timedOut says the deadline ended it.
 	handshake := func() (timedOut bool, err error) {
 		hctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		defer cancel()
-		if _, _, err = e.front.get(hctx, "elsewhere.example.org", e.ca.roots); err == nil {
+		if _, _, err = e.front.get(hctx, "elsewhere.example.org", e.ca.Roots); err == nil {
 			t.Fatal("a certificate for a name whose validation fails")
 		}
 		return hctx.Err() != nil, err
@@ -154,7 +156,7 @@ func TestACME_FailedNameIsNotOrderedAgainAtOnce(t *testing.T) {
 	if !waitFor(ctx, func() bool { return src.backoff.check("elsewhere.example.org") != nil }) {
 		t.Fatal("the failure was never recorded")
 	}
-	ordered := e.ca.orders.Load()
+	ordered := e.ca.Orders()
 	if ordered == before {
 		t.Fatal("no order for the verified name")
 	}
@@ -168,7 +170,7 @@ func TestACME_FailedNameIsNotOrderedAgainAtOnce(t *testing.T) {
 			t.Fatalf("a handshake waited after the failure was known: %v", err)
 		}
 	}
-	if got := e.ca.orders.Load() - ordered; got != 0 {
+	if got := e.ca.Orders() - ordered; got != 0 {
 		t.Fatalf("%d new orders right after a failed one, want 0", got)
 	}
 	if st := src.Stats(); st.Obtains[[2]string{"http-01", "error"}]+st.Obtains[[2]string{"tls-alpn-01", "error"}]+st.Obtains[[2]string{"unanswered", "error"}] == 0 {
@@ -179,7 +181,7 @@ func TestACME_FailedNameIsNotOrderedAgainAtOnce(t *testing.T) {
 func TestACME_WildcardOverDNS01WithRFC2136(t *testing.T) {
 	secret := base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef"))
 	e := newACMEEnv(t, 0, map[string]string{"warren-key.": secret})
-	e.opts.DNS = &RFC2136{Server: e.dns.addr, KeyName: "warren-key", Secret: secret, Timeout: 5 * time.Second}
+	e.opts.DNS = &RFC2136{Server: e.dns.Addr, KeyName: "warren-key", Secret: secret, Timeout: 5 * time.Second}
 	e.opts.DNSPropagationTimeout = -1 // the fake zone has no real NS; pebble's lookup checks it
 	l := logWithDomains(t, []string{"shop.example.net"}, nil)
 	e.opts.Decide = Decider(l.DB(), base, true)
@@ -191,18 +193,18 @@ func TestACME_WildcardOverDNS01WithRFC2136(t *testing.T) {
 	ok := waitFor(ctx, func() bool {
 		var body string
 		var c *x509.Certificate
-		body, c, err = e.front.get(ctx, "any-tunnel."+base, e.ca.roots)
+		body, c, err = e.front.get(ctx, "any-tunnel."+base, e.ca.Roots)
 		return err == nil && body == "hello from any-tunnel."+base && slices.Contains(c.DNSNames, "*."+base)
 	})
 	if !ok {
 		t.Fatalf("no wildcard certificate for any-tunnel.%s: %v", base, err)
 	}
-	if e.dns.updateCount() == 0 {
+	if e.dns.UpdateCount() == 0 {
 		t.Fatal("no RFC 2136 update reached the DNS server")
 	}
 	// A custom domain's zone is not ours: it is still validated over
 	// HTTP-01 or TLS-ALPN-01 at its first handshake.
-	if body, _, err := e.front.get(ctx, "shop.example.net", e.ca.roots); err != nil || body != "hello from shop.example.net" {
+	if body, _, err := e.front.get(ctx, "shop.example.net", e.ca.Roots); err != nil || body != "hello from shop.example.net" {
 		t.Fatalf("verified custom domain beside the wildcard: %q, %v", body, err)
 	}
 	st := src.Stats()
@@ -220,12 +222,12 @@ func TestACME_CertificateIsRenewedBeforeItExpires(t *testing.T) {
 	src := e.start(t)
 	ctx := bounded(t, 60*time.Second)
 	waitReady(t, ctx, src)
-	_, first, err := e.front.get(ctx, base, e.ca.roots)
+	_, first, err := e.front.get(ctx, base, e.ca.Roots)
 	if err != nil {
 		t.Fatal(err)
 	}
 	renewed := waitFor(ctx, func() bool {
-		_, c, err := e.front.get(ctx, base, e.ca.roots)
+		_, c, err := e.front.get(ctx, base, e.ca.Roots)
 		return err == nil && c.SerialNumber.Cmp(first.SerialNumber) != 0
 	})
 	if !renewed {

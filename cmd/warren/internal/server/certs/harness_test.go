@@ -10,7 +10,6 @@ import (
 	"log"
 	"net"
 	"net/http"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -29,17 +28,6 @@ type front struct {
 	plain, tls net.Listener
 	servers    []*http.Server
 	wg         sync.WaitGroup
-}
-
-func listenLoopback(t *testing.T) (net.Listener, int) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	p, _ := strconv.Atoi(port)
-	return ln, p
 }
 
 // serve starts both listeners on src and stops them (then src) at cleanup.

@@ -8,35 +8,37 @@ import (
 	"time"
 
 	"github.com/libdns/libdns"
+
+	"warren/cmd/warren/internal/server/certs/acmetest"
 )
 
 func TestRFC2136_AppendsAndDeletesSignedRecords(t *testing.T) {
 	secret := base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef"))
-	dns := startFakeDNS(t, map[string]string{"warren-key.": secret}, base)
+	dns := acmetest.StartDNS(t, map[string]string{"warren-key.": secret}, base)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	rec := []libdns.Record{libdns.TXT{Name: "_acme-challenge", Text: "token-1", TTL: time.Minute}}
 	t.Run("OK", func(t *testing.T) {
-		p := &RFC2136{Server: dns.addr, KeyName: "warren-key", Secret: secret}
+		p := &RFC2136{Server: dns.Addr, KeyName: "warren-key", Secret: secret}
 		if _, err := p.AppendRecords(ctx, base+".", rec); err != nil {
 			t.Fatal(err)
 		}
-		if got := dns.txtOf("_acme-challenge." + base + "."); !slices.Equal(got, []string{"token-1"}) {
+		if got := dns.TXT("_acme-challenge." + base + "."); !slices.Equal(got, []string{"token-1"}) {
 			t.Fatalf("after append: %q", got)
 		}
 		if _, err := p.DeleteRecords(ctx, base+".", rec); err != nil {
 			t.Fatal(err)
 		}
-		if got := dns.txtOf("_acme-challenge." + base + "."); len(got) != 0 {
+		if got := dns.TXT("_acme-challenge." + base + "."); len(got) != 0 {
 			t.Fatalf("after delete: %q", got)
 		}
 	})
 	t.Run("ErrWrongKey", func(t *testing.T) {
-		p := &RFC2136{Server: dns.addr, KeyName: "warren-key", Secret: base64.StdEncoding.EncodeToString([]byte("not the key"))}
+		p := &RFC2136{Server: dns.Addr, KeyName: "warren-key", Secret: base64.StdEncoding.EncodeToString([]byte("not the key"))}
 		if _, err := p.AppendRecords(ctx, base+".", rec); err == nil {
 			t.Fatal("an update signed with the wrong key was accepted")
 		}
-		if got := dns.txtOf("_acme-challenge." + base + "."); len(got) != 0 {
+		if got := dns.TXT("_acme-challenge." + base + "."); len(got) != 0 {
 			t.Fatalf("a refused update changed the zone: %q", got)
 		}
 	})

@@ -1,6 +1,7 @@
-package certs
+package acmetest
 
 import (
+	"context"
 	"net"
 	"strings"
 	"sync"
@@ -10,14 +11,14 @@ import (
 	"github.com/miekg/dns"
 )
 
-// fakeDNS is an authoritative server on loopback, UDP and TCP on one port,
+// DNS is an authoritative server on loopback, UDP and TCP on one port,
 // for a few zones: every name under a zone is 127.0.0.1, the apex has an
 // SOA, TXT records come from RFC 2136 updates (TSIG-checked when the
 // server has a key), which only the first zone takes, as an operator's
 // server takes them for the base domain's zone and not for customers'.
-// It counts the updates it applied.
-type fakeDNS struct {
-	addr    string
+// Names outside the zones are refused. It counts the updates it applied.
+type DNS struct {
+	Addr    string // host:port, UDP and TCP
 	zones   []string
 	mu      sync.Mutex
 	txt     map[string][]string // fqdn → values
@@ -25,9 +26,11 @@ type fakeDNS struct {
 	servers []*dns.Server
 }
 
-func startFakeDNS(t *testing.T, tsig map[string]string, zones ...string) *fakeDNS {
+// StartDNS serves zones until t's cleanup; tsig maps key names ("name.")
+// to base64 secrets that must sign updates (nil: unsigned updates).
+func StartDNS(t testing.TB, tsig map[string]string, zones ...string) *DNS {
 	t.Helper()
-	f := &fakeDNS{txt: map[string][]string{}}
+	f := &DNS{txt: map[string][]string{}}
 	for _, z := range zones {
 		f.zones = append(f.zones, dns.Fqdn(z))
 	}
@@ -47,7 +50,7 @@ func startFakeDNS(t *testing.T, tsig map[string]string, zones ...string) *fakeDN
 	if pc == nil {
 		t.Fatal("no port free for both UDP and TCP")
 	}
-	f.addr = pc.LocalAddr().String()
+	f.Addr = pc.LocalAddr().String()
 	// miekg/dns answers NOTIMP to anything but QUERY and NOTIFY by default.
 	accept := func(dh dns.Header) dns.MsgAcceptAction {
 		if int(dh.Bits>>11)&0xF == dns.OpcodeUpdate {
@@ -81,7 +84,7 @@ func startFakeDNS(t *testing.T, tsig map[string]string, zones ...string) *fakeDN
 	return f
 }
 
-func (f *fakeDNS) zoneOf(name string) string {
+func (f *DNS) zoneOf(name string) string {
 	for _, z := range f.zones {
 		if name == z || strings.HasSuffix(name, "."+z) {
 			return z
@@ -90,7 +93,8 @@ func (f *fakeDNS) zoneOf(name string) string {
 	return ""
 }
 
-func (f *fakeDNS) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
+// ServeDNS answers one message (dns.Handler).
+func (f *DNS) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
 	m := new(dns.Msg)
 	m.SetReply(r)
 	m.Authoritative = true
@@ -105,7 +109,7 @@ func (f *fakeDNS) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
 	_ = w.WriteMsg(m)
 }
 
-func (f *fakeDNS) update(w dns.ResponseWriter, r *dns.Msg, m *dns.Msg) {
+func (f *DNS) update(w dns.ResponseWriter, r *dns.Msg, m *dns.Msg) {
 	if len(f.servers[0].TsigSecret) > 0 && (r.IsTsig() == nil || w.TsigStatus() != nil) {
 		m.Rcode = dns.RcodeRefused
 		return
@@ -138,7 +142,7 @@ func (f *fakeDNS) update(w dns.ResponseWriter, r *dns.Msg, m *dns.Msg) {
 	f.updates++
 }
 
-func (f *fakeDNS) answer(q dns.Question, m *dns.Msg) {
+func (f *DNS) answer(q dns.Question, m *dns.Msg) {
 	name := strings.ToLower(q.Name)
 	zone := f.zoneOf(name)
 	if zone == "" {
@@ -167,14 +171,23 @@ func (f *fakeDNS) answer(q dns.Question, m *dns.Msg) {
 	}
 }
 
-func (f *fakeDNS) updateCount() int {
+// UpdateCount is how many updates it applied.
+func (f *DNS) UpdateCount() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.updates
 }
 
-func (f *fakeDNS) txtOf(name string) []string {
+// TXT is the TXT values of name (a lower-case FQDN).
+func (f *DNS) TXT(name string) []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]string(nil), f.txt[name]...)
+}
+
+// Resolver is a Go resolver that asks this server only.
+func (f *DNS) Resolver() *net.Resolver {
+	return &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, network, f.Addr)
+	}}
 }

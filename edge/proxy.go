@@ -33,9 +33,13 @@ func (s *Server) newProxy() *httputil.ReverseProxy {
 			pr.Out.Header.Set("X-Forwarded-Proto", forwardedProto(pr.In, s.cfg.Scheme))
 		},
 		Transport: roundTripper{},
-		// 0: flush at once for SSE and unknown-length (streamed) bodies,
-		// buffer known-length ones (ReverseProxy's own rule).
-		FlushInterval:  0,
+		// -1: flush after every write, known length or not. With 0
+		// (ReverseProxy's rule: flush only SSE and unknown-length bodies)
+		// the tail of what a local service sent before a pause stayed in
+		// the response buffer until more came (TestServer_AnswerCutByAgent
+		// hung on its last 123 bytes). Writes are whole reads of up to the
+		// copy buffer, so bulk transfers gain no syscalls.
+		FlushInterval:  -1,
 		BufferPool:     newBufPool(),
 		ModifyResponse: modifyResponse,
 		ErrorHandler:   s.proxyError,

@@ -145,3 +145,44 @@ func TestServer_Proxy(t *testing.T) {
 		}
 	})
 }
+
+// TestServer_PartOfAKnownLengthBodyIsNotHeldBack: a local service that
+// sends part of a known-length answer and pauses has that part reach the
+// client at once, not when more comes (a webhook receiver streaming a
+// progress body, a slow download). Before, the part sat in the edge's
+// response buffer.
+func TestServer_PartOfAKnownLengthBodyIsNotHeldBack(t *testing.T) {
+	te := MustEdge(t)
+	_, key := te.MustAccount(t, "part@example.com", "pro")
+	release := make(chan struct{})
+	defer close(release)
+	origin := MustOrigin(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "1000")
+		io.WriteString(w, strings.Repeat("p", 100))
+		w.(http.Flusher).Flush()
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	ag := te.MustAgent(t, key)
+	MustOpenHTTP(t, ag, origin, "part-body")
+	res, err := te.client.Get(te.url("part-body", "/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	got := make(chan error, 1)
+	go func() {
+		_, err := io.ReadFull(res.Body, make([]byte, 100))
+		got <- err
+	}()
+	select {
+	case err := <-got:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the 100 bytes the local service sent never reached the client")
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -70,8 +71,8 @@ func (s *Server) setAccountPassword(w http.ResponseWriter, r *http.Request, c *c
 	if err := decodeJSONBody(r, &in); err != nil {
 		return err
 	}
-	id := c.Params.ByName("id")
-	if _, err := s.account(id); err != nil { // before the slow hashing
+	id, err := s.accountRef(c.Params.ByName("id")) // before the slow hashing
+	if err != nil {
 		return err
 	}
 	phc, err := s.hashPassword(r.Context(), in.Password)
@@ -94,7 +95,11 @@ func (s *Server) createPasswordLink(w http.ResponseWriter, r *http.Request, c *c
 	if err != nil {
 		return err
 	}
-	evs, err := s.exec(r.Context(), projections.CreatePasswordLink(c.Params.ByName("id"), tokenHash(token), passwordLinkTTL))
+	id, err := s.accountRef(c.Params.ByName("id"))
+	if err != nil {
+		return err
+	}
+	evs, err := s.exec(r.Context(), projections.CreatePasswordLink(id, tokenHash(token), passwordLinkTTL))
 	if err != nil {
 		return err
 	}
@@ -139,6 +144,24 @@ func (s *Server) usePasswordLink(w http.ResponseWriter, r *http.Request, c *call
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// accountRef resolves an account by its acc_ id or, holding an @, its
+// email (what `warren admin account password --server --email` sends).
+// CodeNotFound; CodeInvalid for a malformed email.
+func (s *Server) accountRef(ref string) (string, error) {
+	return projections.View(s.db, func(tx *bolt.Tx) (string, error) {
+		if !strings.Contains(ref, "@") {
+			a, err := projections.Account(tx, ref)
+			return a.ID, err
+		}
+		email, err := domain.NormalizeEmail(ref)
+		if err != nil {
+			return "", err
+		}
+		a, err := projections.AccountByEmail(tx, email)
+		return a.ID, err
+	})
 }
 
 // newToken is 256 random bits, base64url without padding.

@@ -20,10 +20,10 @@ import (
 type keyWatch struct {
 	s        *Server
 	keyID    string
-	sessHash string // set instead of keyID for a cookie-opened stream
-	wake  <-chan struct{} // a key.revoked of the account was published
-	ended <-chan struct{} // the control subscription ended or overflowed
-	stop  func()
+	sessHash string          // set instead of keyID for a cookie-opened stream
+	wake     <-chan struct{} // a key.revoked of the account was published
+	ended    <-chan struct{} // the control subscription ended or overflowed
+	stop     func()
 }
 
 // watchKey starts watching c's key: subscribed first, then checked once,

@@ -85,3 +85,30 @@ func TestPasswordLink(t *testing.T) {
 		}
 	})
 }
+
+// TestAuditHidesSigninHashes: the audit log shows sign-in events without
+// the password's hash (an attacker with a key could crack it offline), the
+// link token's or the cookie's hash.
+func TestAuditHidesSigninHashes(t *testing.T) {
+	e := mustEnv(t, cheapPasswords)
+	a, ka := e.account(t, "a@example.com", "free", true)
+	st, _, b := e.do(t, "PUT", "/api/v1/admin/accounts/"+a+"/password", ka, `{"password":"correct horse"}`)
+	wantStatus(t, st, 204, b)
+	st, _, b = e.do(t, "POST", "/api/v1/admin/accounts/"+a+"/password-link", ka, "")
+	wantStatus(t, st, 201, b)
+	e.mustSignIn(t, "a@example.com", "correct horse")
+	for _, path := range []string{"/api/v1/me/events", "/api/v1/admin/events"} {
+		st, _, b = e.do(t, "GET", path, ka, "")
+		wantStatus(t, st, 200, b)
+		for _, typ := range []string{"account.password_set", "account.password_link_created", "session.created"} {
+			if !strings.Contains(string(b), typ) {
+				t.Fatalf("%s lacks %s: %s", path, typ, b)
+			}
+		}
+		for _, field := range []string{`"hash"`, `"tokenHash"`, `"idHash"`, "$argon2id$"} {
+			if strings.Contains(string(b), field) {
+				t.Errorf("%s shows %s: %s", path, field, b)
+			}
+		}
+	}
+}

@@ -18,7 +18,8 @@ type Params struct {
 
 // RFC9106Second is RFC 9106's second recommended option (section 4): 64 MiB,
 // 3 passes, 4 lanes. The first (2 GiB) does not fit a small server that also
-// carries tunnels; this one costs about 0.1 s of CPU per sign-in.
+// carries tunnels; this one costs 64 MiB and, on 2 shared cores, about
+// 0.5 s per sign-in (docs/performance.md).
 var RFC9106Second = Params{Memory: 64 * 1024, Time: 3, Threads: 4}
 
 const (

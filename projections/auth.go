@@ -101,7 +101,9 @@ func (a *Authenticator) Authenticate(header, remoteAddr string) (domain.Account,
 // Refused answers CodeQuota with a RetryAfter while the client at
 // remoteAddr has spent its failures (of API keys, set-password tokens or
 // passwords: one budget per address for every secret it guesses at).
-func (a *Authenticator) Refused(remoteAddr string) error { return a.clients.Refused(clientKey(remoteAddr)) }
+func (a *Authenticator) Refused(remoteAddr string) error {
+	return a.clients.Refused(clientKey(remoteAddr))
+}
 
 // Failed spends one of remoteAddr's failures.
 func (a *Authenticator) Failed(remoteAddr string) { a.clients.Failed(clientKey(remoteAddr)) }

@@ -47,6 +47,12 @@ var registry = [...]entry{
 	{TunnelClosed, []decoder{as[TunnelClosedV1]}},
 	{RequestCaptured, []decoder{upgraded((*RequestCapturedV1).upgrade), as[RequestCapturedV2]}},
 	{BodiesPruned, []decoder{as[BodiesPrunedV1]}},
+	// payloads_signin.go: passwords and dashboard sessions
+	{AccountPasswordSet, []decoder{as[AccountPasswordSetV1]}},
+	{AccountPasswordLinkCreated, []decoder{as[AccountPasswordLinkCreatedV1]}},
+	{SessionCreated, []decoder{as[SessionCreatedV1]}},
+	{SessionRevoked, []decoder{as[SessionRevokedV1]}},
+	{SigninFailed, []decoder{as[SigninFailedV1]}},
 }
 
 type entry struct {

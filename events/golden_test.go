@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 var update = flag.Bool("update", false, "rewrite events/testdata/golden from the payloads in golden_test.go")
@@ -72,6 +73,15 @@ func goldens() map[string]golden {
 		"request.captured.v1": {value: v1, decoded: v1.upgrade()},
 		"request.captured.v2": {value: goldenCapturedV2()},
 		"bodies.pruned.v1":    {value: BodiesPrunedV1{From: "01JD5ZB0000000000000000000", To: "01JD5ZC0000000000000000000", Count: 42, Bytes: 1 << 20}},
+		"account.password_set.v1": {value: AccountPasswordSetV1{Via: "link", LinkID: "pwl_01JD5ZD0000000000000000000",
+			Hash: "$argon2id$v=19$m=65536,t=3,p=4$AQEBAQEBAQEBAQEBAQEBAQ$AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI"}},
+		"account.password_link_created.v1": {value: AccountPasswordLinkCreatedV1{LinkID: "pwl_01JD5ZD0000000000000000000",
+			TokenHash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", ExpiresAt: time.Date(2026, 12, 8, 4, 30, 0, 0, time.UTC)}},
+		"session.created.v1": {value: SessionCreatedV1{SessionID: "web_01JD5ZE0000000000000000000",
+			IDHash: "2689367b205c16ce32ed4200942b8b8b1e262dfc70d9bc9fbc77c49699a4f1df", IP: "203.0.113.7",
+			UserAgent: "Mozilla/5.0 (X11; Linux x86_64) \"quoted\" <b>", IdleFor: 43200, ExpiresAt: time.Date(2026, 12, 14, 4, 30, 0, 0, time.UTC)}},
+		"session.revoked.v1": {value: SessionRevokedV1{SessionID: "web_01JD5ZE0000000000000000000", Reason: "everywhere"}},
+		"signin.failed.v1":   {value: SigninFailedV1{IP: "2001:db8::1", UserAgent: "curl/8.5.0", Reason: "bad_password"}},
 	}
 }
 

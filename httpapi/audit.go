@@ -222,7 +222,9 @@ func (s *Server) auditForward(f auditFilter, after ulid.ULID, limit int) ([]even
 
 // toAuditEventJSON renders ev without secrets: key.created loses the key's
 // hash and shown prefix (keyId names it), request.captured the bodies' digests
-// (bodies are never included).
+// (bodies are never included), account.password_set the password's hash,
+// account.password_link_created the token's and session.created the
+// cookie's (sessionId names it).
 func toAuditEventJSON(ev *events.Event) (auditEventJSON, error) {
 	data := ev.Data
 	var err error
@@ -231,6 +233,12 @@ func toAuditEventJSON(ev *events.Event) (auditEventJSON, error) {
 		data, err = dropFields(data, "hash", "prefix")
 	case events.RequestCaptured:
 		data, err = dropBodyDigests(data)
+	case events.AccountPasswordSet: // a stolen key must not fetch a hash to crack
+		data, err = dropFields(data, "hash")
+	case events.AccountPasswordLinkCreated:
+		data, err = dropFields(data, "tokenHash")
+	case events.SessionCreated:
+		data, err = dropFields(data, "idHash")
 	}
 	if err != nil {
 		return auditEventJSON{}, err

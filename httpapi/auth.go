@@ -12,6 +12,10 @@ import (
 // revocation takes effect on the very next one. Missing, malformed, unknown
 // and revoked keys fail with CodeUnauthorized; an address over its limit of
 // failed attempts with CodeQuota and a RetryAfter (429, Retry-After).
+//
+// A request without an Authorization header may bring the dashboard's
+// session cookie instead (session_auth.go: authenticateCall).
 func (s *Server) authenticate(r *http.Request) (domain.Account, domain.APIKey, error) {
-	return s.auth.Authenticate(r.Header.Get("Authorization"), r.RemoteAddr)
+	acc, key, _, err := s.authenticateCall(r)
+	return acc, key, err
 }

@@ -35,8 +35,9 @@ type route struct {
 
 // call is what a handler knows about the request beyond *http.Request.
 type call struct {
-	Account domain.Account // the authenticated account (zero for accessPublic)
-	Key     domain.APIKey  // the key that authenticated
+	Account domain.Account  // the authenticated account (zero for accessPublic)
+	Key     domain.APIKey   // the key that authenticated (zero for a session)
+	Session *domain.Session // the session cookie that authenticated (nil for a key)
 	Params  httprouter.Params
 }
 
@@ -55,7 +56,9 @@ func (s *Server) routes() []route {
 		s.routesDomains(), // domains.go (api-client)
 		s.routesUsage(),   // usage.go (api-client)
 		s.routesStatements(),
-		s.routesAudit(), // audit.go (audit): events, checkpoint, backup, export
+		s.routesAudit(),     // audit.go (audit): events, checkpoint, backup, export
+		s.routesPasswords(), // passwords.go: operator-set passwords, set-password links
+		s.routesSessions(),  // session.go: sign-in, sign-out, your sessions
 	} {
 		rs = append(rs, group...)
 	}
@@ -114,7 +117,7 @@ func (s *Server) wrap(rt route) httprouter.Handle {
 	return func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
 		c := &call{Params: ps}
 		if rt.Access != accessPublic {
-			acc, key, err := s.authenticate(r)
+			acc, key, sess, err := s.authenticateCall(r)
 			if err == nil && rt.Access == accessOperator && !acc.Operator {
 				err = domain.Errorf(domain.CodeForbidden, "this route is for operator accounts")
 			}
@@ -122,7 +125,7 @@ func (s *Server) wrap(rt route) httprouter.Handle {
 				s.writeError(w, r, err)
 				return
 			}
-			c.Account, c.Key = acc, key
+			c.Account, c.Key, c.Session = acc, key, sess
 		}
 		if err := rt.Handle(w, r, c); err != nil {
 			s.writeError(w, r, err)

@@ -19,6 +19,7 @@ import (
 
 	"warren/domain"
 	"warren/events"
+	"warren/httpapi/dashboard"
 	"warren/projections"
 )
 
@@ -61,6 +62,11 @@ type Config struct {
 	// the composition root loads once at start (events.LoadOrCreateSigner).
 	// Nil: New loads or creates it beside the log file, once.
 	Signer *events.Signer
+
+	// Sign-in (passwords.go, session.go). Zero values take the defaults.
+	PasswordParams dashboard.Params // argon2id cost (zero: dashboard.RFC9106Second)
+	SessionIdle    time.Duration    // a session unused this long ends (0: 12 h)
+	SessionTTL     time.Duration    // a session ends this long after sign-in (0: 7 days)
 }
 
 // Server is the API. Every request reads the projections and changes state
@@ -83,6 +89,8 @@ type Server struct {
 	hubs   map[string]*hub // SSE wake-ups, one subscription per topic
 
 	streams atomic.Int64 // SSE streams open now (Stats)
+
+	signin // session.go: password hashing slots, login limits, last-seen times
 }
 
 // New checks cfg and builds the router. It fails with CodeInvalid for a
@@ -131,6 +139,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.Auth = projections.NewAuthenticator(cfg.Log.DB(), projections.AuthConfig{Now: cfg.Now})
 	}
 	s := &Server{auth: cfg.Auth, replays: &replaySlots{max: cfg.ReplaysPerAccount, n: map[string]int{}}, cfg: cfg, log: cfg.Log, db: cfg.Log.DB(), logger: cfg.Logger, now: cfg.Now, rnd: cfg.Rand, hubs: map[string]*hub{}}
+	s.initSignin()
 	s.table = s.routes()
 	s.router = s.buildRouter(s.table)
 	return s, nil

@@ -31,7 +31,11 @@ func (e *testEnv) openSSE(tb testing.TB, path, key, lastID string) *sseConn {
 	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	req, _ := http.NewRequestWithContext(ctx, "GET", e.ts.URL+path, nil)
-	req.Header.Set("Authorization", "Bearer "+key)
+	if ck, ok := strings.CutPrefix(key, "Cookie: "); ok { // a dashboard session instead of a key
+		req.Header.Set("Cookie", ck)
+	} else {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
 	if lastID != "" {
 		req.Header.Set("Last-Event-ID", lastID)
 	}

@@ -1,9 +1,7 @@
 package projections
 
 import (
-	"math"
 	"net"
-	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -35,8 +33,7 @@ type Authenticator struct {
 	db  *bolt.DB
 	cfg AuthConfig
 
-	mu      sync.Mutex
-	clients map[string]*rate.Limiter // by client address (IPv6: its /64)
+	clients *FailureLimiter // by client address (IPv6: its /64)
 }
 
 // NewAuthenticator reads keys and accounts from db's projections.
@@ -53,7 +50,8 @@ func NewAuthenticator(db *bolt.DB, cfg AuthConfig) *Authenticator {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Authenticator{db: db, cfg: cfg, clients: map[string]*rate.Limiter{}}
+	return &Authenticator{db: db, cfg: cfg,
+		clients: NewFailureLimiter(cfg.FailureRate, cfg.FailureBurst, cfg.MaxClients, cfg.Now, "from this address")}
 }
 
 // Authenticate checks the Authorization header value of a request from
@@ -70,11 +68,11 @@ func (a *Authenticator) Authenticate(header, remoteAddr string) (domain.Account,
 		return domain.Account{}, domain.APIKey{}, err // no attempt: nothing to count or refuse
 	}
 	client := clientKey(remoteAddr)
-	if err := a.refused(client); err != nil {
+	if err := a.clients.Refused(client); err != nil {
 		return domain.Account{}, domain.APIKey{}, err
 	}
 	if err != nil {
-		a.failed(client)
+		a.clients.Failed(client)
 		return domain.Account{}, domain.APIKey{}, err
 	}
 	type found struct {
@@ -92,7 +90,7 @@ func (a *Authenticator) Authenticate(header, remoteAddr string) (domain.Account,
 	})
 	switch {
 	case domain.ErrorCode(err) == domain.CodeNotFound, err == nil && f.key.Revoked():
-		a.failed(client)
+		a.clients.Failed(client)
 		return domain.Account{}, domain.APIKey{}, domain.BadKeyError()
 	case err != nil:
 		return domain.Account{}, domain.APIKey{}, err
@@ -100,57 +98,15 @@ func (a *Authenticator) Authenticate(header, remoteAddr string) (domain.Account,
 	return f.acc, f.key, nil
 }
 
-// refused answers CodeQuota while client has no failure left to spend.
-func (a *Authenticator) refused(client string) error {
-	a.mu.Lock()
-	lim := a.clients[client]
-	a.mu.Unlock()
-	if lim == nil {
-		return nil
-	}
-	now := a.cfg.Now()
-	tokens := lim.TokensAt(now)
-	if tokens >= 1 {
-		return nil
-	}
-	wait := time.Duration(math.Ceil((1 - tokens) / float64(a.cfg.FailureRate) * float64(time.Second)))
-	e := domain.Errorf(domain.CodeQuota, "too many failed authentications from this address; retry later")
-	e.RetryAfter = max(wait, time.Second)
-	return e
+// Refused answers CodeQuota with a RetryAfter while the client at
+// remoteAddr has spent its failures (of API keys, set-password tokens or
+// passwords: one budget per address for every secret it guesses at).
+func (a *Authenticator) Refused(remoteAddr string) error {
+	return a.clients.Refused(clientKey(remoteAddr))
 }
 
-// failed spends one of client's failures.
-func (a *Authenticator) failed(client string) {
-	now := a.cfg.Now()
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	lim := a.clients[client]
-	if lim == nil {
-		if len(a.clients) >= a.cfg.MaxClients {
-			a.forget(now)
-		}
-		lim = rate.NewLimiter(a.cfg.FailureRate, a.cfg.FailureBurst)
-		a.clients[client] = lim
-	}
-	lim.AllowN(now, 1)
-}
-
-// forget drops the addresses whose limit has refilled (they are as good
-// as new), then, if still at the bound, any, so memory stays bounded even
-// under failures from many addresses. Called with mu held.
-func (a *Authenticator) forget(now time.Time) {
-	for c, lim := range a.clients {
-		if lim.TokensAt(now) >= float64(a.cfg.FailureBurst) {
-			delete(a.clients, c)
-		}
-	}
-	for c := range a.clients {
-		if len(a.clients) < a.cfg.MaxClients {
-			return
-		}
-		delete(a.clients, c)
-	}
-}
+// Failed spends one of remoteAddr's failures.
+func (a *Authenticator) Failed(remoteAddr string) { a.clients.Failed(clientKey(remoteAddr)) }
 
 // clientKey is the address failures are counted against: the IP without
 // its port, and for IPv6 its /64, which one host usually holds whole.

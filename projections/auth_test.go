@@ -75,9 +75,7 @@ func TestAuthenticatorMemoryIsBounded(t *testing.T) {
 	for i := 0; i < 100; i++ {
 		a.Authenticate(badSecret(t), "198.51.100."+strconv.Itoa(i)+":1000")
 	}
-	a.mu.Lock()
-	n := len(a.clients)
-	a.mu.Unlock()
+	n := a.clients.Len()
 	if n > 8 {
 		t.Fatalf("%d addresses remembered, want at most 8", n)
 	}

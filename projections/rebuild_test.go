@@ -93,9 +93,12 @@ func randomWorkload(t *testing.T, l *events.Log, n int, seed uint64) map[events.
 					cmd = RemoveDomain(acc, id)
 				}
 			}
-		case r < 97:
+		case r < 95:
 			plan := domain.PlanNames()[rng.IntN(2)]
 			cmd = ChangePlan(acc, plan)
+		case r < 97:
+			signinWorkload(t, l, rng, acc)
+			continue
 		default:
 			_, err := l.Append(ctx, events.Draft{Type: events.BodiesPruned, Account: acc,
 				Data: events.BodiesPrunedData{From: "a", To: "b", Count: 1, Bytes: 10}})

@@ -130,6 +130,14 @@ func applyDecoded(tx *bolt.Tx, ev *events.Event, p any, u usageBatch) error {
 		return applyRequestCaptured(tx, ev, p.(*requestSummary), u)
 	case events.BodiesPruned:
 		return applyBodiesPruned(tx, ev, p.(*events.BodiesPrunedData))
+	case events.AccountPasswordSet:
+		return applyPasswordSet(tx, ev, p.(*events.AccountPasswordSetData))
+	case events.AccountPasswordLinkCreated:
+		return applyPasswordLinkCreated(tx, ev, p.(*events.AccountPasswordLinkCreatedData))
+	case events.SessionCreated:
+		return applySessionCreated(tx, ev, p.(*events.SessionCreatedData))
+	case events.SessionRevoked:
+		return applySessionRevoked(tx, ev, p.(*events.SessionRevokedData))
 	}
 	return nil
 }

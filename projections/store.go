@@ -39,11 +39,17 @@ var (
 	bPruned          = []byte("p_pruned")           // acc → bodies pruned up to (retention)
 	bEventsByAcct    = []byte("p_events_account")   // acc 0 ulid → type (all but request.captured)
 	bCheckpoints     = []byte("p_checkpoints")      // name → last applied ULID
+	// Sign-in (passwords.go, sessions.go).
+	bPasswords      = []byte("p_passwords")        // acc → PHC string
+	bPasswordLinks  = []byte("p_password_links")   // token hash → link; "id" 0 link id → token hash
+	bSessions       = []byte("p_sessions")         // cookie hash → domain.Session
+	bSessionsByAcct = []byte("p_sessions_account") // acc 0 ulid → cookie hash
 
 	allBuckets = [][]byte{bAccounts, bAccountsByEmail, bKeys, bKeysByHash, bKeysByAccount,
 		bReservations, bReservByAccount, bDomains, bDomainsByName, bDomainsByAcct,
 		bTunnels, bTunnelsByAcct, bTunnelsLive, bTunnelsLiveAcct, bTunnelsHeld, bRequests, bRequestsByTun,
-		bUsageMonth, bUsageDay, bUsageTunnelDay, bHoldings, bPruned, bEventsByAcct, bCheckpoints}
+		bUsageMonth, bUsageDay, bUsageTunnelDay, bHoldings, bPruned, bEventsByAcct, bCheckpoints,
+		bPasswords, bPasswordLinks, bSessions, bSessionsByAcct}
 )
 
 // Prefix marks projection buckets.

@@ -30,9 +30,10 @@ func commands() command.Set {
 		"serve": {Summary: "run the Warren server (API and tunnels)", Run: server.RunServe},
 		"admin": {Summary: "offline account administration (admin account create|plan|list)", Run: command.Subs("admin", command.Set{
 			"account": {Summary: "accounts: create, plan, list", Run: command.Subs("admin account", command.Set{
-				"create": {Summary: "create an account and print its first API key", Run: offline.RunAccountCreate},
-				"plan":   {Summary: "change an account's plan", Run: offline.RunAccountPlan},
-				"list":   {Summary: "list accounts, newest first", Run: offline.RunAccountList},
+				"create":   {Summary: "create an account and print its first API key", Run: offline.RunAccountCreate},
+				"plan":     {Summary: "change an account's plan", Run: offline.RunAccountPlan},
+				"list":     {Summary: "list accounts, newest first", Run: offline.RunAccountList},
+				"password": {Summary: "set an account's dashboard password (stdin or prompt), or print a set-password link (--link)", Run: offline.RunAccountPassword},
 			})},
 		})},
 		"events": {Summary: "inspect the event log (events verify|tail offline; events list over the API)", Run: command.Subs("events", command.Set{

@@ -7,17 +7,30 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"warren/domain"
 	"warren/edge/wire"
+	"warren/projections"
 )
 
-// listenTCP binds the next free port of the range, round robin so a port
-// just released is not handed out again at once.
-func (s *Server) listenTCP() (net.Listener, int, error) {
+// listenTCP binds a port of the range for accountID's TCP tunnel: want (a
+// reopen's previous port) when it is free and its last tunnel was the
+// account's, else the next free port, round robin so a port just released
+// is not handed out again at once. Round robin skips ports whose last
+// tunnel, another account's, closed within domain.ReconnectHold with its
+// agent likely coming back (shutdown, agent_gone): that agent asks for it.
+func (s *Server) listenTCP(accountID string, want int) (net.Listener, int, error) {
 	lo, hi := s.cfg.TCPPorts[0], s.cfg.TCPPorts[1]
 	if lo == 0 {
 		return nil, 0, domain.Errorf(domain.CodeUnavailable, "this server has no TCP port range (serve --tcp-ports)")
+	}
+	if want >= lo && want <= hi && s.portIsFor(accountID, want, true) {
+		if ln, ok := s.bindPort(want); ok {
+			return ln, want, nil
+		}
 	}
 	n := hi - lo + 1
 	for range n {
@@ -27,24 +40,62 @@ func (s *Server) listenTCP() (net.Listener, int, error) {
 		if s.nextPort > hi {
 			s.nextPort = lo
 		}
-		_, used := s.ports[p]
-		if !used {
-			s.ports[p] = nil // held while binding and recording
-		}
 		s.mu.Unlock()
-		if used {
+		if !s.portIsFor(accountID, p, false) {
 			continue
 		}
-		ln, err := net.Listen("tcp", net.JoinHostPort(s.cfg.TCPHost, strconv.Itoa(p)))
-		if err != nil {
-			s.mu.Lock()
-			delete(s.ports, p)
-			s.mu.Unlock()
-			continue
+		if ln, ok := s.bindPort(p); ok {
+			return ln, p, nil
 		}
-		return ln, p, nil
 	}
 	return nil, 0, domain.Errorf(domain.CodeUnavailable, "no free TCP port in %d-%d", lo, hi)
+}
+
+// bindPort holds p in the port table (unless taken) and binds it.
+func (s *Server) bindPort(p int) (net.Listener, bool) {
+	s.mu.Lock()
+	_, used := s.ports[p]
+	if !used {
+		s.ports[p] = nil // held while binding and recording
+	}
+	s.mu.Unlock()
+	if used {
+		return nil, false
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(s.cfg.TCPHost, strconv.Itoa(p)))
+	if err != nil {
+		s.mu.Lock()
+		delete(s.ports, p)
+		s.mu.Unlock()
+		return nil, false
+	}
+	return ln, true
+}
+
+// portIsFor reports whether port may go to accountID as the log has it:
+// with mine, only if the port's last tunnel was the account's (a reopen
+// gets its own port back, never one another account held since); without,
+// unless it is held for another account's reconnecting agent.
+func (s *Server) portIsFor(accountID string, port int, mine bool) bool {
+	last, err := projections.View(s.cfg.Log.DB(), func(tx *bolt.Tx) (domain.Tunnel, error) {
+		return projections.PortHeldBy(tx, port)
+	})
+	if err != nil {
+		return false
+	}
+	if mine {
+		return last.ID != "" && last.AccountID == accountID && !last.Live()
+	}
+	return last.ID == "" || last.AccountID == accountID || !reconnecting(last, s.cfg.Now())
+}
+
+// reconnecting reports whether t closed within domain.ReconnectHold of now
+// for a reason its agent comes back from (a server restart, a lost connection).
+func reconnecting(t domain.Tunnel, now time.Time) bool {
+	if t.ClosedAt == nil || t.CloseReason != domain.CloseShutdown && t.CloseReason != domain.CloseAgentGone {
+		return false
+	}
+	return now.Before(t.ClosedAt.Add(domain.ReconnectHold))
 }
 
 // releasePort undoes listenTCP after a refused open.

@@ -79,7 +79,7 @@ func (s *Server) openTunnel(ss *session, m wire.Msg) (*tunnel, error) {
 		}); err != nil {
 			return nil, err
 		}
-		ln, port, err := s.listenTCP()
+		ln, port, err := s.listenTCP(ss.accountID, m.Port)
 		if err != nil {
 			return nil, err
 		}

@@ -52,9 +52,17 @@ func applyTunnelOpened(tx *bolt.Tx, ev *events.Event, d *events.TunnelOpenedData
 	if err := tx.Bucket(bTunnelsLive).Put([]byte(tunnelHost(t)), []byte(t.ID)); err != nil {
 		return err
 	}
-	if t.Proto == domain.ProtoHTTP {
+	switch t.Proto {
+	case domain.ProtoHTTP:
 		// Opened again (by its owner, or by anyone once the hold expired).
 		if err := tx.Bucket(bTunnelsHeld).Delete([]byte(t.Subdomain)); err != nil {
+			return err
+		}
+	case domain.ProtoTCP:
+		// The port's last holder: a reopen after a restart or a reconnect
+		// asks for its port back, and gets it only if nobody held it since
+		// (PortHeldBy).
+		if err := tx.Bucket(bTunnelsHeld).Put([]byte(TCPHost(t.Port)), []byte(t.ID)); err != nil {
 			return err
 		}
 	}
@@ -307,6 +315,16 @@ func heldBy(tx *events.Tx, sub string) (domain.Tunnel, error) {
 		return domain.Tunnel{}, nil
 	}
 	return Tunnel(tx.Tx, string(id))
+}
+
+// PortHeldBy returns the tunnel that last held a TCP port, live or closed
+// (its ID is "" when none ever did).
+func PortHeldBy(tx *bolt.Tx, port int) (domain.Tunnel, error) {
+	id := tx.Bucket(bTunnelsHeld).Get([]byte(TCPHost(port)))
+	if id == nil {
+		return domain.Tunnel{}, nil
+	}
+	return Tunnel(tx, string(id))
 }
 
 func firstErr(errs ...error) error {

@@ -7,7 +7,6 @@ import (
 	"net"
 	"strconv"
 	"sync"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -86,16 +85,7 @@ func (s *Server) portIsFor(accountID string, port int, mine bool) bool {
 	if mine {
 		return last.ID != "" && last.AccountID == accountID && !last.Live()
 	}
-	return last.ID == "" || last.AccountID == accountID || !reconnecting(last, s.cfg.Now())
-}
-
-// reconnecting reports whether t closed within domain.ReconnectHold of now
-// for a reason its agent comes back from (a server restart, a lost connection).
-func reconnecting(t domain.Tunnel, now time.Time) bool {
-	if t.ClosedAt == nil || t.CloseReason != domain.CloseShutdown && t.CloseReason != domain.CloseAgentGone {
-		return false
-	}
-	return now.Before(t.ClosedAt.Add(domain.ReconnectHold))
+	return last.ID == "" || last.AccountID == accountID || !domain.Reconnecting(last, s.cfg.Now())
 }
 
 // releasePort undoes listenTCP after a refused open.

@@ -3,8 +3,10 @@ package server
 import (
 	"io"
 	"net"
+	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -108,5 +110,38 @@ func TestTCPTunnelKeepsItsPortAcrossARestart(t *testing.T) {
 	buf := make([]byte, 9)
 	if _, err := io.ReadFull(c, buf); err != nil || string(buf) != "same port" {
 		t.Fatalf("echo through the kept port: %q %v", buf, err)
+	}
+}
+
+// TestTunnelComingBackAfterARestartIs503: right after a restart, a tunnel
+// whose agent had not reopened yet answered 404 (unknown host), which
+// clients and proxies do not retry. A name closed `shutdown` within the
+// reconnect window answers 503 with Retry-After, saying the agent is
+// reconnecting, from the first request the new process serves.
+func TestTunnelComingBackAfterARestartIs503(t *testing.T) {
+	data := t.TempDir()
+	s := warrentest.StartServer(t, data)
+	key := warrentest.KeyRe.FindString(s.WaitOutput(t, "ak_"))
+	a := warrentest.StartAgent(t, s, key, "http", echoListener(t), "--subdomain", "coming-back")
+	a.Wait(t, "Forwarding http://coming-back.")
+	s.Stop(t)
+	a.Wait(t, "(shutdown)")
+	// The agent is not back yet when the first requests arrive.
+	a.Cmd.Process.Kill()
+	<-a.Exited()
+
+	s2 := warrentest.StartServerAt(t, data, s.Addr)
+	defer s2.Stop(t)
+	req, _ := http.NewRequest("GET", "http://"+s2.Addr+"/", nil)
+	req.Host = "coming-back.localhost"
+	res, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusServiceUnavailable || res.Header.Get("Retry-After") == "" ||
+		!strings.Contains(string(body), "reconnecting") {
+		t.Fatalf("a tunnel coming back: %d Retry-After %q\n%s", res.StatusCode, res.Header.Get("Retry-After"), body)
 	}
 }

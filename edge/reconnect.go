@@ -63,3 +63,17 @@ func (s *Server) serveGone(w http.ResponseWriter, r *http.Request, x *exchange) 
 	writeError(cw, r, http.StatusBadGateway, "agent_gone", "Tunnel offline",
 		"The agent serving "+t.name+" disconnected. Restart `warren http` on its machine.")
 }
+
+// reconnectingOfLocked returns a tombstone of accountID whose agent is
+// reconnecting, if any (s.mu held): the account's verified custom domain
+// answers through it (503) while none of its tunnels is live, since which
+// tunnel a domain was bound to is not in the log.
+func (s *Server) reconnectingOfLocked(accountID string) *tunnel {
+	now := s.cfg.Now()
+	for _, t := range s.byHost {
+		if t.gone() && t.info.AccountID == accountID && now.Before(t.reconnectTill) {
+			return t
+		}
+	}
+	return nil
+}

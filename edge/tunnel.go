@@ -244,6 +244,9 @@ func (s *Server) lookupCustomDomain(host string) *tunnel {
 			best = t
 		}
 	}
+	if best == nil {
+		best = s.reconnectingOfLocked(cd.AccountID) // reconnect.go
+	}
 	return best
 }
 

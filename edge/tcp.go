@@ -21,14 +21,28 @@ import (
 // is not handed out again at once. Round robin skips ports whose last
 // tunnel, another account's, closed within domain.ReconnectHold with its
 // agent likely coming back (shutdown, agent_gone): that agent asks for it.
+//
+// A want still live on the account (the tunnel of a connection the server
+// has not yet seen drop) is a CodeConflict, which the agent's reopen
+// retries, rather than another port.
 func (s *Server) listenTCP(accountID string, want int) (net.Listener, int, error) {
 	lo, hi := s.cfg.TCPPorts[0], s.cfg.TCPPorts[1]
 	if lo == 0 {
 		return nil, 0, domain.Errorf(domain.CodeUnavailable, "this server has no TCP port range (serve --tcp-ports)")
 	}
-	if want >= lo && want <= hi && s.portIsFor(accountID, want, true) {
-		if ln, ok := s.bindPort(want); ok {
-			return ln, want, nil
+	if want >= lo && want <= hi {
+		last, err := s.portHeldBy(want)
+		if err != nil {
+			return nil, 0, err
+		}
+		if last.ID != "" && last.AccountID == accountID {
+			if last.Live() {
+				return nil, 0, domain.Errorf(domain.CodeConflict,
+					"port %d is still held by this account's previous connection; retry once the server drops it", want)
+			}
+			if ln, ok := s.bindPort(want); ok {
+				return ln, want, nil
+			}
 		}
 	}
 	n := hi - lo + 1
@@ -40,7 +54,7 @@ func (s *Server) listenTCP(accountID string, want int) (net.Listener, int, error
 			s.nextPort = lo
 		}
 		s.mu.Unlock()
-		if !s.portIsFor(accountID, p, false) {
+		if !s.portIsFor(accountID, p) {
 			continue
 		}
 		if ln, ok := s.bindPort(p); ok {
@@ -71,19 +85,19 @@ func (s *Server) bindPort(p int) (net.Listener, bool) {
 	return ln, true
 }
 
-// portIsFor reports whether port may go to accountID as the log has it:
-// with mine, only if the port's last tunnel was the account's (a reopen
-// gets its own port back, never one another account held since); without,
-// unless it is held for another account's reconnecting agent.
-func (s *Server) portIsFor(accountID string, port int, mine bool) bool {
-	last, err := projections.View(s.cfg.Log.DB(), func(tx *bolt.Tx) (domain.Tunnel, error) {
+// portHeldBy reads the port's last tunnel from the projections.
+func (s *Server) portHeldBy(port int) (domain.Tunnel, error) {
+	return projections.View(s.cfg.Log.DB(), func(tx *bolt.Tx) (domain.Tunnel, error) {
 		return projections.PortHeldBy(tx, port)
 	})
+}
+
+// portIsFor reports whether round robin may give port to accountID: not
+// while it is held for another account's reconnecting agent.
+func (s *Server) portIsFor(accountID string, port int) bool {
+	last, err := s.portHeldBy(port)
 	if err != nil {
 		return false
-	}
-	if mine {
-		return last.ID != "" && last.AccountID == accountID && !last.Live()
 	}
 	return last.ID == "" || last.AccountID == accountID || !domain.Reconnecting(last, s.cfg.Now())
 }

@@ -87,3 +87,23 @@ func TestTCPPortOfAReconnectingAgentIsNotStolen(t *testing.T) {
 		}
 	}
 }
+
+// TestReopenOfAPortStillLiveIsAConflict: an agent back before the server
+// noticed its old connection drop asks for its port while the old tunnel
+// still holds it; it is told to retry (conflict, which its reopen retries)
+// instead of being moved to another port for good.
+func TestReopenOfAPortStillLiveIsAConflict(t *testing.T) {
+	te := MustEdge(t, func(c *Config) { c.TCPPorts = freePortRange(t, true) })
+	_, key := te.MustAccount(t, "tcp-quick@example.com", "pro")
+	origin := MustOrigin(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	old, err := te.MustAgent(t, key).OpenTCP(ctx, origin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = te.MustAgent(t, key).Open(ctx, agent.Spec{Proto: domain.ProtoTCP, Local: origin, WantPort: old.Port})
+	if domain.ErrorCode(err) != domain.CodeConflict {
+		t.Fatalf("asking for a port the account's old tunnel still holds: %v, want conflict", err)
+	}
+}

@@ -55,22 +55,28 @@ func CheckOpenTunnel(plan Plan, proto string, live, liveTCP int64) error {
 }
 
 // ReconnectHold is how long a tunnel's name stays its account's after its
-// agent's connection was lost (closed agent_gone): the agent reconnects and
-// reopens it under the same name (it retries for two minutes), and no other
-// account may claim it meanwhile.
+// agent's connection was lost (closed agent_gone) or the server stopped
+// (closed shutdown): the agent reconnects and reopens it under the same name
+// (it retries for two minutes), and no other account may claim it meanwhile.
 const ReconnectHold = 2 * time.Minute
 
+// Reconnecting reports whether t's agent is likely coming back at now: t
+// closed agent_gone or shutdown less than ReconnectHold before now.
+func Reconnecting(t Tunnel, now time.Time) bool {
+	if t.ClosedAt == nil || t.CloseReason != CloseAgentGone && t.CloseReason != CloseShutdown {
+		return false
+	}
+	return now.Before(t.ClosedAt.Add(ReconnectHold))
+}
+
 // CheckNameHeld refuses (CodeConflict) a claim of name by accountID while
-// held, the tunnel last closed under that name, is within ReconnectHold of
-// an agent_gone close on another account. A zero held holds nothing.
+// held, the tunnel last closed under that name, is Reconnecting on another
+// account. A zero held holds nothing.
 func CheckNameHeld(accountID, name string, held Tunnel, now time.Time) error {
-	if held.ID == "" || held.AccountID == accountID || held.ClosedAt == nil || held.CloseReason != CloseAgentGone {
+	if held.ID == "" || held.AccountID == accountID || !Reconnecting(held, now) {
 		return nil
 	}
 	until := held.ClosedAt.Add(ReconnectHold)
-	if !now.Before(until) {
-		return nil
-	}
 	return Errorf(CodeConflict, "subdomain %q is held for its owner's reconnecting agent until %s",
 		name, until.UTC().Format(time.RFC3339))
 }

@@ -11,6 +11,8 @@ func TestCheckNameHeld(t *testing.T) {
 	gone := Tunnel{ID: "tun_1", AccountID: "acc_owner", ClosedAt: &closed, CloseReason: CloseAgentGone}
 	released := gone
 	released.CloseReason = CloseReleased
+	shutdown := gone
+	shutdown.CloseReason = CloseShutdown
 	live := gone
 	live.ClosedAt = nil
 	for _, tc := range []struct {
@@ -25,6 +27,8 @@ func TestCheckNameHeld(t *testing.T) {
 		{"ErrConflict/OtherWithinHold", "acc_other", gone, closed.Add(time.Second), CodeConflict},
 		{"ErrConflict/OtherJustBeforeTheEnd", "acc_other", gone, closed.Add(ReconnectHold - time.Nanosecond), CodeConflict},
 		{"OK/OtherAfterHold", "acc_other", gone, closed.Add(ReconnectHold), ""},
+		{"ErrConflict/ShutdownWithinHold", "acc_other", shutdown, closed.Add(time.Second), CodeConflict},
+		{"OK/ShutdownAfterHold", "acc_other", shutdown, closed.Add(ReconnectHold), ""},
 		{"OK/ReleasedIsNotHeld", "acc_other", released, closed.Add(time.Second), ""},
 		{"OK/LiveIsDecidedElsewhere", "acc_other", live, closed.Add(time.Second), ""},
 	} {

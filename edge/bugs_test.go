@@ -131,7 +131,7 @@ func TestCaptureTimesComeFromTheInjectedClock(t *testing.T) {
 }
 
 // TestNameOfAReconnectingAgentIsHeldForItsOwner: while an agent reconnects,
-// its tunnel's name answers 502 and is not another account's to take; the
+// its tunnel's name answers 503 and is not another account's to take; the
 // owner's agent gets it back.
 func TestNameOfAReconnectingAgentIsHeldForItsOwner(t *testing.T) {
 	te := MustEdge(t)

@@ -319,9 +319,7 @@ func (s *Server) proxyExchange(w http.ResponseWriter, r *http.Request, x *exchan
 		return
 	}
 	if t.gone() {
-		x.setError("agent_gone", http.StatusBadGateway)
-		writeError(&captureWriter{ResponseWriter: w, x: x}, r, http.StatusBadGateway, "agent_gone", "Tunnel offline",
-			"The agent serving "+t.name+" disconnected. Restart `warren http` on its machine.")
+		s.serveGone(w, r, x) // 503 while its agent reconnects, else 502
 		return
 	}
 	// A local service may answer before it read the whole upload (echoes,

@@ -89,7 +89,10 @@ func (c *cutter) cut() {
 }
 
 func TestServer_AgentGone(t *testing.T) {
-	te := MustEdge(t)
+	var skew atomic.Int64 // moves the edge's clock past the reconnect hold
+	te := MustEdge(t, func(c *Config) {
+		c.Now = func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
+	})
 	acc, key := te.MustAccount(t, "gone@example.com", "pro")
 	origin := MustOrigin(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hi") }))
 	cut := mustCutter(t, te.addr)
@@ -108,22 +111,37 @@ func TestServer_AgentGone(t *testing.T) {
 		t.Fatalf("random name %q", sub)
 	}
 
-	t.Run("Killed502Captured", func(t *testing.T) {
+	t.Run("Killed503ThenAfterTheHold502Captured", func(t *testing.T) {
 		cut.down.Store(true)
 		cut.cut()
 		eventually(t, 5*time.Second, "tunnel closed", func() bool {
 			return te.tunnelRecord(t, tun.ID).CloseReason == domain.CloseAgentGone
 		})
-		res, err := te.client.Get(te.url(sub, "/after"))
-		if err != nil {
-			t.Fatal(err)
+		get := func(path string) (*http.Response, string) {
+			res, err := te.client.Get(te.url(sub, path))
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			return res, string(body)
 		}
-		body, _ := io.ReadAll(res.Body)
-		res.Body.Close()
-		if res.StatusCode != 502 || !strings.Contains(string(body), "Tunnel offline") {
-			t.Fatalf("status %d body %s", res.StatusCode, body)
+		// Its agent is likely reconnecting: a retryable 503.
+		res, body := get("/soon")
+		if res.StatusCode != 503 || res.Header.Get("Retry-After") == "" || !strings.Contains(body, "reconnecting") {
+			t.Fatalf("within the hold: status %d Retry-After %q body %s", res.StatusCode, res.Header.Get("Retry-After"), body)
 		}
 		cr := te.waitCaptured(t, acc, 1)[0]
+		if cr.Status != 503 || cr.Error != "agent_reconnecting" || cr.Path != "/soon" {
+			t.Fatalf("capture %+v", cr)
+		}
+		skew.Store(int64(domain.ReconnectHold + time.Second))
+		defer skew.Store(0)
+		res, body = get("/after")
+		if res.StatusCode != 502 || !strings.Contains(body, "Tunnel offline") {
+			t.Fatalf("after the hold: status %d body %s", res.StatusCode, body)
+		}
+		cr = te.waitCaptured(t, acc, 2)[0]
 		if cr.Status != 502 || cr.Error != "agent_gone" || cr.Path != "/after" {
 			t.Fatalf("capture %+v", cr)
 		}

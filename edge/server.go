@@ -70,7 +70,11 @@ func New(cfg Config) (*Server, error) {
 	s.writable = &writableGate{check: cfg.Writable}
 	s.cap = newCapturer(cfg.Log, cfg.CaptureQueue, cfg.Appenders, cfg.Logger)
 	s.proxy = s.newProxy()
-	if err := s.repair(); err != nil {
+	err := s.repair()
+	if err == nil {
+		err = s.loadReconnecting() // after repair: it closes what a crash left live
+	}
+	if err != nil {
 		cancel()
 		s.cap.close(context.Background())
 		return nil, err

@@ -29,6 +29,9 @@ type tunnel struct {
 	once     sync.Once
 	closed   chan struct{}
 	goneTill time.Time // tombstones: routable (as a 502) until then
+	// reconnectTill: a tombstone answers 503 with Retry-After until then
+	// (its agent is likely reconnecting: domain.Reconnecting), then 502.
+	reconnectTill time.Time
 
 	inflight   atomic.Int64 // public exchanges in flight (connLimits)
 	refusedLog atomic.Int64 // unix ns of the last "over a cap" log line
@@ -79,7 +82,7 @@ func (s *Server) openTunnel(ss *session, m wire.Msg) (*tunnel, error) {
 		}); err != nil {
 			return nil, err
 		}
-		ln, port, err := s.listenTCP()
+		ln, port, err := s.listenTCP(ss.accountID, m.Port)
 		if err != nil {
 			return nil, err
 		}
@@ -180,8 +183,9 @@ func (s *Server) finishTunnel(t *tunnel, reason string, notify, record bool) {
 				continue
 			}
 			if reason == domain.CloseAgentGone && t.info.Proto == domain.ProtoHTTP {
+				now := s.cfg.Now()
 				s.byHost[h] = &tunnel{info: t.info, name: t.name, hostname: t.hostname, closed: t.closed,
-					goneTill: s.cfg.Now().Add(tombstoneFor)}
+					goneTill: now.Add(tombstoneFor), reconnectTill: now.Add(domain.ReconnectHold)}
 				s.sweepTombstonesLocked()
 			} else {
 				delete(s.byHost, h)
@@ -239,6 +243,9 @@ func (s *Server) lookupCustomDomain(host string) *tunnel {
 			(best == nil || t.info.OpenedAt.After(best.info.OpenedAt)) {
 			best = t
 		}
+	}
+	if best == nil {
+		best = s.reconnectingOfLocked(cd.AccountID) // reconnect.go
 	}
 	return best
 }

@@ -29,7 +29,7 @@ var (
 	bTunnelsByAcct   = []byte("p_tunnels_account")  // acc 0 ulid → id
 	bTunnelsLive     = []byte("p_tunnels_live")     // host → id
 	bTunnelsLiveAcct = []byte("p_tunnels_live_acc") // acc 0 ulid → id
-	bTunnelsHeld     = []byte("p_tunnels_held")     // sub → id of its tunnel last closed agent_gone
+	bTunnelsHeld     = []byte("p_tunnels_back")     // sub → id of its tunnel last closed agent_gone or shutdown; tcp:PORT → the port's last tunnel (was p_tunnels_held, agent_gone only: the new name makes an older data dir rebuild)
 	bRequests        = []byte("p_requests")         // acc 0 ulid → summary
 	bRequestsByTun   = []byte("p_requests_tunnel")  // acc 0 tunnel 0 ulid → ""
 	bUsageMonth      = []byte("p_usage_month")      // acc 0 YYYY-MM → counters

@@ -1,8 +1,10 @@
 package projections
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/oklog/ulid/v2"
 	bolt "go.etcd.io/bbolt"
@@ -52,9 +54,17 @@ func applyTunnelOpened(tx *bolt.Tx, ev *events.Event, d *events.TunnelOpenedData
 	if err := tx.Bucket(bTunnelsLive).Put([]byte(tunnelHost(t)), []byte(t.ID)); err != nil {
 		return err
 	}
-	if t.Proto == domain.ProtoHTTP {
+	switch t.Proto {
+	case domain.ProtoHTTP:
 		// Opened again (by its owner, or by anyone once the hold expired).
 		if err := tx.Bucket(bTunnelsHeld).Delete([]byte(t.Subdomain)); err != nil {
+			return err
+		}
+	case domain.ProtoTCP:
+		// The port's last holder: a reopen after a restart or a reconnect
+		// asks for its port back, and gets it only if nobody held it since
+		// (PortHeldBy).
+		if err := tx.Bucket(bTunnelsHeld).Put([]byte(TCPHost(t.Port)), []byte(t.ID)); err != nil {
 			return err
 		}
 	}
@@ -84,9 +94,10 @@ func applyTunnelClosed(tx *bolt.Tx, ev *events.Event, d *events.TunnelClosedData
 	if err := tx.Bucket(bTunnelsLiveAcct).Delete(key([]byte(t.AccountID), u[:])); err != nil {
 		return err
 	}
-	if t.Proto == domain.ProtoHTTP && d.Reason == domain.CloseAgentGone {
-		// Its agent is likely reconnecting: the name stays the account's
-		// for domain.ReconnectHold (see heldBy).
+	if t.Proto == domain.ProtoHTTP && (d.Reason == domain.CloseAgentGone || d.Reason == domain.CloseShutdown) {
+		// Its agent is likely reconnecting (a lost connection, a server
+		// restart): the name stays the account's for domain.ReconnectHold
+		// (see heldBy), and answers 503 meanwhile (ReconnectingTunnels).
 		if err := tx.Bucket(bTunnelsHeld).Put([]byte(t.Subdomain), []byte(t.ID)); err != nil {
 			return err
 		}
@@ -299,7 +310,28 @@ func claimSubdomain(tx *events.Tx, in OpenTunnel) (string, error) {
 	return in.Subdomain, nil
 }
 
-// heldBy returns the tunnel last closed agent_gone under sub, if any (its
+// ReconnectingTunnels returns the HTTP tunnels whose agents are likely
+// coming back at now (domain.Reconnecting): the edge answers their names
+// 503 until they are reopened, also right after a restart.
+func ReconnectingTunnels(tx *bolt.Tx, now time.Time) ([]domain.Tunnel, error) {
+	var out []domain.Tunnel
+	err := tx.Bucket(bTunnelsHeld).ForEach(func(k, id []byte) error {
+		if bytes.HasPrefix(k, []byte("tcp:")) {
+			return nil
+		}
+		t, err := Tunnel(tx, string(id))
+		if err != nil {
+			return err
+		}
+		if t.Proto == domain.ProtoHTTP && domain.Reconnecting(t, now) {
+			out = append(out, t)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// heldBy returns the tunnel last closed agent_gone or shutdown under sub, if any (its
 // ID is "" otherwise).
 func heldBy(tx *events.Tx, sub string) (domain.Tunnel, error) {
 	id := tx.Bucket(bTunnelsHeld).Get([]byte(sub))
@@ -307,6 +339,16 @@ func heldBy(tx *events.Tx, sub string) (domain.Tunnel, error) {
 		return domain.Tunnel{}, nil
 	}
 	return Tunnel(tx.Tx, string(id))
+}
+
+// PortHeldBy returns the tunnel that last held a TCP port, live or closed
+// (its ID is "" when none ever did).
+func PortHeldBy(tx *bolt.Tx, port int) (domain.Tunnel, error) {
+	id := tx.Bucket(bTunnelsHeld).Get([]byte(TCPHost(port)))
+	if id == nil {
+		return domain.Tunnel{}, nil
+	}
+	return Tunnel(tx, string(id))
 }
 
 func firstErr(errs ...error) error {

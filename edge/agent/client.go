@@ -23,6 +23,10 @@ type Spec struct {
 	Local     string // PORT or HOST:PORT of the local service
 	Subdomain string // http: wanted name ("" for a random one)
 	Hostname  string // http: a verified custom domain to route here
+	// WantPort (tcp) asks for a port: a reopen asks for its previous one,
+	// which the server grants when it is free and its last tunnel was the
+	// account's; otherwise it picks another.
+	WantPort int
 }
 
 // Tunnel is a tunnel as the server opened it.
@@ -190,12 +194,23 @@ func (c *Client) reconnect() (*yamux.Session, *wire.Conn, error) {
 func (c *Client) reopen(w *Tunnel) {
 	delay := c.opts.MinBackoff
 	deadline := time.Now().Add(2 * time.Minute)
+	c.mu.Lock()
+	spec, prevURL := w.Spec, w.URL
+	if spec.Proto == domain.ProtoTCP && w.Port != 0 {
+		spec.WantPort = w.Port // its clients know that port
+	}
+	c.mu.Unlock()
 	for {
-		t, err := c.open(c.ctx, w.Spec)
+		t, err := c.open(c.ctx, spec)
 		if err == nil {
 			c.mu.Lock()
 			w.ID, w.URL, w.Port = t.ID, t.URL, t.Port
 			c.mu.Unlock()
+			if spec.WantPort != 0 && t.Port != spec.WantPort {
+				c.event(Event{Kind: "moved", Tunnel: t, Message: "Port " + strconv.Itoa(spec.WantPort) +
+					" was taken while the server was away: " + prevURL + " is now " + t.URL +
+					"; clients of the old port must use the new one."})
+			}
 			c.event(Event{Kind: "reopened", Tunnel: t})
 			return
 		}
@@ -350,7 +365,7 @@ func (c *Client) open(ctx context.Context, s Spec) (Tunnel, error) {
 	c.pending[ref] = ch
 	c.mu.Unlock()
 	if err := ctl.Write(wire.Msg{Type: wire.TypeOpen, Ref: ref, Proto: s.Proto,
-		Subdomain: s.Subdomain, Hostname: s.Hostname, Local: s.Local, Lines: c.opts.OnRequest != nil || c.opts.OnRequests != nil}); err != nil {
+		Subdomain: s.Subdomain, Hostname: s.Hostname, Port: s.WantPort, Local: s.Local, Lines: c.opts.OnRequest != nil || c.opts.OnRequests != nil}); err != nil {
 		c.mu.Lock()
 		delete(c.pending, ref)
 		c.mu.Unlock()

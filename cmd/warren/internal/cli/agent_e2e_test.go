@@ -96,13 +96,14 @@ func TestAgentCommands_HTTP(t *testing.T) {
 			}
 		})
 	})
-	t.Run("KilledThen502ThenSameNameBack", func(t *testing.T) {
+	t.Run("KilledThen503ThenSameNameBack", func(t *testing.T) {
 		a.Cmd.Process.Kill()
 		<-a.Exited()
 		deadline := time.Now().Add(10 * time.Second)
 		for {
+			// Its agent may come back (domain.ReconnectHold): a retryable 503.
 			code, _ := warrentest.PublicGet(t, s, host, "/after-kill")
-			if code == 502 {
+			if code == 503 {
 				break
 			}
 			if time.Now().After(deadline) {

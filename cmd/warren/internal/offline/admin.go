@@ -22,7 +22,7 @@ import (
 // RunAccountCreate prints the new account, then its first API key alone on
 // the last line of stdout, so scripts can take it with `tail -n1`.
 func RunAccountCreate(ctx context.Context, e *command.Env, args []string) error {
-	fs := command.NewFlagSet(e, "admin account create", "admin account create --email E [--name N] [--plan free|pro] [--operator] [--data DIR | --server URL [--key KEY]]")
+	fs := command.NewFlagSet(e, "admin account create", "admin account create --email E [--name N] [--plan free|pro] [--operator] [--data DIR [--init] | --server URL [--key KEY]]")
 	data := command.DataFlag(e, fs)
 	email := fs.String("email", "", "the account's email (required)")
 	name := fs.String("name", "", "display name")
@@ -30,6 +30,7 @@ func RunAccountCreate(ctx context.Context, e *command.Env, args []string) error 
 	operator := fs.Bool("operator", false, "may use the operator API")
 	serverURL := fs.String("server", "", "create it on a running server (POST /api/v1/admin/accounts) instead of in --data")
 	key := fs.String("key", "", "operator API key for --server (default: WARREN_API_KEY or the logged-in key)")
+	initData := fs.Bool("init", false, "create the data directory and its log when there is none (a first account before the first serve)")
 	if err := command.ParseFlags(fs, args); err != nil {
 		return err
 	}
@@ -39,6 +40,11 @@ func RunAccountCreate(ctx context.Context, e *command.Env, args []string) error 
 	}
 	if *serverURL != "" {
 		return createAccountOnline(ctx, e, *serverURL, *key, client.NewAccount{Email: *email, Name: *name, Plan: *plan, Operator: *operator})
+	}
+	if !*initData {
+		if err := requireLog(*data, true); err != nil { // nolog.go
+			return err
+		}
 	}
 	l, err := server.OpenLog(*data, server.OpenOptions{}, events.Options{})
 	if err != nil {
@@ -107,6 +113,9 @@ func RunAccountPlan(ctx context.Context, e *command.Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := requireLog(*data, false); err != nil {
+		return err
+	}
 	l, err := server.OpenLog(*data, server.OpenOptions{}, events.Options{})
 	if err != nil {
 		return err
@@ -135,6 +144,9 @@ func RunAccountList(ctx context.Context, e *command.Env, args []string) error {
 	fs := command.NewFlagSet(e, "admin account list", "admin account list")
 	data := command.DataFlag(e, fs)
 	if err := command.ParseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := requireLog(*data, false); err != nil {
 		return err
 	}
 	// Read-write so the projections are brought level with the log first.

@@ -65,6 +65,9 @@ func RunAccountPassword(ctx context.Context, e *command.Env, args []string) erro
 	if *serverURL != "" {
 		return accountPasswordOnline(ctx, e, *serverURL, *key, norm, pw, *link)
 	}
+	if err := requireLog(*data, true); err != nil { // nolog.go
+		return err
+	}
 	l, err := server.OpenLog(*data, server.OpenOptions{}, events.Options{})
 	if err != nil {
 		return err

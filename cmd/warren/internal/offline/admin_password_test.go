@@ -54,7 +54,7 @@ func storedPassword(t *testing.T, data, email string) string {
 
 func TestAdminAccountPassword_Offline(t *testing.T) {
 	data := t.TempDir()
-	warrentest.MustRun(t, "admin", "account", "create", "--data", data, "--email", "ada@example.com")
+	warrentest.MustRun(t, "admin", "account", "create", "--init", "--data", data, "--email", "ada@example.com")
 	t.Run("FromStdin", func(t *testing.T) {
 		out, err := runIn(t, "correct horse\r\n", "--data", data, "--email", "Ada@example.com")
 		if err != nil || !strings.Contains(out, "password set") {

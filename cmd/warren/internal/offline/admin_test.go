@@ -14,7 +14,7 @@ func TestAdminAccount_Create(t *testing.T) {
 	data := t.TempDir()
 
 	t.Run("OK", func(t *testing.T) {
-		r := warrentest.MustRun(t, "admin", "account", "create", "--data", data, "--email", "Ada@Example.com", "--name", "Ada", "--plan", "pro")
+		r := warrentest.MustRun(t, "admin", "account", "create", "--data", data, "--init", "--email", "Ada@Example.com", "--name", "Ada", "--plan", "pro")
 		key := warrentest.LastLine(r.Stdout)
 		if err := domain.CheckKeySecret(key); err != nil {
 			t.Errorf("last line %q is not a key: %v\n%s", key, err, r.Stdout)
@@ -50,7 +50,7 @@ func TestAdminAccount_Create(t *testing.T) {
 
 	t.Run("EnvTwin", func(t *testing.T) {
 		dir := filepath.Join(t.TempDir(), "nested", "data")
-		r := warrentest.Run(t, []string{"WARREN_DATA=" + dir}, "admin", "account", "create", "--email", "env@example.com", "--operator")
+		r := warrentest.Run(t, []string{"WARREN_DATA=" + dir}, "admin", "account", "create", "--init", "--email", "env@example.com", "--operator")
 		if r.Code != 0 {
 			t.Fatalf("exit %d: %s", r.Code, r.Stderr)
 		}
@@ -73,7 +73,7 @@ func TestAdminAccount_Create(t *testing.T) {
 
 func TestAdminAccount_Plan(t *testing.T) {
 	data := t.TempDir()
-	warrentest.MustRun(t, "admin", "account", "create", "--data", data, "--email", "p@example.com")
+	warrentest.MustRun(t, "admin", "account", "create", "--data", data, "--init", "--email", "p@example.com")
 
 	t.Run("OK", func(t *testing.T) {
 		r := warrentest.MustRun(t, "admin", "account", "plan", "--data", data, "--email", "P@example.com", "--plan", "pro")

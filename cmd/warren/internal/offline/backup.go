@@ -29,6 +29,9 @@ func RunBackup(ctx context.Context, e *command.Env, args []string) error {
 	if handled, err := online.run(ctx, e, *out); handled {
 		return err
 	}
+	if err := requireLog(*data, true); err != nil {
+		return err
+	}
 	l, err := server.OpenLog(*data, server.OpenOptions{ReadOnly: true}, events.Options{})
 	if err != nil {
 		return err

@@ -82,6 +82,9 @@ func verifyCheckpointFile(e *command.Env, data, file, keyFile string) error {
 		}
 		pub = s.Public()
 	}
+	if err := requireLog(data, false); err != nil {
+		return err
+	}
 	l, err := server.OpenLog(data, server.OpenOptions{ReadOnly: true}, events.Options{})
 	if err != nil {
 		return err

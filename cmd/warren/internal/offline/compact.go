@@ -23,6 +23,9 @@ func RunCompact(ctx context.Context, e *command.Env, args []string) error {
 	if err := command.ParseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := requireLog(*data, false); err != nil {
+		return err
+	}
 	path := server.DBPath(*data)
 	before, err := os.Stat(path)
 	if err != nil {

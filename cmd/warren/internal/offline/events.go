@@ -27,6 +27,9 @@ func RunEventsVerify(ctx context.Context, e *command.Env, args []string) error {
 	if handled, err := ck.run(e, *data); handled {
 		return err
 	}
+	if err := requireLog(*data, false); err != nil {
+		return err
+	}
 	l, err := server.OpenLog(*data, server.OpenOptions{ReadOnly: true}, events.Options{})
 	if err != nil {
 		return err
@@ -69,6 +72,9 @@ func RunEventsTail(ctx context.Context, e *command.Env, args []string) error {
 	}
 	// bbolt locks the file for one process with a writer, so this fails
 	// clearly (within 2 s) while a server holds the data dir.
+	if err := requireLog(*data, false); err != nil {
+		return err
+	}
 	l, err := server.OpenLog(*data, server.OpenOptions{ReadOnly: true}, events.Options{})
 	if err != nil {
 		return err

@@ -19,6 +19,9 @@ func RunRebuild(ctx context.Context, e *command.Env, args []string) error {
 	if err := command.ParseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := requireLog(*data, false); err != nil {
+		return err
+	}
 	l, err := server.OpenLog(*data, server.OpenOptions{NoCatchUp: true}, events.Options{})
 	if err != nil {
 		return err

@@ -148,6 +148,6 @@ func GetHealthz(t testing.TB, addr string) (int, string) {
 func SeedAccounts(t testing.TB, data string, n int) {
 	t.Helper()
 	for i := range n {
-		MustRun(t, "admin", "account", "create", "--data", data, "--email", "user"+string(rune('a'+i))+"@example.com")
+		MustRun(t, "admin", "account", "create", "--data", data, "--init", "--email", "user"+string(rune('a'+i))+"@example.com")
 	}
 }

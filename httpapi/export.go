@@ -153,7 +153,12 @@ func (s *Server) eachExported(acc, sub string, since time.Time, fn func(*exporte
 // ndjsonLine is one captured request of an ndjson export.
 type ndjsonLine struct {
 	domain.CapturedRequest
-	ID                 string     `json:"id"` // req_<ULID>
+	ID string `json:"id"` // req_<ULID>
+	// These shadow the stored float milliseconds: integers, as in the API (apiDuration).
+	DurationMs         int64      `json:"durationMs"`
+	DurationUs         int64      `json:"durationUs"`
+	TTFBMs             int64      `json:"ttfbMs"`
+	TTFBUs             int64      `json:"ttfbUs"`
 	URL                string     `json:"url,omitempty"`
 	RequestBodyBase64  *string    `json:"requestBodyBase64"`  // "" for an empty body; null: not stored (pruned)
 	ResponseBodyBase64 *string    `json:"responseBodyBase64"` // likewise
@@ -170,6 +175,8 @@ func (e *ndjsonExporter) end() error   { return nil }
 
 func (e *ndjsonExporter) entry(x *exported) error {
 	line := ndjsonLine{CapturedRequest: x.cr, ID: domain.RequestIDPrefix + x.id.String()}
+	line.DurationMs, line.DurationUs = apiDuration(x.cr.DurationMs)
+	line.TTFBMs, line.TTFBUs = apiDuration(x.cr.TTFBMs)
 	if x.cr.Host != "" && x.cr.Kind != domain.KindTCP {
 		line.URL = e.scheme + "://" + x.cr.Host + x.cr.Path
 	}

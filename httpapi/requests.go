@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"math"
 	"net/http"
 	"strings"
 	"time"
@@ -21,8 +22,10 @@ type requestJSON struct {
 	Method     string    `json:"method"`
 	Path       string    `json:"path"`
 	Status     int       `json:"status"`
-	DurationMs float64   `json:"durationMs"`
-	TTFBMs     float64   `json:"ttfbMs"`
+	DurationMs int64     `json:"durationMs"` // rounded: osmRouter's example is an integer
+	DurationUs int64     `json:"durationUs"` // the sub-millisecond precision durationMs drops
+	TTFBMs     int64     `json:"ttfbMs"`
+	TTFBUs     int64     `json:"ttfbUs"`
 	Bytes      int64     `json:"bytes"`
 	BytesIn    int64     `json:"bytesIn"`
 	BytesOut   int64     `json:"bytesOut"`
@@ -37,9 +40,11 @@ type requestJSON struct {
 
 func toRequestJSON(c domain.CapturedRequest) requestJSON {
 	j := requestJSON{ID: domain.RequestIDPrefix + c.ID, Tunnel: c.Tunnel, Kind: c.Kind, Method: c.Method,
-		Path: c.Path, Status: c.Status, DurationMs: c.DurationMs, TTFBMs: c.TTFBMs,
+		Path: c.Path, Status: c.Status,
 		Bytes: c.BytesIn + c.BytesOut, BytesIn: c.BytesIn, BytesOut: c.BytesOut, IP: c.IP,
 		UserAgent: c.UserAgent, Proto: c.Proto, Host: c.Host, CreatedAt: c.CreatedAt.UTC()}
+	j.DurationMs, j.DurationUs = apiDuration(c.DurationMs)
+	j.TTFBMs, j.TTFBUs = apiDuration(c.TTFBMs)
 	if c.Error != "" {
 		e := c.Error
 		j.Error = &e
@@ -52,6 +57,13 @@ func toRequestJSON(c domain.CapturedRequest) requestJSON {
 		j.ReplayOf = &ro
 	}
 	return j
+}
+
+// apiDuration maps a stored duration (float milliseconds, the event format)
+// to the API's integers: whole milliseconds, rounded, for clients typed
+// from the seeds, and microseconds for the precision in between.
+func apiDuration(ms float64) (wholeMs, us int64) {
+	return int64(math.Round(ms)), int64(math.Round(ms * 1000))
 }
 
 // parseRequestID accepts "req_<ULID>" and a bare ULID (CodeInvalid otherwise).

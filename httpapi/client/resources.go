@@ -50,7 +50,8 @@ type Request struct {
 	Method     string    `json:"method"`
 	Path       string    `json:"path"`
 	Status     int       `json:"status"`
-	DurationMs float64   `json:"durationMs"`
+	DurationMs int64     `json:"durationMs"` // rounded to the millisecond
+	DurationUs int64     `json:"durationUs"` // the same, in microseconds
 	Bytes      int64     `json:"bytes"`
 	IP         string    `json:"ip,omitempty"`
 	UserAgent  string    `json:"userAgent,omitempty"`
@@ -58,6 +59,15 @@ type Request struct {
 	Host       string    `json:"host,omitempty"`
 	ReplayOf   *string   `json:"replayOf"` // the original's id when this is a replay
 	CreatedAt  time.Time `json:"createdAt"`
+}
+
+// Millis is the request's duration in milliseconds with the precision
+// durationUs keeps (durationMs alone from a server that has no durationUs).
+func (r Request) Millis() float64 {
+	if r.DurationUs == 0 {
+		return float64(r.DurationMs)
+	}
+	return float64(r.DurationUs) / 1000
 }
 
 // Requests returns up to limit (default 100) captured requests, newest

@@ -69,7 +69,7 @@ func requestHeader() []string {
 
 func requestRow(r client.Request) []string {
 	return []string{r.ID, when(r.CreatedAt), orDash(r.Tunnel), orDash(r.Method), orDash(r.Path),
-		strconv.Itoa(r.Status), strconv.FormatFloat(r.DurationMs, 'f', 1, 64) + "ms", strconv.FormatInt(r.Bytes, 10)}
+		strconv.Itoa(r.Status), strconv.FormatFloat(r.Millis(), 'f', 1, 64) + "ms", strconv.FormatInt(r.Bytes, 10)}
 }
 
 // requestPrinter prints streamed requests one line each: unaligned columns
@@ -90,6 +90,6 @@ func (p *requestPrinter) print(r client.Request) error {
 	}
 	// The id and tunnel tell lines apart when several tunnels stream, and
 	// the id is what replay takes; the path, of any width, comes last.
-	_, err := fmt.Fprintf(p.w, "%s  %s  %-14s %-7s %3d  %8.1fms  %s\n", when(r.CreatedAt), r.ID, orDash(r.Tunnel), orDash(r.Method), r.Status, r.DurationMs, orDash(r.Path))
+	_, err := fmt.Fprintf(p.w, "%s  %s  %-14s %-7s %3d  %8.1fms  %s\n", when(r.CreatedAt), r.ID, orDash(r.Tunnel), orDash(r.Method), r.Status, r.Millis(), orDash(r.Path))
 	return err
 }

@@ -78,6 +78,30 @@ func TestSeedExamplesKeepTheirFieldTypes(t *testing.T) {
 			checkSeedTypes(t, c.seed, b)
 		})
 	}
+	t.Run("DurationKeepsMicroseconds", func(t *testing.T) {
+		_, _, b := e.do(t, "GET", "/v1/requests", key, "")
+		var d struct{ DurationMs, DurationUs, TTFBMs, TTFBUs any }
+		item := list(b)
+		mustJSON(t, item, &d)
+		// captureDraft stores 1.5 ms and 1 ms: rounded half away from zero, microseconds exact.
+		if d.DurationMs != 2.0 || d.DurationUs != 1500.0 || d.TTFBMs != 1.0 || d.TTFBUs != 1000.0 {
+			t.Fatalf("durations in %s", item)
+		}
+	})
+	t.Run("LrokRequestEventAsSSEData", func(t *testing.T) {
+		// Last-Event-ID before every event: the stream replays the capture.
+		c := e.openSSE(t, "/api/v1/me/tunnels/stripe-dev/requests/stream", key, "00000000000000000000000000")
+		defer c.close()
+		ev, err := c.next()
+		for err == nil && ev.event != "request" {
+			ev, err = c.next()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkSeedTypes(t, seedLrokEvent, []byte(ev.data))
+		checkSeedTypes(t, seedOsmRequests, []byte(`{"requests":[`+ev.data+`]}`))
+	})
 	t.Run("OsmRequestAsNDJSONExport", func(t *testing.T) {
 		st, _, b := e.do(t, "GET", "/api/v1/me/tunnels/stripe-dev/requests/export?format=ndjson", key, "")
 		wantStatus(t, st, 200, b)

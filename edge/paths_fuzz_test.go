@@ -17,8 +17,8 @@ func FuzzRoutingInput(f *testing.F) {
 		// A well-formed host:port loses its port; anything else just must
 		// not panic (it then matches no tunnel: 404).
 		if name, port, ok := strings.Cut(host, ":"); ok && name != "" && !strings.ContainsAny(name, "[]:") && port != "" && strings.Trim(port, "0123456789") == "" {
-			if h := hostOnly(host); h != strings.TrimSuffix(strings.ToLower(name), ".") {
-				t.Fatalf("hostOnly(%q) = %q", host, h)
+			if h := HostOnly(host); h != strings.TrimSuffix(strings.ToLower(name), ".") {
+				t.Fatalf("HostOnly(%q) = %q", host, h)
 			}
 		}
 	})

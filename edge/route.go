@@ -19,7 +19,7 @@ func (s *Server) ServeAgent(w http.ResponseWriter, r *http.Request) { s.serveAge
 // <sub>.<base> goes to that tunnel, a verified custom domain to its tunnel,
 // and anything else gets a 404 page (HTML, or JSON for clients that ask).
 func (s *Server) ServeTunnel(w http.ResponseWriter, r *http.Request) {
-	host := hostOnly(r.Host)
+	host := HostOnly(r.Host)
 	if sub, ok := strings.CutSuffix(host, "."+s.cfg.BaseDomain); ok {
 		if t := s.lookupHost(sub); t != nil {
 			s.serveTunnel(w, r, t)

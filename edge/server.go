@@ -98,7 +98,7 @@ func (s *Server) Handler() http.Handler { return s }
 // (404 when nil), with the agent upgrade intercepted (ServeAgent); any other
 // host → ServeTunnel.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	host := hostOnly(r.Host)
+	host := HostOnly(r.Host)
 	base := s.cfg.BaseDomain
 	if host == "" || host == base || host == "api."+base || net.ParseIP(host) != nil {
 		switch {
@@ -114,8 +114,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.ServeTunnel(w, r)
 }
 
-// hostOnly lowercases a Host header and drops its port.
-func hostOnly(h string) string {
+// HostOnly lowercases a Host header and drops its port and a trailing
+// dot: the form hosts are routed by, here and in the composition root.
+func HostOnly(h string) string {
 	h = strings.ToLower(h)
 	if host, _, err := net.SplitHostPort(h); err == nil {
 		h = host

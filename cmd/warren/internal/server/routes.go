@@ -91,7 +91,7 @@ type hostRouter struct {
 }
 
 func (h *hostRouter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if host := hostOnly(r.Host); host == "" || host == h.base || host == "api."+h.base || net.ParseIP(host) != nil {
+	if host := edge.HostOnly(r.Host); host == "" || host == h.base || host == "api."+h.base || net.ParseIP(host) != nil {
 		h.api.ServeHTTP(w, r)
 		return
 	}
@@ -118,15 +118,6 @@ func apiHost(health, ready, api, agents http.Handler) http.Handler {
 			api.ServeHTTP(w, r)
 		}
 	})
-}
-
-// hostOnly lowercases a Host header and drops its port and a trailing dot.
-func hostOnly(h string) string {
-	h = strings.ToLower(h)
-	if host, _, err := net.SplitHostPort(h); err == nil {
-		h = host
-	}
-	return strings.TrimSuffix(strings.Trim(h, "[]"), ".")
 }
 
 // edgeReplayer is the API's httpapi.Replayer: it forwards to the edge. The

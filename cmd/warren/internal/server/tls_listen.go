@@ -167,7 +167,7 @@ func publicTLSConfig(src *tls.Config) *tls.Config {
 // body). port is the https port public URLs show; 443 is left out.
 func redirectHTTPS(port int) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		host := hostOnly(r.Host)
+		host := edge.HostOnly(r.Host)
 		uri := r.URL.RequestURI()
 		if host == "" || !strings.HasPrefix(uri, "/") {
 			w.Header().Set("Content-Type", "application/json")

@@ -14,6 +14,9 @@ type meJSON struct {
 	Email string `json:"email"`
 	Name  string `json:"name"`
 	Plan  string `json:"plan"`
+	// Operator is Warren's addition: the dashboard shows the operator
+	// console only to operator accounts (the routes check it again).
+	Operator bool `json:"operator"`
 }
 
 // planJSON is GET /api/v1/me/plan, lrok's shape; a null limit is unlimited.
@@ -38,7 +41,7 @@ func (s *Server) routesAccount() []route {
 
 func (s *Server) me(w http.ResponseWriter, r *http.Request, c *call) error {
 	a := c.Account
-	return writeJSON(w, http.StatusOK, meJSON{ID: a.ID, Email: a.Email, Name: a.Name, Plan: a.Plan})
+	return writeJSON(w, http.StatusOK, meJSON{ID: a.ID, Email: a.Email, Name: a.Name, Plan: a.Plan, Operator: a.Operator})
 }
 
 func (s *Server) plan(w http.ResponseWriter, r *http.Request, c *call) error {

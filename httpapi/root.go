@@ -40,14 +40,12 @@ func (s *Server) routesRoot() []route {
 	}
 }
 
-// root answers a browser (Accept: text/html) with a small page (the
-// dashboard later) and anything else, with a valid key, with the resources.
+// root answers a browser (Accept: text/html) with the dashboard and
+// anything else, with a valid key, with the resources.
 func (s *Server) root(w http.ResponseWriter, r *http.Request, c *call) error {
 	if r.URL.Path == "/" && wantsHTML(r) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.WriteHeader(http.StatusOK)
-		_, err := w.Write([]byte(rootHTML))
-		return err
+		s.app.ServeIndex(w, r)
+		return nil
 	}
 	if _, _, err := s.authenticate(r); err != nil {
 		return err
@@ -73,9 +71,3 @@ func wantsHTML(r *http.Request) bool {
 	}
 	return false
 }
-
-const rootHTML = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Warren</title></head>
-<body><h1>Warren</h1><p>This is a Warren tunnel server. The API lives at <code>/api/v1</code>;
-send <code>Authorization: Bearer ak_…</code>.</p></body></html>
-`

@@ -31,6 +31,9 @@ type route struct {
 	Mount  string
 	Access access
 	Handle func(w http.ResponseWriter, r *http.Request, c *call) error
+	// UI marks the dashboard's pages and files: served to browsers, not
+	// part of the JSON API (docs/openapi.yaml leaves them out).
+	UI bool
 }
 
 // call is what a handler knows about the request beyond *http.Request.
@@ -59,6 +62,7 @@ func (s *Server) routes() []route {
 		s.routesAudit(),     // audit.go (audit): events, checkpoint, backup, export
 		s.routesPasswords(), // passwords.go: operator-set passwords, set-password links
 		s.routesSessions(),  // session.go: sign-in, sign-out, your sessions
+		s.routesDashboard(), // dashboard.go: the web app's pages and files
 	} {
 		rs = append(rs, group...)
 	}

@@ -170,7 +170,7 @@ func TestSeeds_OsmRouter(t *testing.T) {
 	t.Run("Me", func(t *testing.T) {
 		st, _, b := e.do(t, "GET", "/v1/me", key, "")
 		wantStatus(t, st, 200, b)
-		if got := canon(t, b); got != `{"email":"ada@example.com","id":"`+acc+`","name":"ada","plan":"free"}` {
+		if got := canon(t, b); got != `{"email":"ada@example.com","id":"`+acc+`","name":"ada","operator":false,"plan":"free"}` {
 			t.Fatalf("me = %s", got)
 		}
 	})
@@ -246,8 +246,11 @@ func TestSeeds_Root(t *testing.T) {
 	t.Run("HTML", func(t *testing.T) {
 		st, h, b := e.do(t, "GET", "/", "", "", "Accept", "text/html,application/xhtml+xml")
 		wantStatus(t, st, 200, b)
-		if !strings.HasPrefix(h.Get("Content-Type"), "text/html") || !strings.Contains(string(b), "<h1>Warren</h1>") {
+		if !strings.HasPrefix(h.Get("Content-Type"), "text/html") || !strings.Contains(string(b), `src="/assets/app.js"`) {
 			t.Fatalf("html = %s", b)
+		}
+		if csp := h.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") || strings.Contains(csp, "unsafe-inline") {
+			t.Fatalf("Content-Security-Policy = %q", csp)
 		}
 	})
 }

@@ -75,6 +75,7 @@ type Config struct {
 // and the SSE subscriptions.
 type Server struct {
 	cfg     Config
+	app     *dashboard.App // the embedded web app (dashboard.go)
 	log     *events.Log
 	db      *bolt.DB
 	logger  *slog.Logger
@@ -140,6 +141,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{auth: cfg.Auth, replays: &replaySlots{max: cfg.ReplaysPerAccount, n: map[string]int{}}, cfg: cfg, log: cfg.Log, db: cfg.Log.DB(), logger: cfg.Logger, now: cfg.Now, rnd: cfg.Rand, hubs: map[string]*hub{}}
 	s.initSignin()
+	s.app = dashboard.NewApp(s.now())
 	s.table = s.routes()
 	s.router = s.buildRouter(s.table)
 	return s, nil
@@ -152,6 +154,9 @@ func (s *Server) Handler() http.Handler { return s.withVersion(s.router) }
 func (s *Server) Routes() [][2]string {
 	out := make([][2]string, 0, len(s.table))
 	for _, rt := range s.table {
+		if rt.UI {
+			continue // the dashboard's pages: not the JSON API
+		}
 		out = append(out, [2]string{rt.Method, rt.Path})
 	}
 	return out

@@ -13,7 +13,7 @@ BENCHTIME ?= 2s
 FUZZTIME  ?= 30s
 FUZZPKGS  ?= ./...
 
-.PHONY: all build run test bench fuzz vet clean
+.PHONY: all build run test bench fuzz vet clean screenshots
 
 all: build
 
@@ -32,6 +32,12 @@ vet:
 # seeds and testdata/fuzz/), so this covers the fuzz seeds without -fuzz.
 test: vet
 	$(GO) test -race -count=1 -timeout 30m ./...
+
+# The dashboard's pages as PNGs, taken by the browser tests in real
+# Chromium (docs/images/ holds two of them).
+screenshots:
+	$(GO) test -count=1 -artifacts -outputdir $(CURDIR)/bin/screenshots ./cmd/warren/internal/browser
+	@find bin/screenshots -name '*.png' | sort
 
 bench:
 	$(GO) test -run=NONE -bench=. -benchmem -benchtime=$(BENCHTIME) -timeout 60m ./...

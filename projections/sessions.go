@@ -80,10 +80,37 @@ func CreateSession(in NewSession) events.Command {
 		if err != nil || !hashEqual(cur, in.PasswordHash) {
 			return nil, domain.Errorf(domain.CodeUnauthorized, "wrong email or password")
 		}
-		return []events.Draft{{Type: events.SessionCreated, Account: in.AccountID, Data: events.SessionCreatedData{
+		ds := expiredDrafts(tx.Tx, in.AccountID, tx.Now(), maxExpiredPerSignin)
+		return append(ds, events.Draft{Type: events.SessionCreated, Account: in.AccountID, Data: events.SessionCreatedData{
 			SessionID: "web_" + tx.NewID().String(), IDHash: in.IDHash, IP: in.IP, UserAgent: truncateUA(in.UserAgent),
-			IdleFor: int64(in.IdleFor / time.Second), ExpiresAt: tx.Now().Add(in.TTL).UTC().Truncate(time.Second)}}}, nil
+			IdleFor: int64(in.IdleFor / time.Second), ExpiresAt: tx.Now().Add(in.TTL).UTC().Truncate(time.Second)}}), nil
 	}
+}
+
+// maxExpiredPerSignin bounds the clean-up one sign-in does.
+const maxExpiredPerSignin = 100
+
+// expiredDrafts revokes (reason "expired") up to limit of the account's
+// sessions whose absolute expiry has passed. A sign-in is where they are
+// swept: the projection then holds at most an account's live sessions plus
+// those expired since its last sign-in, and since the removal is an event,
+// a rebuild from the log ends with the same buckets. (Idle expiry is kept
+// in memory by the API, so only absolute expiry is known here.)
+func expiredDrafts(tx *bolt.Tx, accountID string, now time.Time, limit int) []events.Draft {
+	var ds []events.Draft
+	prefix := key([]byte(accountID), nil)
+	c := tx.Bucket(bSessionsByAcct).Cursor()
+	for k, hash := c.Seek(prefix); k != nil && len(ds) < limit && len(k) == len(prefix)+16 && string(k[:len(prefix)]) == string(prefix); k, hash = c.Next() {
+		var s domain.Session
+		if ok, err := getJSON(tx.Bucket(bSessions), hash, &s); err != nil || !ok || now.Before(s.ExpiresAt) {
+			continue
+		}
+		var u ulid.ULID
+		copy(u[:], k[len(prefix):])
+		ds = append(ds, events.Draft{Type: events.SessionRevoked, Account: accountID,
+			Data: events.SessionRevokedData{SessionID: "web_" + u.String(), Reason: "expired"}})
+	}
+	return ds
 }
 
 // SigninFailed records a failed sign-in to an existing account.

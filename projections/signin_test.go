@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oklog/ulid/v2"
 	bolt "go.etcd.io/bbolt"
 
 	"warren/domain"
@@ -167,4 +168,45 @@ func TestSessions(t *testing.T) {
 			t.Fatalf("b's sessions after sign-out everywhere but %s: %+v", x, ss)
 		}
 	})
+}
+
+func TestExpiredSessionsAreSweptAtTheNextSignIn(t *testing.T) {
+	now := time.Date(2026, 12, 7, 4, 0, 0, 0, time.UTC)
+	l, _ := logtest.Open(t, events.Options{Applier: New(), Now: func() time.Time { return now }})
+	if err := Init(l.DB()); err != nil {
+		t.Fatal(err)
+	}
+	acc, _ := MustAccount(t, l, "ada@example.com", "free")
+	MustExec(t, l, SetPassword(acc, phcA))
+	old := mustSession(t, l, acc, strings.Repeat("a", 64))
+	now = now.Add(7*24*time.Hour + time.Second) // past the absolute expiry of 7 days
+	fresh := mustSession(t, l, acc, strings.Repeat("b", 64))
+
+	var ids []string
+	mustView(t, l, func(tx *bolt.Tx) error {
+		ss, err := Sessions(tx, acc)
+		for _, s := range ss {
+			ids = append(ids, s.ID)
+		}
+		if _, err := SessionByHash(tx, strings.Repeat("a", 64)); domain.ErrorCode(err) != domain.CodeNotFound {
+			t.Errorf("the expired session's cookie still resolves: %v", err)
+		}
+		return err
+	})
+	if len(ids) != 1 || ids[0] != fresh {
+		t.Fatalf("sessions after the sweep = %v, want only %s (not the expired %s)", ids, fresh, old)
+	}
+	var reasons []string
+	if err := l.ReadFrom(ulid.ULID{}, func(ev events.Event) error {
+		var d events.SessionRevokedData
+		if ev.Type == events.SessionRevoked && ev.DecodeData(&d) == nil {
+			reasons = append(reasons, d.SessionID+":"+d.Reason)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(reasons) != 1 || reasons[0] != old+":expired" {
+		t.Fatalf("revocations in the log = %v, want %s:expired", reasons, old)
+	}
 }

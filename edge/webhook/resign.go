@@ -24,6 +24,7 @@ import (
 // CodeForbidden and the reason — otherwise re-signing would turn a forged
 // request that reached the tunnel into one the receiver trusts. (A replay
 // that overrides the body is therefore not re-signed by this function.)
+// CodeInvalid for a now before 1970, which no scheme can carry.
 func Resign(s Scheme, secret string, h http.Header, body []byte, now time.Time) (http.Header, []string, error) {
 	out := h.Clone()
 	if out == nil {
@@ -31,6 +32,9 @@ func Resign(s Scheme, secret string, h http.Header, body []byte, now time.Time) 
 	}
 	if !s.Timestamped() {
 		return out, nil, nil
+	}
+	if now.Unix() < 0 {
+		return nil, nil, domain.Errorf(domain.CodeInvalid, "not re-signing at %s: signed timestamps start at 1970", now.UTC().Format(time.RFC3339))
 	}
 	if r := Verify(s, secret, h, body, now); !r.Verified && r.Reason != ReasonExpired {
 		return nil, nil, domain.Errorf(domain.CodeForbidden,

@@ -122,3 +122,18 @@ func TestResign_RefusesWhatTheSenderDidNotSign(t *testing.T) {
 		}
 	}
 }
+
+// TestResign_RefusesAClockBeforeTheEpoch: no scheme can carry a negative
+// timestamp, so Resign refuses rather than sign one nobody can verify.
+func TestResign_RefusesAClockBeforeTheEpoch(t *testing.T) {
+	for _, d := range []delivery{slackVector, standardVector, stripeDelivery(time.Unix(1_780_000_000, 0))} {
+		h, _, err := Resign(d.scheme, d.secret, d.header, d.body, time.Unix(-5, 0))
+		if err == nil {
+			if r := Verify(d.scheme, d.secret, h, d.body, time.Unix(-5, 0)); !r.Verified {
+				t.Fatalf("%s: re-signed at -5 s, and the result does not verify: %+v", d.name, r)
+			}
+		} else if domain.ErrorCode(err) != domain.CodeInvalid {
+			t.Fatalf("%s: err %v, want invalid", d.name, err)
+		}
+	}
+}

@@ -21,4 +21,7 @@
 // The timestamped schemes (stripe, slack, standard) refuse a delivery more
 // than Tolerance away from now, as the providers' SDKs do; those are the
 // ones Resign changes. Every comparison of a signature is constant-time.
+//
+// Verify takes a whole body; Start/Check take it as it streams, so the
+// edge can verify a delivery larger than its capture limit without a copy.
 package webhook

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"hash"
 	"net/http"
 	"strconv"
 	"strings"
@@ -36,26 +37,108 @@ type Result struct {
 // secret, at now. It never fails: a bad delivery is a Result with a
 // Reason. The signature is checked before the timestamp, so
 // timestamp_expired means the delivery is genuine but old (a replay, or a
-// clock off).
+// clock off). It is Start, Write(body), Result(now) in one call.
 func Verify(s Scheme, secret string, h http.Header, body []byte, now time.Time) Result {
-	r := Result{Provider: s.Provider}
+	c := Start(s, secret, h)
+	_, _ = c.Write(body)
+	return c.Result(now)
+}
+
+// Check verifies a delivery whose body streams past: the edge writes the
+// body into it as it tees the body to capture, so verification needs no
+// copy of a body larger than the capture limit. Start reads the headers;
+// Write never fails; Result may be called when the body has ended.
+type Check struct {
+	provider Provider
+	reason   string // decided from the headers alone, or ""
+	mac      hash.Hash
+	sigs     [][]byte
+	timed    bool
+	pastOnly bool // Stripe's SDK lets a timestamp from the future through
+	at       time.Time
+}
+
+// Start reads a delivery's signature headers for scheme s.
+func Start(s Scheme, secret string, h http.Header) *Check {
+	c := &Check{provider: s.Provider}
+	key, prefix := []byte(secret), []byte(nil)
 	switch s.Provider {
 	case Stripe:
-		r.Reason = verifyStripe(secret, h, body, now)
+		c.timed, c.pastOnly = true, true
+		var ts string
+		c.reason, ts, c.sigs = stripeHeader(h.Get("Stripe-Signature"))
+		c.at, prefix = c.timestamp(ts), []byte(ts+".")
 	case GitHub:
-		r.Reason = verifyHexHeader(h.Get("X-Hub-Signature-256"), "sha256=", true, []byte(secret), body)
+		c.reason, c.sigs = hexHeader(h.Get("X-Hub-Signature-256"), "sha256=", true)
 	case Slack:
-		r.Reason = verifySlack(secret, h, body, now)
+		c.timed = true
+		ts := h.Get("X-Slack-Request-Timestamp")
+		c.reason, c.sigs = hexHeader(h.Get("X-Slack-Signature"), "v0=", true)
+		if c.reason == "" && ts == "" {
+			c.reason = ReasonMissing
+		}
+		c.at, prefix = c.timestamp(ts), []byte("v0:"+ts+":")
 	case Standard:
-		r.Reason = verifyStandard(secret, h, body, now)
-	case HMACSHA256:
-		if s.Header == "" {
-			r.Reason = ReasonBadSecret
+		c.timed = true
+		var err error
+		if key, err = standardKey(secret); err != nil {
+			c.reason = ReasonBadSecret
 			break
 		}
-		r.Reason = verifyHexHeader(h.Get(s.Header), "sha256=", false, []byte(secret), body)
+		_, id, ts, list := standardHeaders(h)
+		if list == "" || id == "" || ts == "" {
+			c.reason = ReasonMissing
+			break
+		}
+		c.sigs = standardSigs(list)
+		if len(c.sigs) == 0 {
+			c.reason = ReasonMalformed
+		}
+		c.at, prefix = c.timestamp(ts), []byte(id+"."+ts+".")
+	case HMACSHA256:
+		if s.Header == "" {
+			c.reason = ReasonBadSecret
+			break
+		}
+		c.reason, c.sigs = hexHeader(h.Get(s.Header), "sha256=", false)
 	default:
-		r.Reason = ReasonBadSecret
+		c.reason = ReasonBadSecret
+	}
+	if c.reason == "" {
+		c.mac = hmac.New(sha256.New, key)
+		c.mac.Write(prefix)
+	}
+	return c
+}
+
+// timestamp parses a signed timestamp, marking the delivery malformed when
+// it does not parse (unless something else already decided it).
+func (c *Check) timestamp(ts string) time.Time {
+	at, ok := parseUnix(ts)
+	if !ok && c.reason == "" {
+		c.reason = ReasonMalformed
+	}
+	return at
+}
+
+// Write adds body bytes to the signed content. It never fails.
+func (c *Check) Write(p []byte) (int, error) {
+	if c.mac != nil {
+		c.mac.Write(p)
+	}
+	return len(p), nil
+}
+
+// Result is the verdict on the headers and the body written so far, at now.
+func (c *Check) Result(now time.Time) Result {
+	r := Result{Provider: c.provider, Reason: c.reason}
+	if r.Reason == "" {
+		switch {
+		case !anyEqual(c.sigs, c.mac.Sum(nil)):
+			r.Reason = ReasonMismatch
+		case c.timed && !fresh(c.at, now, c.pastOnly):
+			r.Reason = ReasonExpired
+		}
 	}
 	r.Verified = r.Reason == ""
 	return r
@@ -70,24 +153,21 @@ func mac(key []byte, parts ...[]byte) []byte {
 	return m.Sum(nil)
 }
 
-// verifyHexHeader checks "<prefix><hex>" (prefix required when must,
-// optional otherwise) against HMAC(key, body).
-func verifyHexHeader(v, prefix string, must bool, key, body []byte) string {
+// hexHeader reads "<prefix><hex SHA-256 size>" (prefix required when must,
+// optional otherwise).
+func hexHeader(v, prefix string, must bool) (string, [][]byte) {
 	if v == "" {
-		return ReasonMissing
+		return ReasonMissing, nil
 	}
 	hexSig, had := strings.CutPrefix(v, prefix)
 	if must && !had {
-		return ReasonMalformed
+		return ReasonMalformed, nil
 	}
 	sig, err := hex.DecodeString(strings.TrimSpace(hexSig))
 	if err != nil || len(sig) != sha256.Size {
-		return ReasonMalformed
+		return ReasonMalformed, nil
 	}
-	if !hmac.Equal(sig, mac(key, body)) {
-		return ReasonMismatch
-	}
-	return ""
+	return "", [][]byte{sig}
 }
 
 // parseUnix reads a signed timestamp: decimal seconds, as all three
@@ -103,26 +183,22 @@ func parseUnix(v string) (time.Time, bool) {
 	return time.Unix(n, 0), true
 }
 
-// fresh is the tolerance check; pastOnly is Stripe's SDK, which lets a
-// timestamp from the future through (a sender's clock ahead).
+// fresh is the tolerance check; pastOnly lets a future timestamp through.
 func fresh(at, now time.Time, pastOnly bool) bool {
 	d := now.Sub(at)
 	return d <= Tolerance && (pastOnly || d >= -Tolerance)
 }
 
-// verifyStripe: "t=<unix>,v1=<hex>[,v1=<hex>...][,v0=...]"; any v1 may
-// match (Stripe sends two while a secret is being rolled).
-func verifyStripe(secret string, h http.Header, body []byte, now time.Time) string {
-	v := h.Get("Stripe-Signature")
+// stripeHeader reads "t=<unix>,v1=<hex>[,v1=<hex>...][,v0=...]"; any v1
+// may match (Stripe sends two while a secret is being rolled).
+func stripeHeader(v string) (reason, ts string, sigs [][]byte) {
 	if v == "" {
-		return ReasonMissing
+		return ReasonMissing, "", nil
 	}
-	var ts string
-	var sigs [][]byte
 	for _, pair := range strings.Split(v, ",") {
 		k, val, ok := strings.Cut(strings.TrimSpace(pair), "=")
 		if !ok {
-			return ReasonMalformed
+			return ReasonMalformed, "", nil
 		}
 		switch k {
 		case "t":
@@ -133,42 +209,10 @@ func verifyStripe(secret string, h http.Header, body []byte, now time.Time) stri
 			}
 		}
 	}
-	at, ok := parseUnix(ts)
-	if !ok || len(sigs) == 0 {
-		return ReasonMalformed
+	if len(sigs) == 0 {
+		return ReasonMalformed, ts, nil
 	}
-	want := mac([]byte(secret), []byte(ts), []byte("."), body)
-	if !anyEqual(sigs, want) {
-		return ReasonMismatch
-	}
-	if !fresh(at, now, true) {
-		return ReasonExpired
-	}
-	return ""
-}
-
-// verifySlack: X-Slack-Signature "v0=<hex>" over "v0:<ts>:<body>".
-func verifySlack(secret string, h http.Header, body []byte, now time.Time) string {
-	v, ts := h.Get("X-Slack-Signature"), h.Get("X-Slack-Request-Timestamp")
-	if v == "" || ts == "" {
-		return ReasonMissing
-	}
-	at, ok := parseUnix(ts)
-	if !ok {
-		return ReasonMalformed
-	}
-	hexSig, had := strings.CutPrefix(v, "v0=")
-	sig, err := hex.DecodeString(hexSig)
-	if !had || err != nil || len(sig) != sha256.Size {
-		return ReasonMalformed
-	}
-	if !hmac.Equal(sig, mac([]byte(secret), []byte("v0:"+ts+":"), body)) {
-		return ReasonMismatch
-	}
-	if !fresh(at, now, false) {
-		return ReasonExpired
-	}
-	return ""
+	return "", ts, sigs
 }
 
 // standardHeaders finds the id, timestamp and signature headers under the
@@ -182,21 +226,9 @@ func standardHeaders(h http.Header) (prefix, id, ts, sig string) {
 	return "", "", "", ""
 }
 
-// verifyStandard: webhook-signature is a space-separated list of
-// "v1,<base64>" (other versions, e.g. v1a for ed25519, are skipped).
-func verifyStandard(secret string, h http.Header, body []byte, now time.Time) string {
-	key, err := standardKey(secret)
-	if err != nil {
-		return ReasonBadSecret
-	}
-	_, id, ts, list := standardHeaders(h)
-	if list == "" || id == "" || ts == "" {
-		return ReasonMissing
-	}
-	at, ok := parseUnix(ts)
-	if !ok {
-		return ReasonMalformed
-	}
+// standardSigs reads webhook-signature's space-separated "v1,<base64>"
+// list; other versions (v1a, ed25519) are skipped.
+func standardSigs(list string) [][]byte {
 	var sigs [][]byte
 	for _, item := range strings.Fields(list) {
 		ver, b64, ok := strings.Cut(item, ",")
@@ -207,16 +239,7 @@ func verifyStandard(secret string, h http.Header, body []byte, now time.Time) st
 			sigs = append(sigs, sig)
 		}
 	}
-	if len(sigs) == 0 {
-		return ReasonMalformed
-	}
-	if !anyEqual(sigs, mac(key, []byte(id+"."+ts+"."), body)) {
-		return ReasonMismatch
-	}
-	if !fresh(at, now, false) {
-		return ReasonExpired
-	}
-	return ""
+	return sigs
 }
 
 // anyEqual compares want with every candidate in constant time each, and

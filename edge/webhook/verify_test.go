@@ -125,3 +125,26 @@ func TestVerify_SvixHeaderNames(t *testing.T) {
 		t.Fatalf("%+v", r)
 	}
 }
+
+// TestCheck_StreamedBodyVerifiesAsAWhole: a body written in small pieces,
+// as the edge tees it, gets the same verdict as the whole body, genuine or
+// tampered.
+func TestCheck_StreamedBodyVerifiesAsAWhole(t *testing.T) {
+	for _, d := range allDeliveries() {
+		now := d.signedAt.Add(time.Second)
+		for _, body := range [][]byte{d.body, append(append([]byte{}, d.body...), '!')} {
+			c := Start(d.scheme, d.secret, d.header)
+			for i := 0; i < len(body); i += 3 {
+				if n, err := c.Write(body[i:min(i+3, len(body))]); err != nil || n != min(3, len(body)-i) {
+					t.Fatalf("%s: Write = %d, %v", d.name, n, err)
+				}
+			}
+			if got, want := c.Result(now), Verify(d.scheme, d.secret, d.header, body, now); got != want {
+				t.Fatalf("%s: streamed %+v, whole %+v", d.name, got, want)
+			}
+		}
+		if r := Verify(d.scheme, d.secret, d.header, d.body, now); !r.Verified {
+			t.Fatalf("%s: %+v", d.name, r)
+		}
+	}
+}

@@ -1,0 +1,340 @@
+package browser
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"warren/cmd/warren/internal/warrentest"
+)
+
+// consoleWatch collects what a tab reports as errors: uncaught exceptions,
+// console.error calls and error entries of the browser log (a failed
+// request, a CSP refusal).
+type consoleWatch struct {
+	mu   sync.Mutex
+	errs []string
+}
+
+// watchConsole starts collecting the tab's errors until the test ends.
+func watchConsole(t *testing.T, ctx context.Context) *consoleWatch {
+	t.Helper()
+	w := &consoleWatch{}
+	lctx, cancel := context.WithCancel(ctx)
+	msgs := chromedp.Console(lctx) // subscribed now, before the pages load
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for m, err := range msgs {
+			if err != nil {
+				return
+			}
+			if m.Type == chromedp.ConsoleError || m.IsException() {
+				w.mu.Lock()
+				w.errs = append(w.errs, m.String()+" ("+m.URL+")")
+				w.mu.Unlock()
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		cancel()
+		wg.Wait()
+	})
+	return w
+}
+
+func (w *consoleWatch) errors() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]string(nil), w.errs...)
+}
+
+// visit opens a page of the app and waits until it drew its data.
+func visit(t *testing.T, ctx context.Context, url string) {
+	t.Helper()
+	do(t, ctx, chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS("main[data-ready]")))
+}
+
+// apiJSON calls the API with a Bearer key, as curl would, and decodes the
+// answer into v (when not nil); it returns the status.
+func apiJSON(t *testing.T, method, url, key, body string, v any) int {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if v != nil {
+		if err := json.NewDecoder(res.Body).Decode(v); err != nil {
+			t.Fatalf("%s %s: %v", method, url, err)
+		}
+	}
+	return res.StatusCode
+}
+
+// keyCount is how many API keys the account has, revoked ones included.
+func (d *dash) keyCount(t *testing.T) int {
+	t.Helper()
+	var page struct {
+		Keys []struct{ ID string } `json:"keys"`
+	}
+	if st := apiJSON(t, "GET", d.URL+"/v1/keys", d.Key, "", &page); st != 200 {
+		t.Fatalf("GET /v1/keys: %d", st)
+	}
+	return len(page.Keys)
+}
+
+// openTunnel starts a local service and `warren http` to it on subdomain
+// demo, and sends n requests through it.
+func (d *dash) openTunnel(t *testing.T, n int) {
+	t.Helper()
+	local := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"ok":true}`)
+	}))
+	t.Cleanup(local.Close)
+	a := warrentest.StartAgent(t, d.Server, d.Key, "http", strings.TrimPrefix(local.URL, "http://"), "--subdomain", "demo")
+	a.Wait(t, "Forwarding")
+	for range n {
+		if st, _ := warrentest.PublicGet(t, d.Server, "demo.localhost", "/api/orders"); st != 200 {
+			t.Fatalf("through the tunnel: %d", st)
+		}
+	}
+}
+
+func TestConsolePagesLoadWithoutConsoleErrors(t *testing.T) {
+	d := startDash(t)
+	d.openTunnel(t, 5)
+	ctx := browser(t)
+	w := watchConsole(t, ctx)
+	d.signIn(t, ctx)
+	for _, p := range []struct{ path, wait, shot string }{
+		{"/", "#live-table", "overview"},
+		{"/tunnels", "#tunnels-table", "tunnels"},
+		{"/reservations", "#reserve-form", ""},
+		{"/domains", "#domain-form", ""},
+		{"/keys", "#keys-table", "keys"},
+		{"/audit", "#audit-table", "audit"},
+		{"/statements", "#statement .kv", "statements"},
+		{"/sessions", "#sessions-table", ""},
+		{"/admin", "#accounts-table", "admin"},
+	} {
+		visit(t, ctx, d.URL+p.path)
+		do(t, ctx, chromedp.WaitVisible(chromedp.CSS(p.wait)))
+		if p.shot != "" {
+			screenshot(t, ctx, p.shot)
+		}
+	}
+	// The overview counts the live tunnel and draws 30 days of usage.
+	visit(t, ctx, d.URL+"/")
+	if got := get(t, ctx, chromedp.Text(chromedp.CSS("#meter-tunnels .value"))); !strings.HasPrefix(got, "1 /") {
+		t.Errorf("tunnels meter %q, want 1 / …", got)
+	}
+	if n := get(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll("#usage-chart svg.chart g.day").length`)); n != 2*30 {
+		t.Errorf("the chart has %d day bars, want 30 in each of its two charts", n)
+	}
+	if errs := w.errors(); len(errs) > 0 {
+		t.Fatalf("console errors:\n%s", strings.Join(errs, "\n"))
+	}
+}
+
+func TestThemeToggleSwitchesDataTheme(t *testing.T) {
+	d := startDash(t)
+	ctx := browser(t)
+	d.signIn(t, ctx)
+	theme := func() string {
+		return get(t, ctx, chromedp.Evaluate[string](`document.documentElement.dataset.theme`))
+	}
+	before := theme()
+	if before != "light" && before != "dark" {
+		t.Fatalf("data-theme %q before the toggle", before)
+	}
+	do(t, ctx, chromedp.Click(chromedp.CSS("#theme")))
+	after := theme()
+	if after == before || (after != "light" && after != "dark") {
+		t.Fatalf("data-theme %q after the toggle, was %q", after, before)
+	}
+	// The choice is remembered across a reload.
+	visit(t, ctx, d.URL+"/keys")
+	if got := theme(); got != after {
+		t.Fatalf("after a reload data-theme is %q, want %q", got, after)
+	}
+	screenshot(t, ctx, "keys-"+after)
+}
+
+func TestAPIKeyCreatedInTheUIWorksAndIsNeverShownAgain(t *testing.T) {
+	d := startDash(t)
+	ctx := browser(t)
+	d.signIn(t, ctx)
+	visit(t, ctx, d.URL+"/keys")
+	do(t, ctx,
+		chromedp.SendKeys(chromedp.CSS("#key-description"), "ci runner"),
+		chromedp.Click(chromedp.CSS("#create-key")),
+		chromedp.WaitVisible(chromedp.CSS("#new-key-secret")),
+	)
+	secret := get(t, ctx, chromedp.Text(chromedp.CSS("#new-key-secret")))
+	if !strings.HasPrefix(secret, "ak_") {
+		t.Fatalf("the page shows %q as the new key", secret)
+	}
+	// The key works as a Bearer key, as curl would send it.
+	var me struct{ Email string }
+	if st := apiJSON(t, "GET", d.URL+"/v1/me", secret, "", &me); st != 200 || me.Email != d.Email {
+		t.Fatalf("GET /v1/me with the new key: %d %+v", st, me)
+	}
+	screenshot(t, ctx, "keys-created")
+	// Nowhere after a reload: not in the DOM, not in storage, not in the URL;
+	// nor on the audit log, which lists its key.created.
+	notShown := `(s) => !document.documentElement.outerHTML.includes(s) && !document.body.innerText.includes(s) &&
+		!JSON.stringify(localStorage).includes(s) && !JSON.stringify(sessionStorage).includes(s) && !location.href.includes(s)`
+	quoted, _ := json.Marshal(secret)
+	for _, page := range []string{"/keys", "/audit?type=key."} {
+		visit(t, ctx, d.URL+page)
+		if !get(t, ctx, chromedp.Evaluate[bool]("("+notShown+")("+string(quoted)+")")) {
+			t.Fatalf("the secret is still visible on %s after a reload", page)
+		}
+	}
+	visit(t, ctx, d.URL+"/keys")
+	if n := get(t, ctx, chromedp.Evaluate[int](`[...document.querySelectorAll("#keys-table tbody tr")].filter(r => r.innerText.includes("ci runner")).length`)); n != 1 {
+		t.Fatalf("the list shows the new key %d times, want once (by its prefix)", n)
+	}
+}
+
+func TestCrossOriginFormPostWithTheSessionCookieIsRefused(t *testing.T) {
+	d := startDash(t)
+	// Another origin on the same site (same host, another port): the
+	// browser sends the SameSite=Lax cookie with its top-level form post,
+	// so only the origin check stands between it and a new key. The form
+	// sends text/plain shaped as JSON, the classic trick.
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, `<!doctype html><form id="f" method="POST" enctype="text/plain" action="`+d.URL+`/v1/keys">`+
+			`<input type="hidden" name='{"description":"csrf","x":"' value='"}'></form>`+
+			`<script>document.getElementById("f").submit()</script>`)
+	}))
+	t.Cleanup(evil.Close)
+	ctx := browser(t)
+	d.signIn(t, ctx)
+	before := d.keyCount(t)
+	do(t, ctx, chromedp.Navigate(evil.URL), chromedp.WaitVisible(chromedp.CSS("body")))
+	// The post navigates the tab to the API's answer.
+	get(t, ctx, chromedp.Poll[bool](`location.pathname === "/v1/keys" && document.readyState === "complete"`))
+	body := get(t, ctx, chromedp.Text(chromedp.CSS("body")))
+	var answer struct{ Error, Message string }
+	if err := json.Unmarshal([]byte(body), &answer); err != nil || answer.Error != "forbidden" || !strings.Contains(answer.Message, "cross-origin") {
+		t.Fatalf("the cross-origin post got %q, want a 403 forbidden for a cross-origin request", body)
+	}
+	if after := d.keyCount(t); after != before {
+		t.Fatalf("the cross-origin post created a key: %d keys, was %d", after, before)
+	}
+}
+
+// reservations lists the account's reserved subdomains through the API.
+func (d *dash) reservations(t *testing.T) []string {
+	t.Helper()
+	var page struct {
+		Reservations []struct{ Subdomain string } `json:"reservations"`
+	}
+	if st := apiJSON(t, "GET", d.URL+"/api/v1/me/reservations", d.Key, "", &page); st != 200 {
+		t.Fatalf("GET reservations: %d", st)
+	}
+	var out []string
+	for _, r := range page.Reservations {
+		out = append(out, r.Subdomain)
+	}
+	return out
+}
+
+func TestReservationsAreCreatedAndReleasedAndErrorsShowTheServersMessage(t *testing.T) {
+	d := startDash(t)
+	ctx := browser(t)
+	d.signIn(t, ctx)
+	visit(t, ctx, d.URL+"/reservations")
+	reserve := func(name string) {
+		do(t, ctx,
+			chromedp.SetValue(chromedp.CSS("#reservation-name"), name),
+			chromedp.Click(chromedp.CSS("#reserve")))
+	}
+	reserve("stripe-dev")
+	do(t, ctx, chromedp.WaitVisible(chromedp.CSS(`[data-release="stripe-dev"]`)))
+	if got := d.reservations(t); len(got) != 1 || got[0] != "stripe-dev" {
+		t.Fatalf("after reserving in the UI the API lists %v", got)
+	}
+	// A refusal shows the server's own message: here the free plan's limit.
+	var want struct{ Error, Message string }
+	if st := apiJSON(t, "POST", d.URL+"/api/v1/me/reservations", d.Key, `{"subdomain":"second-one"}`, &want); st != 429 || want.Message == "" {
+		t.Fatalf("a second reservation on the free plan: %d %+v, want 429 with a message", st, want)
+	}
+	reserve("second-one")
+	do(t, ctx, chromedp.WaitVisible(chromedp.CSS("#reservations-error:not(:empty)")))
+	if got := get(t, ctx, chromedp.Text(chromedp.CSS("#reservations-error"))); got != want.Message {
+		t.Fatalf("the page says %q, the server said %q", got, want.Message)
+	}
+	// Release asks once more, then frees the name.
+	do(t, ctx,
+		chromedp.Click(chromedp.CSS(`[data-release="stripe-dev"]`)),
+		chromedp.Click(chromedp.CSS(`[data-release="stripe-dev"]`)),
+		chromedp.WaitNotPresent(chromedp.CSS(`[data-release="stripe-dev"]`)))
+	if got := d.reservations(t); len(got) != 0 {
+		t.Fatalf("after releasing in the UI the API lists %v", got)
+	}
+}
+
+func TestOperatorCreatesAnAccountAndChangesItsPlan(t *testing.T) {
+	d := startDash(t)
+	ctx := browser(t)
+	w := watchConsole(t, ctx)
+	d.signIn(t, ctx)
+	visit(t, ctx, d.URL+"/admin")
+	do(t, ctx,
+		chromedp.SendKeys(chromedp.CSS("#new-account-email"), "grace@example.com"),
+		chromedp.SendKeys(chromedp.CSS("#new-account-name"), "Grace Hopper"),
+		chromedp.Click(chromedp.CSS("#create-account")),
+		chromedp.WaitVisible(chromedp.CSS("#new-account-key")))
+	key := get(t, ctx, chromedp.Text(chromedp.CSS("#new-account-key")))
+	var me struct{ ID, Email, Plan string }
+	if st := apiJSON(t, "GET", d.URL+"/v1/me", key, "", &me); st != 200 || me.Email != "grace@example.com" || me.Plan != "free" {
+		t.Fatalf("the new account's key: %d %+v", st, me)
+	}
+	screenshot(t, ctx, "admin-created")
+	// Change the plan from the account's row.
+	sel := `select.plan[data-account="` + me.ID + `"]`
+	do(t, ctx, chromedp.WaitVisible(chromedp.CSS(sel)))
+	if !get(t, ctx, chromedp.Evaluate[bool](`(() => { const s = document.querySelector('`+sel+`'); s.value = "pro"; s.dispatchEvent(new Event("change")); return true })()`)) {
+		t.Fatal("could not pick the plan")
+	}
+	get(t, ctx, chromedp.Poll[bool](`[...document.querySelectorAll(".toast")].some(e => e.textContent.includes("now on pro"))`))
+	if st := apiJSON(t, "GET", d.URL+"/v1/me", key, "", &me); st != 200 || me.Plan != "pro" {
+		t.Fatalf("after the change the account is %d %+v, want plan pro", st, me)
+	}
+	// The set-password link for the new account.
+	do(t, ctx,
+		chromedp.Click(chromedp.CSS(`[data-password-link="`+me.ID+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#password-link")))
+	if link := get(t, ctx, chromedp.Text(chromedp.CSS("#password-link"))); !strings.Contains(link, "/set-password#") {
+		t.Fatalf("set-password link %q", link)
+	}
+	if errs := w.errors(); len(errs) > 0 {
+		t.Fatalf("console errors:\n%s", strings.Join(errs, "\n"))
+	}
+}

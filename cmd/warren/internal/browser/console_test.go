@@ -80,7 +80,7 @@ func apiJSON(t *testing.T, method, url, key, body string, v any) int {
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	res, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	res, err := testClient().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,6 +91,12 @@ func apiJSON(t *testing.T, method, url, key, body string, v any) int {
 		}
 	}
 	return res.StatusCode
+}
+
+// testClient is a client that keeps no idle connection, so no goroutine
+// of its outlives the test.
+func testClient() *http.Client {
+	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 }
 
 // keyCount is how many API keys the account has, revoked ones included.
@@ -132,12 +138,12 @@ func TestConsolePagesLoadWithoutConsoleErrors(t *testing.T) {
 	for _, p := range []struct{ path, wait, shot string }{
 		{"/", "#live-table", "overview"},
 		{"/tunnels", "#tunnels-table", "tunnels"},
-		{"/reservations", "#reserve-form", ""},
-		{"/domains", "#domain-form", ""},
+		{"/reservations", "#reserve-form", "reservations"},
+		{"/domains", "#domain-form", "domains"},
 		{"/keys", "#keys-table", "keys"},
 		{"/audit", "#audit-table", "audit"},
 		{"/statements", "#statement .kv", "statements"},
-		{"/sessions", "#sessions-table", ""},
+		{"/sessions", "#sessions-table", "sessions"},
 		{"/admin", "#accounts-table", "admin"},
 	} {
 		visit(t, ctx, d.URL+p.path)
@@ -337,4 +343,84 @@ func TestOperatorCreatesAnAccountAndChangesItsPlan(t *testing.T) {
 	if errs := w.errors(); len(errs) > 0 {
 		t.Fatalf("console errors:\n%s", strings.Join(errs, "\n"))
 	}
+}
+
+func TestCustomDomainShowsItsTXTRecordAndIsRemoved(t *testing.T) {
+	d := startDash(t)
+	ctx := browser(t)
+	d.signIn(t, ctx)
+	visit(t, ctx, d.URL+"/domains")
+	do(t, ctx,
+		chromedp.SendKeys(chromedp.CSS("#domain-name"), "app.example.com"),
+		chromedp.Click(chromedp.CSS("#add-domain")),
+		chromedp.WaitVisible(chromedp.CSS(`[data-domain="app.example.com"] .txt-value`)))
+	var page struct {
+		Domains []struct {
+			State     string
+			TxtRecord struct{ Name, Value string }
+		}
+	}
+	if st := apiJSON(t, "GET", d.URL+"/v1/domains", d.Key, "", &page); st != 200 || len(page.Domains) != 1 {
+		t.Fatalf("GET /v1/domains: %d %+v", st, page)
+	}
+	if got := get(t, ctx, chromedp.Text(chromedp.CSS(`[data-domain="app.example.com"] .txt-value`))); got != page.Domains[0].TxtRecord.Value {
+		t.Fatalf("the page shows TXT value %q, the API %q", got, page.Domains[0].TxtRecord.Value)
+	}
+	if got := get(t, ctx, chromedp.Text(chromedp.CSS(`[data-domain="app.example.com"] .badge`))); got != page.Domains[0].State {
+		t.Fatalf("the page shows state %q, the API %q", got, page.Domains[0].State)
+	}
+	screenshot(t, ctx, "domains-added")
+	do(t, ctx,
+		chromedp.Click(chromedp.CSS(`[data-remove="app.example.com"]`)),
+		chromedp.Click(chromedp.CSS(`[data-remove="app.example.com"]`)),
+		chromedp.WaitNotPresent(chromedp.CSS(`[data-domain="app.example.com"]`)))
+	if st := apiJSON(t, "GET", d.URL+"/v1/domains", d.Key, "", &page); st != 200 || len(page.Domains) != 0 {
+		t.Fatalf("after removing in the UI: %d %+v", st, page)
+	}
+}
+
+func TestSignOutEverywhereEndsEverySession(t *testing.T) {
+	d := startDash(t)
+	ctx := browser(t)
+	d.signIn(t, ctx)
+	// A second session, from another client.
+	res, err := testClient().Post(d.URL+"/api/v1/session", "application/json",
+		strings.NewReader(`{"email":"`+d.Email+`","password":"`+d.Password+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 201 {
+		t.Fatalf("second sign-in: %d", res.StatusCode)
+	}
+	// The header's email leads to the sessions page.
+	do(t, ctx, chromedp.Click(chromedp.CSS("header .who")), chromedp.WaitVisible(chromedp.CSS("main[data-ready] #sessions-table")))
+	if n := get(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll("#sessions-table tbody tr").length`)); n != 2 {
+		t.Fatalf("the sessions page lists %d sessions, want 2", n)
+	}
+	do(t, ctx,
+		chromedp.Click(chromedp.CSS("#signout-everywhere")),
+		chromedp.Click(chromedp.CSS("#signout-everywhere")),
+		chromedp.WaitVisible(chromedp.CSS("#email")))
+	var list struct{ Sessions []struct{ ID string } }
+	if st := apiJSON(t, "GET", d.URL+"/api/v1/me/sessions", d.Key, "", &list); st != 200 || len(list.Sessions) != 0 {
+		t.Fatalf("after signing out everywhere: %d, %d sessions left", st, len(list.Sessions))
+	}
+}
+
+func TestTunnelsAndAuditFollowTheEventStream(t *testing.T) {
+	d := startDash(t)
+	ctx := browser(t)
+	d.signIn(t, ctx)
+	visit(t, ctx, d.URL+"/tunnels")
+	do(t, ctx, chromedp.WaitVisible(chromedp.CSS("#next-steps")))
+	// A tunnel opened in a terminal appears without a reload.
+	d.openTunnel(t, 1)
+	do(t, ctx, chromedp.WaitVisible(chromedp.CSS(`[data-close="demo"]`)))
+	visit(t, ctx, d.URL+"/audit?type=reservation.")
+	do(t, ctx, chromedp.WaitVisible(chromedp.CSS("#audit-live.open")))
+	if st := apiJSON(t, "POST", d.URL+"/api/v1/me/reservations", d.Key, `{"subdomain":"from-curl"}`, nil); st != 201 {
+		t.Fatalf("reserve: %d", st)
+	}
+	get(t, ctx, chromedp.Poll[bool](`[...document.querySelectorAll("#audit-table tbody tr")].some(r => r.innerText.includes("from-curl"))`))
 }

@@ -160,6 +160,12 @@ func TestConsolePagesLoadWithoutConsoleErrors(t *testing.T) {
 	if n := get(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll("#usage-chart svg.chart g.day").length`)); n != 2*30 {
 		t.Errorf("the chart has %d day bars, want 30 in each of its two charts", n)
 	}
+	// The statement's CSV link answers CSV to the signed-in browser.
+	visit(t, ctx, d.URL+"/statements")
+	csv := get(t, ctx, chromedp.Evaluate[string](`fetch(document.querySelector("#statement-csv").href).then(r => r.text())`, chromedp.EvalAwaitPromise))
+	if !strings.HasPrefix(csv, "accountId,email,plan,month") || !strings.Contains(csv, d.Email) {
+		t.Errorf("the statement's CSV link answered %q", csv)
+	}
 	if errs := w.errors(); len(errs) > 0 {
 		t.Fatalf("console errors:\n%s", strings.Join(errs, "\n"))
 	}
@@ -187,6 +193,8 @@ func TestThemeToggleSwitchesDataTheme(t *testing.T) {
 		t.Fatalf("after a reload data-theme is %q, want %q", got, after)
 	}
 	screenshot(t, ctx, "keys-"+after)
+	visit(t, ctx, d.URL+"/")
+	screenshot(t, ctx, "overview-"+after)
 }
 
 func TestAPIKeyCreatedInTheUIWorksAndIsNeverShownAgain(t *testing.T) {

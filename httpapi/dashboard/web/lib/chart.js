@@ -42,8 +42,9 @@ export function barChart(days, series, fmt, label) {
   const labels = [...new Set(ticks)].map((i) =>
     svg("text.axis", { x: L + i * slot + slot / 2, y: H - 5, "text-anchor": i === 0 ? "start" : i === days.length - 1 ? "end" : "middle" }, days[i].date.slice(5)));
   const total = series.map((se) => se.name + " " + fmt(days.reduce((s, d) => s + (se.key(d) || 0), 0))).join(", ");
+  const none = max ? null : svg("text.none", { x: L + plotW / 2, y: T + plotH / 2, "text-anchor": "middle" }, "No traffic in these days");
   return svg("svg.chart", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": `${label}, ${days.length} days: ${total}` },
-    grid, bars, labels);
+    grid, bars, labels, none);
 }
 
 // niceMax rounds a maximum up to 1, 2, 4, 6 or 8 × 10^n, so the axis

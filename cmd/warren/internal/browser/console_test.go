@@ -160,6 +160,15 @@ func TestConsolePagesLoadWithoutConsoleErrors(t *testing.T) {
 	if n := get(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll("#usage-chart svg.chart g.day").length`)); n != 2*30 {
 		t.Errorf("the chart has %d day bars, want 30 in each of its two charts", n)
 	}
+	// The chart takes another range and one tunnel; the URL keeps both.
+	do(t, ctx, chromedp.SetValue(chromedp.CSS("#usage-days"), "7"))
+	get(t, ctx, chromedp.Poll[bool](`document.querySelectorAll("#usage-chart svg.chart g.day").length === 14`))
+	do(t, ctx, chromedp.SetValue(chromedp.CSS("#usage-tunnel"), "demo"))
+	get(t, ctx, chromedp.Poll[bool](`location.search === "?days=7&tunnel=demo"`))
+	visit(t, ctx, d.URL+"/?days=7&tunnel=demo")
+	if got := get(t, ctx, chromedp.Text(chromedp.CSS("#usage-chart .legend b"))); got != "5" {
+		t.Errorf("the demo tunnel's requests over 7 days read %q, want 5", got)
+	}
 	// The statement's CSV link answers CSV to the signed-in browser.
 	visit(t, ctx, d.URL+"/statements")
 	csv := get(t, ctx, chromedp.Evaluate[string](`fetch(document.querySelector("#statement-csv").href).then(r => r.text())`, chromedp.EvalAwaitPromise))

@@ -40,16 +40,17 @@ export default async function audit(main, ctx) {
     { title: "What", cell: (e) => h("details.event", h("summary.event-data", summary(e)), h("pre", JSON.stringify(e.data, null, 2))) },
   ];
 
-  let tbody = null, closeStream = () => {};
-  const seen = new Set();
+  // newest is the newest event id shown: ULIDs sort as text in time
+  // order, so one id (not a set that grows with a busy stream) tells what
+  // the page already has.
+  let tbody = null, closeStream = () => {}, newest = "";
   async function load() {
     closeStream();
     const prefix = type.value;
     const p = pager("/api/v1/me/events?limit=50" + (prefix ? "&type=" + encodeURIComponent(prefix) : ""), "events");
     try {
       const evs = await p.next();
-      seen.clear();
-      evs.forEach((e) => seen.add(e.id));
+      newest = evs.length ? evs[0].id : "";
       const t = table(cols, evs, { id: "audit-table" });
       tbody = t.tBodies[0];
       mount(list, t, moreButton(p, tbody, cols, alert), evs.length ? null : h("p.muted.empty-note", "No events of this type yet; new ones appear here as they happen."));
@@ -60,8 +61,8 @@ export default async function audit(main, ctx) {
     // Subscribe after the first page: the stream sends what happens from
     // now on, and an event the page already shows is skipped by its id.
     closeStream = stream("/api/v1/me/events/stream" + (prefix ? "?type=" + encodeURIComponent(prefix) : ""), types, (_, ev) => {
-      if (!ev || !ev.id || seen.has(ev.id) || !tbody) return;
-      seen.add(ev.id);
+      if (!ev || !ev.id || ev.id <= newest || !tbody) return;
+      newest = ev.id;
       const tr = row(cols, ev);
       tr.classList.add("fresh");
       tbody.prepend(tr);

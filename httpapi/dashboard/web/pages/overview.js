@@ -1,16 +1,32 @@
 // overview.js: the plan and its limits, this month's usage, a daily chart
-// of the last 30 days and the live tunnels, kept live by the account's
-// event stream (tunnel.opened / tunnel.closed redraw the list).
+// of the last 7, 30 or 90 days (all tunnels or one; ?days= and ?tunnel=
+// keep the choice in the URL) and the live tunnels, kept live by the
+// account's event stream (tunnel.opened / tunnel.closed redraw the list).
 import { h, mount, fmtBytes, copyButton } from "../lib/dom.js";
 import { api, stream } from "../lib/api.js";
 import { head, failed, meter, table, when, fmtNum, alertBox, show, ready } from "../lib/console.js";
 import { barChart } from "../lib/chart.js";
 
+// The chart's ranges, in days.
+const ranges = [7, 30, 90];
+
 export default async function overview(main, ctx) {
   mount(main, head("Overview"), h("p.muted", "Loading…"));
-  let plan, usage, hist;
+  const daysSel = h("select#usage-days", { "aria-label": "Days" },
+    ranges.map((n) => h("option", { value: n, selected: String(n) === (ctx.query.get("days") || "30") }, "Last " + n + " days")));
+  const tunnelSel = h("select#usage-tunnel", { "aria-label": "Tunnel" }, h("option", { value: "" }, "All tunnels"));
+  const histPath = () => {
+    const from = new Date(Date.now() - (Number(daysSel.value) - 1) * 86400e3).toISOString().slice(0, 10);
+    return "/v1/usage/history?from=" + from + (tunnelSel.value ? "&tunnel=" + encodeURIComponent(tunnelSel.value) : "");
+  };
+  let plan, usage, hist, names;
   try {
-    [plan, usage, hist] = await Promise.all([api("/api/v1/me/plan"), api("/v1/usage"), api("/v1/usage/history")]);
+    [plan, usage, names] = await Promise.all([api("/api/v1/me/plan"), api("/v1/usage"), api("/v1/tunnels?limit=100")]);
+    const want = ctx.query.get("tunnel") || "";
+    for (const n of new Set([want, ...names.tunnels.map((t) => t.name)].filter(Boolean))) {
+      tunnelSel.append(h("option", { value: n, selected: n === want }, n));
+    }
+    hist = await api(histPath());
   } catch (e) {
     return failed(main, "the overview", e);
   }
@@ -32,11 +48,23 @@ export default async function overview(main, ctx) {
     }
   };
   drawMeters(plan, usage);
+  const chart = h("section.card#usage-chart", usageSection(hist, daysSel, tunnelSel));
+  const redrawChart = async () => {
+    ctx.setQuery({ days: daysSel.value === "30" ? null : daysSel.value, tunnel: tunnelSel.value });
+    try {
+      mount(chart, usageSection(await api(histPath()), daysSel, tunnelSel));
+      show(alert);
+    } catch (e) {
+      show(alert, e);
+    }
+  };
+  daysSel.addEventListener("change", redrawChart);
+  tunnelSel.addEventListener("change", redrawChart);
   mount(main,
     head("Overview", h("span.badge.plan#plan-name", { title: "Your plan" }, plan.plan + " plan")),
     alert,
     meters,
-    h("section.card#usage-chart", usageSection(hist)),
+    chart,
     h("section", h("h3", "Live tunnels"), live));
   await drawLive();
   ready(main);
@@ -59,14 +87,15 @@ export default async function overview(main, ctx) {
   return () => { clearTimeout(timer); close(); };
 }
 
-function usageSection(hist) {
+function usageSection(hist, ...controls) {
   const days = hist.days || [];
   const sum = (f) => days.reduce((s, d) => s + f(d), 0);
   const reqs = sum((d) => d.requests), bin = sum((d) => d.bandwidthBytes.in), bout = sum((d) => d.bandwidthBytes.out);
   return [
     h("div.chart-head",
-      h("h3", "Last ", String(days.length), " days"),
+      h("h3", "Usage"),
       h("span.muted", `${hist.from} – ${hist.to} (UTC)`),
+      controls,
       h("div.spacer"),
       h("span.legend", h("i.sw.req"), "requests ", h("b", fmtNum(reqs))),
       h("span.legend", h("i.sw.in"), "in ", h("b", fmtBytes(bin))),

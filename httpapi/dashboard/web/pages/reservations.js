@@ -26,7 +26,8 @@ export default async function reservations(main, ctx) {
     },
   }, h("div.field", h("label", { for: "reservation-name" }, "Subdomain"), name), submit);
   const list = h("div#reservation-list", h("p.muted", "Loading…"));
-  mount(main, head("Reservations"), form, alert, list);
+  const quota = h("span.muted#reservation-quota");
+  mount(main, head("Reservations", quota), form, alert, list);
 
   const cols = [
     { title: "Subdomain", cell: (r) => r.subdomain, cls: "mono sub" },
@@ -49,6 +50,8 @@ export default async function reservations(main, ctx) {
   async function load() {
     const p = pager("/api/v1/me/reservations?limit=100", "reservations");
     try {
+      const { reservations: q } = await api("/api/v1/me/plan");
+      quota.textContent = q.limit === null ? `${q.used} reserved (no limit on your plan)` : `${q.used} of ${q.limit} on your plan`;
       const rows = await p.next();
       const t = table(cols, rows, {
         id: "reservations-table",

@@ -222,6 +222,20 @@ func TestOperatorCreatesAnAccountAndChangesItsPlan(t *testing.T) {
 	if link := get(t, ctx, chromedp.Text(chromedp.CSS("#password-link"))); !strings.Contains(link, "/set-password#") {
 		t.Fatalf("set-password link %q", link)
 	}
+	// "/" jumps to the list's filter, which narrows the rows as one types.
+	// (chromedp types a key as keyDown then a separate char event, which the
+	// page's preventDefault on keydown cannot stop as a real key's would,
+	// so the "/" it leaves in the field is cleared.)
+	do(t, ctx, chromedp.KeyEvent("/"))
+	if !get(t, ctx, chromedp.Evaluate[bool](`document.activeElement.matches("input.filter")`)) {
+		t.Fatal(`"/" did not focus the accounts filter`)
+	}
+	get(t, ctx, chromedp.Evaluate[bool](`(document.activeElement.value = "") === ""`))
+	do(t, ctx, chromedp.KeyEvent("grace"))
+	shown := get(t, ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#accounts-table tbody tr")].filter(r => !r.hidden).map(r => r.cells[0].textContent)`))
+	if len(shown) != 1 || shown[0] != "grace@example.com" {
+		t.Fatalf("filtering the accounts by \"grace\" shows %q (filter %q)", shown, get(t, ctx, chromedp.Evaluate[string](`document.querySelector("input.filter").value`)))
+	}
 	if errs := w.errors(); len(errs) > 0 {
 		t.Fatalf("console errors:\n%s", strings.Join(errs, "\n"))
 	}

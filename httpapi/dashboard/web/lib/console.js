@@ -141,13 +141,14 @@ export function pager(path, key) {
   };
 }
 
-// moreButton appends the next page's rows to tbody on each press and
-// hides itself at the end.
-export function moreButton(p, tbody, cols, alertEl) {
+// moreButton appends the next page's rows to tbody on each press (then
+// calls after(), e.g. a filter's apply) and hides itself at the end.
+export function moreButton(p, tbody, cols, alertEl, after = () => {}) {
   const b = h("button.btn.small.more", { type: "button", hidden: p.done }, "Load more");
   b.addEventListener("click", () => busy(b, alertEl, async () => {
     for (const r of await p.next()) tbody.append(row(cols, r));
     b.hidden = p.done;
+    after();
   }));
   return b;
 }
@@ -166,4 +167,20 @@ export function monthsBack(n, now = new Date()) {
 // the browser tests wait for, so they never sleep.
 export function ready(main) {
   main.dataset.ready = "1";
+}
+
+// filterBox narrows the rows of the tables inside `within` to those whose
+// text holds what is typed (on this page's rows: the API has no text
+// search for these lists). "/" focuses it (data-search), Escape clears it.
+// apply() filters again after a redraw; hide(tr) filters one new row.
+export function filterBox(within, label = "Filter") {
+  const input = h("input.filter", { type: "search", placeholder: label + " ( / )", "aria-label": label, "data-search": true });
+  const q = () => input.value.trim().toLowerCase();
+  const hide = (tr) => { tr.hidden = q() !== "" && !tr.textContent.toLowerCase().includes(q()); };
+  const apply = () => within.querySelectorAll("tbody tr").forEach(hide);
+  input.addEventListener("input", apply);
+  input.addEventListener("keydown", (e) => {
+    if (e.key === "Escape") { input.value = ""; apply(); input.blur(); }
+  });
+  return { input, apply, hide };
 }

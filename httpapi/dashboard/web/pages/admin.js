@@ -3,7 +3,7 @@
 // shown once), change an account's plan, mint a one-time set-password link.
 import { h, mount, copyButton, clear } from "../lib/dom.js";
 import { api } from "../lib/api.js";
-import { head, alertBox, show, table, when, busy, pager, moreButton, monthsBack, ready } from "../lib/console.js";
+import { head, alertBox, show, table, when, busy, pager, moreButton, monthsBack, ready, filterBox } from "../lib/console.js";
 
 // The plans the server knows (domain.PlanNames); an account on another one
 // keeps it listed.
@@ -43,11 +43,12 @@ export default async function admin(main, ctx) {
 
   const month = monthsBack(1)[0];
   const list = h("div#account-list", h("p.muted", "Loading…"));
+  const filter = filterBox(list, "Filter accounts");
   mount(main,
     head("Operator console",
       h("a.btn.small", { href: `/api/v1/admin/statements/${month}?format=csv`, download: `warren-statements-${month}.csv` }, "All statements (", month, ", CSV)")),
     h("h3", "Create an account"), form, alert, shown,
-    h("h3", "Accounts"), list);
+    h("div.page-head", h("h3", "Accounts"), h("div.spacer"), filter.input), list);
 
   // once shows a secret (a key, a link) until dismissed or the page goes.
   function once(...content) {
@@ -92,7 +93,8 @@ export default async function admin(main, ctx) {
     const p = pager("/api/v1/admin/accounts?limit=100", "accounts");
     try {
       const t = table(cols, await p.next(), { id: "accounts-table" });
-      mount(list, t, moreButton(p, t.tBodies[0], cols, alert));
+      mount(list, t, moreButton(p, t.tBodies[0], cols, alert, filter.apply));
+      filter.apply();
     } catch (e) {
       show(alert, e);
     }

@@ -3,7 +3,7 @@
 // /api/v1/me/events/stream and go on top.
 import { h, mount, fmtAgo } from "../lib/dom.js";
 import { api, stream } from "../lib/api.js";
-import { head, alertBox, show, table, when, pager, moreButton, row, ready } from "../lib/console.js";
+import { head, alertBox, show, table, when, pager, moreButton, row, ready, filterBox } from "../lib/console.js";
 
 // The filter's choices: type prefixes, as the API takes them.
 const groups = [
@@ -32,7 +32,8 @@ export default async function audit(main, ctx) {
     groups.map(([v, label]) => h("option", { value: v, selected: v === (ctx.query.get("type") || "") }, label)));
   const state = h("span.live-state#audit-live", "connecting…");
   const list = h("div#audit-list", h("p.muted", "Loading…"));
-  mount(main, head("Audit log", state, type), alert, list);
+  const filter = filterBox(list, "Filter shown events");
+  mount(main, head("Audit log", state, filter.input, type), alert, list);
 
   const cols = [
     { title: "When", cell: (e) => [when(e.at), h("span.muted", " " + fmtAgo(e.at))] },
@@ -53,7 +54,8 @@ export default async function audit(main, ctx) {
       newest = evs.length ? evs[0].id : "";
       const t = table(cols, evs, { id: "audit-table" });
       tbody = t.tBodies[0];
-      mount(list, t, moreButton(p, tbody, cols, alert), evs.length ? null : h("p.muted.empty-note", "No events of this type yet; new ones appear here as they happen."));
+      mount(list, t, moreButton(p, tbody, cols, alert, filter.apply), evs.length ? null : h("p.muted.empty-note", "No events of this type yet; new ones appear here as they happen."));
+      filter.apply();
     } catch (e) {
       show(alert, e);
       return;
@@ -65,6 +67,7 @@ export default async function audit(main, ctx) {
       newest = ev.id;
       const tr = row(cols, ev);
       tr.classList.add("fresh");
+      filter.hide(tr);
       tbody.prepend(tr);
       while (tbody.rows.length > maxRows) tbody.lastElementChild.remove();
       list.querySelector(".empty-note")?.remove();

@@ -3,7 +3,7 @@
 // keeps only its hash), with a copy button; then the list shows its prefix.
 import { h, mount, copyButton, clear } from "../lib/dom.js";
 import { api } from "../lib/api.js";
-import { head, alertBox, show, table, when, confirmButton, busy, pager, moreButton, ready } from "../lib/console.js";
+import { head, alertBox, show, table, when, confirmButton, busy, pager, moreButton, ready, filterBox } from "../lib/console.js";
 
 export default async function keys(main, ctx) {
   const alert = alertBox("keys-error");
@@ -24,7 +24,8 @@ export default async function keys(main, ctx) {
     },
   }, h("div.field", h("label", { for: "key-description" }, "Description"), desc), submit);
   const list = h("div#key-list", h("p.muted", "Loading…"));
-  mount(main, head("API keys"), form, alert, secretBox, list);
+  const filter = filterBox(list, "Filter keys");
+  mount(main, head("API keys", filter.input), form, alert, secretBox, list);
 
   // showSecret draws the one sight of a secret; dismissing it drops the
   // only reference the page has.
@@ -59,7 +60,8 @@ export default async function keys(main, ctx) {
     const p = pager("/v1/keys?limit=100", "keys");
     try {
       const t = table(cols, await p.next(), { id: "keys-table" });
-      mount(list, t, moreButton(p, t.tBodies[0], cols, alert));
+      mount(list, t, moreButton(p, t.tBodies[0], cols, alert, filter.apply));
+      filter.apply();
     } catch (e) {
       show(alert, e);
     }

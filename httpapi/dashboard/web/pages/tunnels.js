@@ -4,15 +4,16 @@
 // account's tunnel events, so a tunnel opened in a terminal shows up here.
 import { h, mount, copyButton, fmtAgo } from "../lib/dom.js";
 import { api, stream } from "../lib/api.js";
-import { head, alertBox, show, table, when, confirmButton, busy, pager, moreButton, ready } from "../lib/console.js";
+import { head, alertBox, show, table, when, confirmButton, busy, pager, moreButton, ready, filterBox } from "../lib/console.js";
 import { nextSteps } from "./overview.js";
 
 export default async function tunnels(main, ctx) {
   const alert = alertBox("tunnels-error");
   const liveOnly = h("input#live-only", { type: "checkbox", checked: ctx.query.get("status") === "live" });
   const body = h("div#tunnel-list", h("p.muted", "Loading…"));
+  const filter = filterBox(body, "Filter tunnels");
   mount(main,
-    head("Tunnels", h("label.check", liveOnly, " Live only")),
+    head("Tunnels", filter.input, h("label.check", liveOnly, " Live only")),
     alert, body);
 
   const cols = [
@@ -50,7 +51,8 @@ export default async function tunnels(main, ctx) {
         return;
       }
       const t = table(cols, list, { id: "tunnels-table" });
-      mount(body, t, moreButton(p, t.tBodies[0], cols, alert));
+      mount(body, t, moreButton(p, t.tBodies[0], cols, alert, filter.apply));
+      filter.apply();
     } catch (e) {
       show(alert, e);
     }

@@ -134,7 +134,7 @@ func (d *dash) signIn(t *testing.T, ctx context.Context) {
 // test -artifacts keeps them; see the Makefile's test-browser target).
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	png := get(t, ctx, chromedp.FullScreenshot(90))
+	png := get(t, ctx, chromedp.FullScreenshot(100)) // 100 = PNG; any other quality makes a JPEG
 	if err := os.WriteFile(filepath.Join(t.ArtifactDir(), name+".png"), png, 0o644); err != nil {
 		t.Fatal(err)
 	}

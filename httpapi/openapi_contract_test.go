@@ -133,7 +133,7 @@ func (k *contract) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // checkBody goes beyond kin-openapi: a JSON answer may hold no property
 // its schema does not declare, and each line of an NDJSON answer must
-// match the schema its media type names in x-itemSchema (3.0 has no way
+// match the schema its media type names in x-itemSchema (3.1 has no way
 // to give a schema per line; kin-openapi skips a body without a schema).
 func (k *contract) checkBody(op *openapi3.Operation, status int, h http.Header, body []byte) error {
 	ref := op.Responses.Status(status)

@@ -347,9 +347,7 @@ type AuditEvent struct {
 	Data    *map[string]interface{} `json:"data,omitempty"`
 
 	// Id the event ULID
-	Id *string `json:"id,omitempty"`
-
-	// Type Example: key.created
+	Id   *string `json:"id,omitempty"`
 	Type *string `json:"type,omitempty"`
 }
 
@@ -387,10 +385,8 @@ type Capture struct {
 	DurationMs *float32   `json:"durationMs,omitempty"`
 
 	// Error agent_gone, local_refused, client_abort, quota, timeout…; absent when none
-	Error *string `json:"error,omitempty"`
-	Host  *string `json:"host,omitempty"`
-
-	// Id Example: req_01J...
+	Error           *string              `json:"error,omitempty"`
+	Host            *string              `json:"host,omitempty"`
 	Id              *string              `json:"id,omitempty"`
 	Ip              *string              `json:"ip,omitempty"`
 	Kind            *CaptureKind         `json:"kind,omitempty"`
@@ -440,7 +436,6 @@ type Domain struct {
 	Name      string      `json:"name"`
 	State     DomainState `json:"state"`
 	TxtRecord struct {
-		// Name Example: _warren-challenge.app.example.com
 		Name  *string              `json:"name,omitempty"`
 		Type  *DomainTxtRecordType `json:"type,omitempty"`
 		Value *string              `json:"value,omitempty"`
@@ -462,7 +457,6 @@ type DomainList struct {
 
 // Error defines model for Error.
 type Error struct {
-	// Error Example: unauthorized
 	Error   string  `json:"error"`
 	Message *string `json:"message,omitempty"`
 }
@@ -482,9 +476,7 @@ type HAR struct {
 		} `json:"creator"`
 		Entries []HAR_Log_Entries_Item    `json:"entries"`
 		Pages   *[]map[string]interface{} `json:"pages,omitempty"`
-
-		// Version Example: 1.2
-		Version string `json:"version"`
+		Version string                    `json:"version"`
 	} `json:"log"`
 }
 
@@ -575,7 +567,6 @@ type NewKey struct {
 
 // Plan defines model for Plan.
 type Plan struct {
-	// Plan Example: pro
 	Plan         *string `json:"plan,omitempty"`
 	Reservations *struct {
 		Limit *int `json:"limit,omitempty"`
@@ -611,21 +602,19 @@ type RequestDetail struct {
 	DurationMs int64 `json:"durationMs"`
 
 	// DurationUs the same duration in microseconds, for sub-millisecond precision
-	DurationUs int64   `json:"durationUs"`
-	Error      *string `json:"error"`
-	Host       string  `json:"host"`
-
-	// Id Example: req_01J...
-	Id       string            `json:"id"`
-	Ip       string            `json:"ip"`
-	Kind     RequestDetailKind `json:"kind"`
-	Method   string            `json:"method"`
-	Path     string            `json:"path"`
-	Proto    string            `json:"proto"`
-	PrunedAt *time.Time        `json:"prunedAt"`
-	ReplayOf *string           `json:"replayOf"`
-	Request  Exchange          `json:"request"`
-	Response Exchange          `json:"response"`
+	DurationUs int64             `json:"durationUs"`
+	Error      *string           `json:"error"`
+	Host       string            `json:"host"`
+	Id         string            `json:"id"`
+	Ip         string            `json:"ip"`
+	Kind       RequestDetailKind `json:"kind"`
+	Method     string            `json:"method"`
+	Path       string            `json:"path"`
+	Proto      string            `json:"proto"`
+	PrunedAt   *time.Time        `json:"prunedAt"`
+	ReplayOf   *string           `json:"replayOf"`
+	Request    Exchange          `json:"request"`
+	Response   Exchange          `json:"response"`
 
 	// SecretHeaders the headers whose values are kept out of the event log, beside the bodies (Authorization, Proxy-Authorization, Cookie, Set-Cookie and the operator's list); null when none. While retained, request/response headers show their values; once retention pruned them with the bodies, available is false and those headers are left out.
 	SecretHeaders *struct {
@@ -667,19 +656,17 @@ type RequestSummary struct {
 	DurationMs int64 `json:"durationMs"`
 
 	// DurationUs the same duration in microseconds, for sub-millisecond precision
-	DurationUs int64   `json:"durationUs"`
-	Error      *string `json:"error"`
-	Host       string  `json:"host"`
-
-	// Id Example: req_01J...
-	Id       string             `json:"id"`
-	Ip       string             `json:"ip"`
-	Kind     RequestSummaryKind `json:"kind"`
-	Method   string             `json:"method"`
-	Path     string             `json:"path"`
-	Proto    string             `json:"proto"`
-	ReplayOf *string            `json:"replayOf"`
-	Status   int                `json:"status"`
+	DurationUs int64              `json:"durationUs"`
+	Error      *string            `json:"error"`
+	Host       string             `json:"host"`
+	Id         string             `json:"id"`
+	Ip         string             `json:"ip"`
+	Kind       RequestSummaryKind `json:"kind"`
+	Method     string             `json:"method"`
+	Path       string             `json:"path"`
+	Proto      string             `json:"proto"`
+	ReplayOf   *string            `json:"replayOf"`
+	Status     int                `json:"status"`
 
 	// TtfbMs milliseconds to the response's first byte, rounded
 	TtfbMs int64 `json:"ttfbMs"`
@@ -723,10 +710,8 @@ type Session struct {
 
 	// ExpiresAt the earlier of the idle and the absolute expiry
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
-
-	// Id Example: web_01J...
-	Id *string `json:"id,omitempty"`
-	Ip *string `json:"ip,omitempty"`
+	Id        *string    `json:"id,omitempty"`
+	Ip        *string    `json:"ip,omitempty"`
 
 	// LastSeenAt to the minute
 	LastSeenAt *time.Time `json:"lastSeenAt,omitempty"`
@@ -744,15 +729,13 @@ type Statement struct {
 	Closed *bool `json:"closed,omitempty"`
 
 	// DomainDays days custom domains were held, summed, to a thousandth
-	DomainDays *float32 `json:"domainDays,omitempty"`
-	Email      *string  `json:"email,omitempty"`
-
-	// Month Example: 2026-11
-	Month                 *string `json:"month,omitempty"`
-	PeakConcurrentTunnels *int    `json:"peakConcurrentTunnels,omitempty"`
-	Plan                  *string `json:"plan,omitempty"`
-	Replays               *int    `json:"replays,omitempty"`
-	Requests              *int    `json:"requests,omitempty"`
+	DomainDays            *float32 `json:"domainDays,omitempty"`
+	Email                 *string  `json:"email,omitempty"`
+	Month                 *string  `json:"month,omitempty"`
+	PeakConcurrentTunnels *int     `json:"peakConcurrentTunnels,omitempty"`
+	Plan                  *string  `json:"plan,omitempty"`
+	Replays               *int     `json:"replays,omitempty"`
+	Requests              *int     `json:"requests,omitempty"`
 
 	// ReservationDays days reservations were held, summed, to a thousandth
 	ReservationDays *float32 `json:"reservationDays,omitempty"`
@@ -824,7 +807,7 @@ type BeforeId = string
 // Limit defines model for limit.
 type Limit = int
 
-// Sub Example: stripe-dev
+// Sub defines model for sub.
 type Sub = string
 
 // ListAccountsParams defines parameters for ListAccounts.
@@ -928,7 +911,6 @@ type ListReservationsParams struct {
 
 // CreateReservationJSONBody defines parameters for CreateReservation.
 type CreateReservationJSONBody struct {
-	// Subdomain Example: stripe-dev
 	Subdomain string `json:"subdomain"`
 }
 
@@ -974,13 +956,9 @@ type ReplayRequestJSONBody struct {
 	Headers *map[string]string `json:"headers,omitempty"`
 
 	// Method an HTTP method (a token, not empty)
-	//
-	// Example: PUT
 	Method *string `json:"method,omitempty"`
 
 	// Path path with query, starting with /
-	//
-	// Example: /webhook?retry=1
 	Path *string `json:"path,omitempty"`
 }
 
@@ -1006,7 +984,6 @@ type ListDomainsParams struct {
 
 // AddDomainJSONBody defines parameters for AddDomain.
 type AddDomainJSONBody struct {
-	// Name Example: app.example.com
 	Name string `json:"name"`
 }
 
@@ -5712,9 +5689,7 @@ type CreatePasswordLinkResponse struct {
 	// JSON201 the response for an HTTP 201 `application/json` response
 	JSON201 *struct {
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
-
-		// Url Example: https://warren.example/set-password#3q2-7w...
-		Url *string `json:"url,omitempty"`
+		Url       *string    `json:"url,omitempty"`
 	}
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
@@ -5733,9 +5708,7 @@ type CreatePasswordLinkResponse struct {
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
 func (r CreatePasswordLinkResponse) GetJSON201() *struct {
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
-
-	// Url Example: https://warren.example/set-password#3q2-7w...
-	Url *string `json:"url,omitempty"`
+	Url       *string    `json:"url,omitempty"`
 } {
 	return r.JSON201
 }
@@ -10159,9 +10132,7 @@ func ParseCreatePasswordLinkResponse(rsp *http.Response) (*CreatePasswordLinkRes
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
 		var dest struct {
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
-
-			// Url Example: https://warren.example/set-password#3q2-7w...
-			Url *string `json:"url,omitempty"`
+			Url       *string    `json:"url,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err

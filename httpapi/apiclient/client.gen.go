@@ -5757,6 +5757,12 @@ func (r CreatePasswordLinkResponse) ContentType() string {
 	return ""
 }
 
+// GetBackupResponse200Headers the declared response headers of an HTTP 200 response for GetBackup
+type GetBackupResponse200Headers struct {
+	ContentDisposition string
+	ContentLength      int
+}
+
 // GetBackupResponse401Headers the declared response headers of an HTTP 401 response for GetBackup
 type GetBackupResponse401Headers struct {
 	RetryAfter      *int
@@ -5776,6 +5782,8 @@ type GetBackupResponse struct {
 	JSON401 *Error
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Error
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetBackupResponse200Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *GetBackupResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
@@ -6963,6 +6971,11 @@ func (r RevokeSessionResponse) ContentType() string {
 	return ""
 }
 
+// GetStatementResponse200Headers the declared response headers of an HTTP 200 response for GetStatement
+type GetStatementResponse200Headers struct {
+	ContentDisposition *string
+}
+
 // GetStatementResponse400Headers the declared response headers of an HTTP 400 response for GetStatement
 type GetStatementResponse400Headers struct {
 	RetryAfter      *int
@@ -6984,6 +6997,8 @@ type GetStatementResponse struct {
 	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetStatementResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
 	Headers400 *GetStatementResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
@@ -7964,6 +7979,11 @@ func (r ListDomainsResponse) ContentType() string {
 	return ""
 }
 
+// AddDomainResponse201Headers the declared response headers of an HTTP 201 response for AddDomain
+type AddDomainResponse201Headers struct {
+	Location string
+}
+
 // AddDomainResponse400Headers the declared response headers of an HTTP 400 response for AddDomain
 type AddDomainResponse400Headers struct {
 	RetryAfter      *int
@@ -8001,6 +8021,8 @@ type AddDomainResponse struct {
 	JSON409 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *AddDomainResponse201Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
 	Headers400 *AddDomainResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
@@ -8286,6 +8308,11 @@ func (r ListKeysResponse) ContentType() string {
 	return ""
 }
 
+// CreateKeyResponse201Headers the declared response headers of an HTTP 201 response for CreateKey
+type CreateKeyResponse201Headers struct {
+	Location string
+}
+
 // CreateKeyResponse400Headers the declared response headers of an HTTP 400 response for CreateKey
 type CreateKeyResponse400Headers struct {
 	RetryAfter      *int
@@ -8307,6 +8334,8 @@ type CreateKeyResponse struct {
 	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateKeyResponse201Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
 	Headers400 *CreateKeyResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
@@ -10250,6 +10279,23 @@ func ParseGetBackupResponse(rsp *http.Response) (*GetBackupResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetBackupResponse200Headers
+		if values := rsp.Header.Values("Content-Disposition"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Disposition", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentDisposition = value
+		}
+		if values := rsp.Header.Values("Content-Length"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Length", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentLength = value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 401:
 		var headers GetBackupResponse401Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -11626,6 +11672,16 @@ func ParseGetStatementResponse(rsp *http.Response) (*GetStatementResponse, error
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetStatementResponse200Headers
+		if values := rsp.Header.Values("Content-Disposition"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Disposition", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentDisposition = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
 		var headers GetStatementResponse400Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -12821,6 +12877,16 @@ func ParseAddDomainResponse(rsp *http.Response) (*AddDomainResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 201:
+		var headers AddDomainResponse201Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uri"}); err != nil {
+				return nil, err
+			}
+			headers.Location = value
+		}
+		response.Headers201 = &headers
 	case rsp.StatusCode == 400:
 		var headers AddDomainResponse400Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -13183,6 +13249,16 @@ func ParseCreateKeyResponse(rsp *http.Response) (*CreateKeyResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateKeyResponse201Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uri"}); err != nil {
+				return nil, err
+			}
+			headers.Location = value
+		}
+		response.Headers201 = &headers
 	case rsp.StatusCode == 400:
 		var headers CreateKeyResponse400Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {

@@ -326,12 +326,12 @@ func (e ListTunnelsParamsStatus) Valid() bool {
 
 // Account defines model for Account.
 type Account struct {
-	CreatedAt *time.Time `json:"createdAt,omitempty"`
-	Email     *string    `json:"email,omitempty"`
-	Id        *string    `json:"id,omitempty"`
-	Name      *string    `json:"name,omitempty"`
-	Operator  *bool      `json:"operator,omitempty"`
-	Plan      *string    `json:"plan,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
+	Email     string    `json:"email"`
+	Id        string    `json:"id"`
+	Name      string    `json:"name"`
+	Operator  bool      `json:"operator"`
+	Plan      string    `json:"plan"`
 }
 
 // AccountList defines model for AccountList.
@@ -342,13 +342,13 @@ type AccountList struct {
 
 // AuditEvent defines model for AuditEvent.
 type AuditEvent struct {
-	Account *string                 `json:"account,omitempty"`
-	At      *time.Time              `json:"at,omitempty"`
-	Data    *map[string]interface{} `json:"data,omitempty"`
+	Account *string                `json:"account,omitempty"`
+	At      time.Time              `json:"at"`
+	Data    map[string]interface{} `json:"data"`
 
 	// Id the event ULID
-	Id   *string `json:"id,omitempty"`
-	Type *string `json:"type,omitempty"`
+	Id   string `json:"id"`
+	Type string `json:"type"`
 }
 
 // AuditEventList defines model for AuditEventList.
@@ -540,15 +540,15 @@ type Me struct {
 
 // NewAccount defines model for NewAccount.
 type NewAccount struct {
-	CreatedAt *time.Time `json:"createdAt,omitempty"`
-	Email     *string    `json:"email,omitempty"`
-	Id        *string    `json:"id,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
+	Email     string    `json:"email"`
+	Id        string    `json:"id"`
 
 	// Key the first key secret, shown once
 	Key      *string `json:"key,omitempty"`
-	Name     *string `json:"name,omitempty"`
-	Operator *bool   `json:"operator,omitempty"`
-	Plan     *string `json:"plan,omitempty"`
+	Name     string  `json:"name"`
+	Operator bool    `json:"operator"`
+	Plan     string  `json:"plan"`
 }
 
 // NewKey defines model for NewKey.
@@ -567,22 +567,22 @@ type NewKey struct {
 
 // Plan defines model for Plan.
 type Plan struct {
-	Plan         *string `json:"plan,omitempty"`
-	Reservations *struct {
+	Plan         string `json:"plan"`
+	Reservations struct {
 		Limit *int `json:"limit,omitempty"`
 		Used  *int `json:"used,omitempty"`
-	} `json:"reservations,omitempty"`
-	Tunnels *struct {
+	} `json:"reservations"`
+	Tunnels struct {
 		Active *int `json:"active,omitempty"`
 		Limit  *int `json:"limit,omitempty"`
-	} `json:"tunnels,omitempty"`
+	} `json:"tunnels"`
 }
 
 // Quantities defines model for Quantities.
 type Quantities struct {
-	BandwidthBytes *int `json:"bandwidthBytes,omitempty"`
-	Domains        *int `json:"domains,omitempty"`
-	Tunnels        *int `json:"tunnels,omitempty"`
+	BandwidthBytes *int `json:"bandwidthBytes"`
+	Domains        *int `json:"domains"`
+	Tunnels        *int `json:"tunnels"`
 }
 
 // RequestDetail defines model for RequestDetail.
@@ -694,28 +694,28 @@ type ReservationList struct {
 
 // Root defines model for Root.
 type Root struct {
-	Name      *string `json:"name,omitempty"`
-	Resources *[]struct {
+	Name      string `json:"name"`
+	Resources []struct {
 		Name *string `json:"name,omitempty"`
 		Uri  *string `json:"uri,omitempty"`
-	} `json:"resources,omitempty"`
-	Uri     *string `json:"uri,omitempty"`
-	Version *string `json:"version,omitempty"`
+	} `json:"resources"`
+	Uri     string `json:"uri"`
+	Version string `json:"version"`
 }
 
 // Session defines model for Session.
 type Session struct {
-	CreatedAt *time.Time `json:"createdAt,omitempty"`
-	Current   *bool      `json:"current,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
+	Current   bool      `json:"current"`
 
 	// ExpiresAt the earlier of the idle and the absolute expiry
-	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
-	Id        *string    `json:"id,omitempty"`
-	Ip        *string    `json:"ip,omitempty"`
+	ExpiresAt time.Time `json:"expiresAt"`
+	Id        string    `json:"id"`
+	Ip        string    `json:"ip"`
 
 	// LastSeenAt to the minute
-	LastSeenAt *time.Time `json:"lastSeenAt,omitempty"`
-	UserAgent  *string    `json:"userAgent,omitempty"`
+	LastSeenAt time.Time `json:"lastSeenAt"`
+	UserAgent  string    `json:"userAgent"`
 }
 
 // Statement defines model for Statement.
@@ -774,14 +774,14 @@ type TunnelList struct {
 
 // Usage defines model for Usage.
 type Usage struct {
-	Limits *Quantities `json:"limits,omitempty"`
-	Plan   *string     `json:"plan,omitempty"`
-	Used   *Quantities `json:"used,omitempty"`
+	Limits Quantities `json:"limits"`
+	Plan   string     `json:"plan"`
+	Used   Quantities `json:"used"`
 }
 
 // UsageHistory defines model for UsageHistory.
 type UsageHistory struct {
-	Days *[]struct {
+	Days []struct {
 		BandwidthBytes *struct {
 			In    *int `json:"in,omitempty"`
 			Out   *int `json:"out,omitempty"`
@@ -790,9 +790,9 @@ type UsageHistory struct {
 		Date          *openapi_types.Date `json:"date,omitempty"`
 		Requests      *int                `json:"requests,omitempty"`
 		TunnelSeconds *int                `json:"tunnelSeconds,omitempty"`
-	} `json:"days,omitempty"`
-	From *openapi_types.Date `json:"from,omitempty"`
-	To   *openapi_types.Date `json:"to,omitempty"`
+	} `json:"days"`
+	From openapi_types.Date `json:"from"`
+	To   openapi_types.Date `json:"to"`
 
 	// Tunnel the tunnel name asked for with ?tunnel=; absent for the whole account
 	Tunnel *string `json:"tunnel,omitempty"`

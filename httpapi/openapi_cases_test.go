@@ -66,7 +66,7 @@ func TestOpenAPI_Contract(t *testing.T) {
 	}), cheapPasswords, func(c *Config) { c.Resolver = resolver })
 	e, key := re.testEnv, re.key
 	opAcc, op := e.account(t, "op@example.com", "pro", true)
-	k := newContract(t, e.ts.URL)
+	k := newContract(t, e.ts.URL, re.edgeURL)
 	bg := context.Background()
 	off := offContract(bg)
 	u := func(path string) string { return e.ts.URL + path }
@@ -205,6 +205,13 @@ func TestOpenAPI_Contract(t *testing.T) {
 	k.send(t, bg, 200, "GET", u("/api/v1/admin/backup"), op, "")
 	k.send(t, bg, 403, "GET", u("/api/v1/admin/backup"), key, "")
 
+	// The agent's door, on the edge.
+	agentURL := re.edgeURL + "/api/v1/agent/connect"
+	upgrade := []string{"Upgrade", "warren-agent/1", "Connection", "Upgrade"}
+	k.send(t, off, 426, "GET", agentURL, key, "")
+	k.send(t, off, 401, "GET", agentURL, "", "", upgrade...)
+	k.upgrade(t, agentURL, key, upgrade...)
+
 	// Tunnels released last: the replays above need "hooks" live.
 	acc := re.acc
 	e.tunnel(t, acc, "spare-one", 0)
@@ -245,5 +252,29 @@ func (k *contract) stream(tb testing.TB, ctx context.Context, want int, url, key
 	if resp.StatusCode != want {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 600))
 		tb.Fatalf("GET %s: status %d, want %d; body %s", url, resp.StatusCode, want, b)
+	}
+}
+
+// upgrade opens the agent connection through the contract (101 and its
+// headers checked) and closes it at once.
+func (k *contract) upgrade(tb testing.TB, url, key string, hdr ...string) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := k.Client().Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSwitchingProtocols || resp.Header.Get("Upgrade") != "warren-agent/1" {
+		tb.Fatalf("GET %s: status %d, Upgrade %q", url, resp.StatusCode, resp.Header.Get("Upgrade"))
 	}
 }

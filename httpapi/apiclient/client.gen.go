@@ -6007,6 +6007,11 @@ func (r ListStatementsResponse) ContentType() string {
 	return ""
 }
 
+// ConnectAgentResponse101Headers the declared response headers of an HTTP 101 response for ConnectAgent
+type ConnectAgentResponse101Headers struct {
+	Upgrade string
+}
+
 // ConnectAgentResponse401Headers the declared response headers of an HTTP 401 response for ConnectAgent
 type ConnectAgentResponse401Headers struct {
 	RetryAfter      *int
@@ -6050,6 +6055,8 @@ type ConnectAgentResponse struct {
 	JSON429 *Error
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Error
+	// Headers101 the parsed response headers for an HTTP 101 response
+	Headers101 *ConnectAgentResponse101Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ConnectAgentResponse401Headers
 	// Headers405 the parsed response headers for an HTTP 405 response
@@ -10598,6 +10605,16 @@ func ParseConnectAgentResponse(rsp *http.Response) (*ConnectAgentResponse, error
 	}
 
 	switch {
+	case rsp.StatusCode == 101:
+		var headers ConnectAgentResponse101Headers
+		if values := rsp.Header.Values("Upgrade"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Upgrade", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Upgrade = value
+		}
+		response.Headers101 = &headers
 	case rsp.StatusCode == 401:
 		var headers ConnectAgentResponse401Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {

@@ -35,6 +35,7 @@ type replayEnv struct {
 	*testEnv
 	acc, key string
 	path     string // the captured request's replay route
+	edgeURL  string // the edge's public listener (http://127.0.0.1:port)
 }
 
 func mustReplayEnv(tb testing.TB, plan string, origin http.Handler, tweak ...func(*Config)) *replayEnv {
@@ -105,7 +106,8 @@ func mustReplayEnv(tb testing.TB, plan string, origin http.Handler, tweak ...fun
 	if id == "" {
 		tb.Fatal("the request was not captured")
 	}
-	return &replayEnv{testEnv: e, acc: acc, key: key, path: "/api/v1/me/tunnels/hooks/requests/req_" + id + "/replay"}
+	return &replayEnv{testEnv: e, acc: acc, key: key, path: "/api/v1/me/tunnels/hooks/requests/req_" + id + "/replay",
+		edgeURL: "http://" + ln.Addr().String()}
 }
 
 func TestReplayBodyOverThePlansCaptureLimitIs413(t *testing.T) {

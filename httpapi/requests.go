@@ -90,8 +90,10 @@ func checkTunnelName(name string) error {
 func (s *Server) routesRequests() []route {
 	return []route{
 		{Method: http.MethodGet, Path: "/api/v1/me/tunnels/:sub/requests", Handle: s.listTunnelRequests},
-		// httprouter cannot hold a static "stream" or "export" beside ":id"; getRequest dispatches them.
 		{Method: http.MethodGet, Path: "/api/v1/me/tunnels/:sub/requests/:id", Handle: s.getRequest},
+		// httprouter cannot hold a static "stream" or "export" beside ":id": mounted on it.
+		{Method: http.MethodGet, Path: "/api/v1/me/tunnels/:sub/requests/stream", Mount: "/api/v1/me/tunnels/:sub/requests/:id", Handle: s.streamRequests},
+		{Method: http.MethodGet, Path: "/api/v1/me/tunnels/:sub/requests/export", Mount: "/api/v1/me/tunnels/:sub/requests/:id", Handle: s.exportHandler}, // export.go (audit)
 		{Method: http.MethodGet, Path: "/v1/requests", Handle: s.listRequests},
 		// Every tunnel's requests; streamRequests with no sub streams them all.
 		// Mounted on ":id" so that GET /api/v1/me/requests/:id/export (replay.go) fits beside it.
@@ -148,12 +150,6 @@ func (s *Server) writeRequestPage(w http.ResponseWriter, r *http.Request, c *cal
 // getRequest is GET /api/v1/me/tunnels/{sub}/requests/{id}: the full
 // capture. 404 when the request is not the caller's or not that tunnel's.
 func (s *Server) getRequest(w http.ResponseWriter, r *http.Request, c *call) error {
-	switch c.Params.ByName("id") {
-	case "stream":
-		return s.streamRequests(w, r, c)
-	case "export":
-		return s.exportHandler(w, r, c) // export.go (audit)
-	}
 	sub := c.Params.ByName("sub")
 	id, err := parseRequestID("id", c.Params.ByName("id"))
 	if err != nil {

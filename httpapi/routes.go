@@ -28,6 +28,8 @@ type route struct {
 	// …/requests/:id), because httprouter cannot hold a static segment where
 	// a sibling route has a wildcard (…/requests/:id/export). The mount
 	// answers only the static value, so clients see the routes of Path.
+	// Several routes may mount on one wildcard, beside a route whose Path is
+	// that wildcard, which answers every other value.
 	Mount  string
 	Access access
 	Handle func(w http.ResponseWriter, r *http.Request, c *call) error
@@ -86,21 +88,40 @@ func (s *Server) buildRouter(rs []route) *httprouter.Router {
 		s.logger.Error("httpapi: panic", "method", req.Method, "path", req.URL.Path, "panic", v)
 		writeJSON(w, http.StatusInternalServerError, errorJSON{Error: string(domain.CodeInternal), Message: "internal error"})
 	}
+	// Each method and path is registered once: a wildcard route, or the
+	// router's 404, answers what none of the routes mounted on it take.
+	type pattern struct{ method, path string }
+	var order []pattern
+	handles := map[pattern]httprouter.Handle{}
+	notFound := func(w http.ResponseWriter, req *http.Request, _ httprouter.Params) { r.NotFound.ServeHTTP(w, req) }
+	for _, rt := range rs {
+		if rt.Mount == "" {
+			p := pattern{rt.Method, rt.Path}
+			order, handles[p] = append(order, p), s.wrap(rt)
+		}
+	}
 	for _, rt := range rs {
 		if rt.Mount != "" {
-			r.Handle(rt.Method, rt.Mount, mounted(rt, s.wrap(rt), r.NotFound))
-			continue
+			p := pattern{rt.Method, rt.Mount}
+			next, ok := handles[p]
+			if !ok {
+				order, next = append(order, p), notFound
+			}
+			handles[p] = mounted(rt, s.wrap(rt), next)
 		}
-		r.Handle(rt.Method, rt.Path, s.wrap(rt))
+	}
+	for _, p := range order {
+		r.Handle(p.method, p.path, handles[p])
 	}
 	return r
 }
 
 // mounted serves rt's static last segment on its wildcard Mount and sends
-// any other value to notFound, before authentication, as the router would.
+// any other value to next: the wildcard's own route or the router's 404,
+// before authentication, as the router would.
 // A Mount that does not end in the wildcard matching Path's last segment is
 // a programming error: it panics at start, like httprouter's own conflicts.
-func mounted(rt route, h httprouter.Handle, notFound http.Handler) httprouter.Handle {
+func mounted(rt route, h, next httprouter.Handle) httprouter.Handle {
 	pi, mi := strings.LastIndexByte(rt.Path, '/'), strings.LastIndexByte(rt.Mount, '/')
 	static, param := rt.Path[pi+1:], rt.Mount[mi+1:]
 	if rt.Path[:pi] != rt.Mount[:mi] || !strings.HasPrefix(param, ":") || static == "" || strings.ContainsAny(static, ":*") {
@@ -109,7 +130,7 @@ func mounted(rt route, h httprouter.Handle, notFound http.Handler) httprouter.Ha
 	param = param[1:]
 	return func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
 		if ps.ByName(param) != static {
-			notFound.ServeHTTP(w, r)
+			next(w, r, ps)
 			return
 		}
 		h(w, r, ps)

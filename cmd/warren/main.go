@@ -101,5 +101,5 @@ func main() {
 
 // run builds the tree and runs args on it, returning the exit code.
 func run(ctx context.Context, e *command.Env, args []string) int {
-	return command.Execute(ctx, e, command.Root(e, commands(), ""), args)
+	return command.Execute(ctx, e, command.Root(e, commands(), command.Version()), args)
 }

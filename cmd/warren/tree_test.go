@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"warren/cmd/warren/internal/command"
+	"warren/cmd/warren/internal/warrentest"
 )
 
 // runIn runs the real tree in-process, with no environment.
@@ -107,5 +109,19 @@ func TestCompletionScriptsGenerate(t *testing.T) {
 		if _, out, _ := runIn(c.args...); !strings.Contains(out, c.want) {
 			t.Errorf("warren %q: want %q among\n%s", c.args, c.want, out)
 		}
+	}
+}
+
+// `warren version` and `warren --version` print the same line, from the
+// binary's build info: the module version and the Go version it was built
+// with (the commit too, when built with VCS stamping).
+func TestVersionCommandAndFlag(t *testing.T) {
+	v := warrentest.Run(t, nil, "version")
+	f := warrentest.Run(t, nil, "--version")
+	if v.Code != 0 || f.Code != 0 || v.Stdout != f.Stdout {
+		t.Fatalf("version: exit %d %q; --version: exit %d %q: want the same line, exit 0", v.Code, v.Stdout, f.Code, f.Stdout)
+	}
+	if !strings.HasPrefix(v.Stdout, "warren ") || !strings.Contains(v.Stdout, runtime.Version()) || !strings.Contains(v.Stdout, "commit") {
+		t.Errorf("version %q: want `warren VERSION (commit …) %s`", v.Stdout, runtime.Version())
 	}
 }

@@ -46,6 +46,7 @@ func Root(e *Env, set Set, version string) *cobra.Command {
 	for _, n := range slices.Sorted(maps.Keys(set)) {
 		root.AddCommand(build(e, n, set[n]))
 	}
+	root.AddCommand(versionCommand(version))
 	return root
 }
 
@@ -142,4 +143,17 @@ func Execute(ctx context.Context, e *Env, root *cobra.Command, args []string) in
 		fmt.Fprintf(e.Stderr, "%s: %v\n", cmd.CommandPath(), ee.Err)
 	}
 	return ee.Code
+}
+
+// versionCommand is `warren version`: the same line as `warren --version`.
+func versionCommand(version string) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "print the version: module version, VCS commit (+dirty) and Go version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, err := fmt.Fprintln(cmd.OutOrStdout(), version)
+			return err
+		},
+	}
 }

@@ -62,6 +62,8 @@ func TestTreeDispatchesLikeBefore(t *testing.T) {
 		{[]string{"list", "--level", "2"}, nil, 0, "list level=2", ""},
 		{[]string{"list", "rm", "--level", "5"}, nil, 0, "list rm level=5", ""},
 		{[]string{"list", "frob"}, nil, 2, "", `unknown subcommand "frob"`},
+		{[]string{"version"}, nil, 0, "", "warren test"},
+		{[]string{"--version"}, nil, 0, "", "warren test"},
 	} {
 		code, ran, stdout, stderr := runTree(c.args, c.env)
 		out := stderr

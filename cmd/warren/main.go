@@ -55,8 +55,9 @@ func commands() command.Set {
 		"tunnels": {Summary: "list your live tunnels, or close one", Run: cli.RunTunnels, Subs: command.Set{
 			"close": {Summary: "close a live tunnel: close ID|SUBDOMAIN|tcp-PORT", Run: cli.RunTunnelClose},
 		}},
-		"requests": {Summary: "list captured requests; --follow streams new ones; export", Run: cli.RunRequests, Subs: command.Set{
+		"requests": {Summary: "list captured requests; --follow streams new ones; show one; export", Run: cli.RunRequests, Subs: command.Set{
 			"export": {Summary: "export a tunnel's captured requests as HAR 1.2 or ndjson", Run: cli.RunRequestsExport},
+			"show":   {Summary: "show one captured request: summary, headers, bodies by content type (--raw, --json)", Run: cli.RunRequestShow},
 		}},
 		"reservations": {Summary: "list, add or rm reserved subdomains", Run: cli.RunReservations, Subs: command.Set{
 			"add": {Summary: "reserve a subdomain: add NAME", Run: cli.RunReservationAdd},

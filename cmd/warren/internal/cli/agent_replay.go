@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -43,7 +42,7 @@ func RunReplay(ctx context.Context, e *command.Env, args []string) error {
 	tr.DisableCompression = true
 	hc := cfg.httpClientWith(tr, 5*time.Minute)
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	r := &replayer{server: strings.TrimSuffix(cfg.Server, "/"), key: cfg.Key, to: *to, out: e.Stdout, http: hc}
+	r := &replayer{apiCaller: apiCaller{server: strings.TrimSuffix(cfg.Server, "/"), key: cfg.Key, http: hc}, to: *to, out: e.Stdout}
 	if *tunnel == "" {
 		if err := wantArgs(fs, pos, 1, "REQ_ID (or --tunnel S)"); err != nil {
 			return err
@@ -121,9 +120,9 @@ func statusMatcher(s string) (func(int) bool, error) {
 }
 
 type replayer struct {
-	server, key, to string
-	out             io.Writer
-	http            *http.Client
+	apiCaller
+	to  string
+	out io.Writer
 }
 
 // one replays a request through its tunnel, or to r.to when set.
@@ -186,39 +185,4 @@ func (r *replayer) local(ctx context.Context, ex httpapi.RequestExport) error {
 	fmt.Fprintf(r.out, "%s %-6s %s %d %s  (%d bytes, sent to %s)\n", cr.ID, cr.Method, cr.Path, res.StatusCode,
 		fmtDuration(float64(time.Since(start).Microseconds())/1000), n, r.to)
 	return nil
-}
-
-// call does one JSON API call; an error answer becomes its message.
-func (r *replayer) call(ctx context.Context, method, path string, body, out any) error {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, r.server+path, rd)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+r.key)
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	res, err := r.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	if res.StatusCode >= 300 {
-		var e struct{ Error, Message string }
-		_ = json.NewDecoder(io.LimitReader(res.Body, 64<<10)).Decode(&e)
-		if e.Message == "" {
-			e.Message = res.Status
-		}
-		return fmt.Errorf("%s (%d %s)", e.Message, res.StatusCode, e.Error)
-	}
-	return json.NewDecoder(res.Body).Decode(out)
 }

@@ -92,7 +92,21 @@ func RunStart(ctx context.Context, e *command.Env, args []string) error {
 	if af.CA != "" && *cf.ca == "" && command.EnvDefault(e, "WARREN_CA", "") == "" {
 		*cf.ca = af.CA // the file's ca, under --ca and WARREN_CA
 	}
-	return serveTunnels(ctx, e, cf, specs(af.Specs...))
+	ts := specs(af.Specs...)
+	for i := range ts {
+		if ts[i].Proto != domain.ProtoHTTP {
+			continue
+		}
+		up, err := newUpstream(ts[i].Local, af.Upstreams[i].insecure, af.Upstreams[i].hostHeader)
+		if err != nil {
+			return fmt.Errorf("%s: tunnel %d: %w", *file, i+1, err)
+		}
+		if up != nil {
+			defer up.close()
+			ts[i].up, ts[i].Local, ts[i].DialLocal = up, up.target.Host, up.dial
+		}
+	}
+	return serveTunnels(ctx, e, cf, ts)
 }
 
 // serveTunnels connects one agent, opens specs, prints their URLs and then a

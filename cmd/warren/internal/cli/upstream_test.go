@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -75,6 +77,17 @@ func TestHTTPForwardsToATLSLocalService(t *testing.T) {
 			a.Wait(t, "POST   /p/a?q=1 200")
 		})
 	}
+	t.Run("StartConfig", func(t *testing.T) {
+		// `warren start`'s file says the same with upstream_insecure and host_header.
+		cfg := filepath.Join(t.TempDir(), "tunnels.yaml")
+		os.WriteFile(cfg, []byte("tunnels:\n  - local: "+local+"\n    subdomain: tls-start\n    upstream_insecure: true\n    host_header: rewrite\n"), 0o600)
+		a := warrentest.StartAgent(t, s, key, "start", "--config", cfg)
+		a.Wait(t, "Forwarding http://tls-start.localhost:"+srvPort+" -> "+local)
+		code, body := post("tls-start")
+		if want := "tls=true host=" + origin.Listener.Addr().String() + " uri=/p/a?q=1 xff=127.0.0.1 body=hi"; code != 200 || body != want {
+			t.Errorf("%d %q, want 200 %q", code, body, want)
+		}
+	})
 	t.Run("ErrUsage", func(t *testing.T) {
 		env := []string{"WARREN_SERVER=" + s.URL, "WARREN_API_KEY=" + key, "HOME=" + t.TempDir()}
 		warrentest.CLIFails(t, env, "not ftp://", "http", "ftp://127.0.0.1:21")
@@ -149,5 +162,22 @@ func TestUpstreamServesPipesAndCloses(t *testing.T) {
 	}
 	if p, err := newUpstream("3000", false, ""); p != nil || err != nil {
 		t.Errorf("a plain port needs no proxy: %v %v", p, err)
+	}
+}
+
+// The tunnels file takes upstream_insecure and host_header per tunnel, in
+// JSON and in the YAML form alike.
+func TestTunnelsFileUpstreamKeys(t *testing.T) {
+	dir := t.TempDir()
+	for name, text := range map[string]string{
+		"t.yaml": "tunnels:\n  - local: https://127.0.0.1:8443\n    upstream_insecure: true\n    host_header: rewrite\n  - local: 3000\n",
+		"t.json": `{"tunnels":[{"local":"https://127.0.0.1:8443","upstream_insecure":true,"host_header":"rewrite"},{"local":"3000"}]}`,
+	} {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(text), 0o600)
+		af, err := loadAgentFile(p)
+		if err != nil || len(af.Upstreams) != 2 || af.Upstreams[0] != (upstreamOpts{true, "rewrite"}) || af.Upstreams[1] != (upstreamOpts{}) {
+			t.Errorf("%s: %+v %v", name, af, err)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package command
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -25,6 +26,58 @@ func exitCode(err error) int {
 		return 1
 	}
 	return 0
+}
+
+func TestSubcommand(t *testing.T) {
+	ran := ""
+	subs := Set{"a": {Summary: "the a", Run: func(_ context.Context, _ *Env, args []string) error {
+		ran = "a " + strings.Join(args, " ")
+		return nil
+	}}}
+	for _, c := range []struct {
+		args []string
+		code int
+		ran  string
+	}{
+		{nil, 2, ""},
+		{[]string{"help"}, 0, ""},
+		{[]string{"b"}, 2, ""},
+		{[]string{"a", "x"}, 0, "a x"},
+	} {
+		ran = ""
+		e, _, _ := testEnv()
+		if code := exitCode(Subs("t", subs)(context.Background(), e, c.args)); code != c.code || ran != c.ran {
+			t.Errorf("%v: exit %d ran %q, want %d %q", c.args, code, ran, c.code, c.ran)
+		}
+	}
+}
+
+func TestWithSubs(t *testing.T) {
+	ran := ""
+	list := func(_ context.Context, _ *Env, args []string) error {
+		ran = "list " + strings.Join(args, " ")
+		return nil
+	}
+	subs := Set{"rm": {Run: func(_ context.Context, _ *Env, args []string) error {
+		ran = "rm " + strings.Join(args, " ")
+		return nil
+	}}}
+	for _, c := range []struct {
+		args []string
+		code int
+		ran  string
+	}{
+		{nil, 0, "list "},
+		{[]string{"--json"}, 0, "list --json"},
+		{[]string{"rm", "x"}, 0, "rm x"},
+		{[]string{"frob"}, 2, ""},
+	} {
+		ran = ""
+		e, _, _ := testEnv()
+		if code := exitCode(WithSubs("t", list, subs)(context.Background(), e, c.args)); code != c.code || ran != c.ran {
+			t.Errorf("%v: exit %d ran %q, want %d %q", c.args, code, ran, c.code, c.ran)
+		}
+	}
 }
 
 func TestParseFlags(t *testing.T) {

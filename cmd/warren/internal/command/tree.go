@@ -47,6 +47,20 @@ func Root(e *Env, set Set, version string) *cobra.Command {
 		root.AddCommand(build(e, n, set[n]))
 	}
 	root.AddCommand(versionCommand(version))
+	// Cobra's own commands, made now so that they read like ours in help.
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		switch c.Name() {
+		case "help":
+			c.Short = "help about any command: warren help COMMAND [SUBCOMMAND]"
+		case "completion":
+			c.Short = "print a shell completion script: warren completion bash|zsh|fish|powershell"
+			for _, sh := range c.Commands() {
+				sh.Short = "print the completion script for " + sh.Name()
+			}
+		}
+	}
 	return root
 }
 

@@ -11,13 +11,13 @@ import (
 // replay changed the request (modified, or the overrides it names), what
 // it changed: "↻ replay of req_…, edited: body, headers". A faithful
 // replay then reads apart from one that did not send the original bytes.
-// "" for a request that is no replay.
-func replayNote(replayOf string, modified bool, overrides json.RawMessage) string {
+// "" for a request that is no replay. overrides are field names; the API's
+// JSON gives them through overrideNames.
+func replayNote(replayOf string, modified bool, names []string) string {
 	if replayOf == "" {
 		return ""
 	}
 	s := "↻ replay of " + replayOf
-	names := overrideNames(overrides)
 	switch {
 	case len(names) > 0:
 		s += ", edited: " + strings.Join(names, ", ")

@@ -70,7 +70,7 @@ func requestHeader() []string {
 func requestRow(r client.Request) []string {
 	return []string{r.ID, when(r.CreatedAt), orDash(r.Tunnel), orDash(r.Method), orDash(r.Path),
 		strconv.Itoa(r.Status), strconv.FormatFloat(r.Millis(), 'f', 1, 64) + "ms", strconv.FormatInt(r.Bytes, 10),
-		replayNote(deref(r.ReplayOf), r.Modified, r.Overrides)}
+		replayNote(deref(r.ReplayOf), r.Modified, overrideNames(r.Overrides))}
 }
 
 // requestPrinter prints streamed requests one line each: unaligned columns
@@ -92,7 +92,7 @@ func (p *requestPrinter) print(r client.Request) error {
 	// The id and tunnel tell lines apart when several tunnels stream, and
 	// the id is what replay takes; the path, of any width, comes last,
 	// and a replay says so after it.
-	note := replayNote(deref(r.ReplayOf), r.Modified, r.Overrides)
+	note := replayNote(deref(r.ReplayOf), r.Modified, overrideNames(r.Overrides))
 	if note != "" {
 		note = "  " + note
 	}

@@ -135,7 +135,7 @@ func writeRequestDetail(w io.Writer, d requestDetail) error {
 	t.row("  time", d.CreatedAt.UTC().Format("2006-01-02 15:04:05.000 UTC"))
 	t.row("  client", strings.TrimSpace(orDash(d.IP)+"  "+d.Proto+"  "+d.UserAgent))
 	t.row("  bytes", fmt.Sprintf("in %s, out %s", humanBytes(d.BytesIn), humanBytes(d.BytesOut)))
-	if n := replayNote(deref(d.ReplayOf), d.Modified, d.Overrides); n != "" {
+	if n := replayNote(deref(d.ReplayOf), d.Modified, overrideNames(d.Overrides)); n != "" {
 		t.row("  replay", n)
 	}
 	if d.Error != nil && *d.Error != "" {

@@ -163,7 +163,7 @@ func TestReplayNoteSaysWhatWasEdited(t *testing.T) {
 		{"req_1", true, `{"method":"PUT","body":"x"}`, "↻ replay of req_1, edited: body, method"},
 		{"req_1", true, "", "↻ replay of req_1, edited"},
 	} {
-		if got := replayNote(c.replayOf, c.modified, json.RawMessage(c.overrides)); got != c.want {
+		if got := replayNote(c.replayOf, c.modified, overrideNames(json.RawMessage(c.overrides))); got != c.want {
 			t.Errorf("replayNote(%q, %v, %s) = %q, want %q", c.replayOf, c.modified, c.overrides, got, c.want)
 		}
 	}

@@ -45,10 +45,10 @@ func commands() command.Set {
 		"compact": {Summary: "rewrite the data file without its free pages (offline)", Run: offline.RunCompact},
 
 		// The agent.
-		"http":   {Summary: "expose a local HTTP service: warren http PORT|HOST:PORT [--subdomain S]", Run: cli.RunHTTP},
+		"http":   {Summary: "expose a local HTTP or HTTPS service: warren http PORT|HOST:PORT|https://HOST:PORT [--subdomain S]", Run: cli.RunHTTP},
 		"tcp":    {Summary: "expose a local TCP service: warren tcp PORT|HOST:PORT", Run: cli.RunTCP},
 		"start":  {Summary: "open several tunnels from a config file: warren start --config FILE", Run: cli.RunStart},
-		"replay": {Summary: "re-send captured requests: warren replay REQ_ID [--to URL] | --tunnel S [--status 5xx] [--since 1h]", Run: cli.RunReplay},
+		"replay": {Summary: "re-send captured requests, as captured or edited: warren replay REQ_ID [--to URL] [--method, --path, --header K:V, --body-file F] | --tunnel S [--status 5xx] [--since 1h]", Run: cli.RunReplay},
 
 		// Clients of the control-plane API.
 		"login": {Summary: "check an API key against a server and save both", Run: cli.RunLogin},

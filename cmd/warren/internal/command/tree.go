@@ -91,6 +91,11 @@ func build(e *Env, name string, c Command) *cobra.Command {
 	// The command parses its flags itself, --help included.
 	cc.DisableFlagParsing = true
 	cc.RunE = func(cmd *cobra.Command, args []string) error {
+		if asksHelp(args) {
+			// What the command would print on --help, but on stdout as
+			// cobra's help is (the flag package writes it to stderr).
+			return cmd.Help()
+		}
 		if len(c.Subs) > 0 && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 			if args[0] == "help" {
 				return cmd.Help()
@@ -109,6 +114,20 @@ func build(e *Env, name string, c Command) *cobra.Command {
 		return nil
 	}
 	return cc
+}
+
+// asksHelp: -h, -help or --help among args before a "--", which every
+// command answers with its usage and nothing else.
+func asksHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--help":
+			return true
+		}
+	}
+	return false
 }
 
 // usageKey annotates a command with the usage line(s) it declared.

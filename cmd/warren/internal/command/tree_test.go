@@ -79,10 +79,10 @@ func TestTreeDispatchesLikeBefore(t *testing.T) {
 // A command's help, by `help CMD` or `CMD --help`, lists the flags the
 // command declared with their env twins.
 func TestCommandHelpListsItsFlags(t *testing.T) {
-	for _, args := range [][]string{{"help", "grp", "a"}, {"grp", "a", "--help"}, {"list", "rm", "-h"}} {
-		_, ran, stdout, stderr := runTree(args, nil)
-		if out := stdout + stderr; !strings.Contains(out, "--level") || !strings.Contains(out, "env T_LEVEL") || ran != "" {
-			t.Errorf("%q: ran %q, help %q: want --level and its env twin, nothing run", args, ran, out)
+	for _, args := range [][]string{{"help", "grp", "a"}, {"grp", "a", "--help"}, {"list", "rm", "-h"}, {"list", "--level", "2", "-help"}} {
+		code, ran, stdout, stderr := runTree(args, nil)
+		if code != 0 || !strings.Contains(stdout, "--level") || !strings.Contains(stdout, "env T_LEVEL") || ran != "" || stderr != "" {
+			t.Errorf("%q: exit %d, ran %q, stdout %q, stderr %q: want --level and its env twin on stdout, nothing run", args, code, ran, stdout, stderr)
 		}
 	}
 }

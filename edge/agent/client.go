@@ -27,6 +27,10 @@ type Spec struct {
 	// which the server grants when it is free and its last tunnel was the
 	// account's; otherwise it picks another.
 	WantPort int
+	// DialLocal, if set, connects each public stream to the local service
+	// instead of plain TCP to Local: the CLI's proxy to a TLS service, or
+	// one that rewrites Host (cmd/warren/internal/cli/upstream.go).
+	DialLocal func() (net.Conn, error)
 }
 
 // Tunnel is a tunnel as the server opened it.
@@ -450,7 +454,11 @@ func (c *Client) forward(st net.Conn) {
 		_ = wire.WriteStatus(st, wire.StatusRefused, "tunnel "+id+" is not open on this agent")
 		return
 	}
-	local, err := net.DialTimeout("tcp", t.Local, 10*time.Second)
+	dial := t.DialLocal
+	if dial == nil {
+		dial = func() (net.Conn, error) { return net.DialTimeout("tcp", t.Local, 10*time.Second) }
+	}
+	local, err := dial()
 	if err != nil {
 		_ = wire.WriteStatus(st, wire.StatusRefused, err.Error())
 		return

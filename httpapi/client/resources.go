@@ -59,6 +59,12 @@ type Request struct {
 	Host       string    `json:"host,omitempty"`
 	ReplayOf   *string   `json:"replayOf"` // the original's id when this is a replay
 	CreatedAt  time.Time `json:"createdAt"`
+
+	// Modified and Overrides say a replay did not send the original's
+	// bytes, and which fields it changed (kept raw: a list of names, or
+	// an object keyed by field).
+	Modified  bool            `json:"modified,omitempty"`
+	Overrides json.RawMessage `json:"overrides,omitempty"`
 }
 
 // Millis is the request's duration in milliseconds with the precision

@@ -21,6 +21,9 @@ type tunnelsFile struct {
 		Local     string `json:"local"`
 		Subdomain string `json:"subdomain"`
 		Hostname  string `json:"hostname"`
+		// As `warren http`'s --upstream-insecure and --host-header.
+		UpstreamInsecure bool   `json:"upstream_insecure"`
+		HostHeader       string `json:"host_header"`
 	} `json:"tunnels"`
 }
 
@@ -29,7 +32,16 @@ type tunnelsFile struct {
 // --ca and WARREN_CA override.
 type agentFile struct {
 	Specs []agent.Spec
-	CA    string
+	// Upstreams are the specs' --upstream-insecure and --host-header, by
+	// the same index (what agent.Spec does not carry).
+	Upstreams []upstreamOpts
+	CA        string
+}
+
+// upstreamOpts are an HTTP tunnel's `upstream_insecure` and `host_header`.
+type upstreamOpts struct {
+	insecure   bool
+	hostHeader string
 }
 
 // loadTunnelsFile is loadAgentFile's tunnels.
@@ -43,8 +55,10 @@ func loadTunnelsFile(path string) ([]agent.Spec, error) {
 //	ca: private-ca.pem   # optional
 //	tunnels:
 //	  - proto: http
-//	    local: 3000
+//	    local: 3000      # or https://127.0.0.1:8443
 //	    subdomain: hooks
+//	    host_header: rewrite       # optional, as --host-header
+//	    upstream_insecure: true    # optional, as --upstream-insecure
 //	  - proto: tcp
 //	    local: 5432
 func loadAgentFile(path string) (agentFile, error) {
@@ -54,6 +68,7 @@ func loadAgentFile(path string) (agentFile, error) {
 		return af, err
 	}
 	var specs []agent.Spec
+	var ups []upstreamOpts
 	if strings.HasPrefix(strings.TrimSpace(string(b)), "{") {
 		var f tunnelsFile
 		if err := json.Unmarshal(b, &f); err != nil {
@@ -61,9 +76,10 @@ func loadAgentFile(path string) (agentFile, error) {
 		}
 		for _, t := range f.Tunnels {
 			specs = append(specs, agent.Spec{Proto: t.Proto, Local: t.Local, Subdomain: t.Subdomain, Hostname: t.Hostname})
+			ups = append(ups, upstreamOpts{t.UpstreamInsecure, t.HostHeader})
 		}
 		af.CA = f.CA
-	} else if specs, af.CA, err = parseSimpleYAML(path, string(b)); err != nil {
+	} else if specs, ups, af.CA, err = parseSimpleYAML(path, string(b)); err != nil {
 		return af, err
 	}
 	if af.CA != "" && !filepath.IsAbs(af.CA) {
@@ -83,11 +99,11 @@ func loadAgentFile(path string) (agentFile, error) {
 			return af, fmt.Errorf("%s: tunnel %d: proto %q is neither http nor tcp", path, i+1, s.Proto)
 		}
 	}
-	af.Specs = specs
+	af.Specs, af.Upstreams = specs, ups
 	return af, nil
 }
 
-func parseSimpleYAML(path, text string) (specs []agent.Spec, ca string, err error) {
+func parseSimpleYAML(path, text string) (specs []agent.Spec, ups []upstreamOpts, ca string, err error) {
 	for n, line := range strings.Split(text, "\n") {
 		topLevel := line != "" && line[0] != ' ' && line[0] != '\t'
 		line = strings.TrimSpace(line)
@@ -99,6 +115,7 @@ func parseSimpleYAML(path, text string) (specs []agent.Spec, ca string, err erro
 		}
 		if rest, ok := strings.CutPrefix(line, "-"); ok {
 			specs = append(specs, agent.Spec{})
+			ups = append(ups, upstreamOpts{})
 			line = strings.TrimSpace(rest)
 			if line == "" {
 				continue
@@ -110,7 +127,7 @@ func parseSimpleYAML(path, text string) (specs []agent.Spec, ca string, err erro
 			continue
 		}
 		if !ok || len(specs) == 0 {
-			return nil, "", fmt.Errorf("%s:%d: expected `- key: value` under tunnels:", path, n+1)
+			return nil, nil, "", fmt.Errorf("%s:%d: expected `- key: value` under tunnels:", path, n+1)
 		}
 		v = strings.Trim(strings.TrimSpace(v), `"'`)
 		s := &specs[len(specs)-1]
@@ -123,9 +140,13 @@ func parseSimpleYAML(path, text string) (specs []agent.Spec, ca string, err erro
 			s.Subdomain = v
 		case "hostname":
 			s.Hostname = v
+		case "upstream_insecure":
+			ups[len(ups)-1].insecure = v == "true"
+		case "host_header":
+			ups[len(ups)-1].hostHeader = v
 		default:
-			return nil, "", fmt.Errorf("%s:%d: unknown key %q (proto, local, subdomain, hostname)", path, n+1, k)
+			return nil, nil, "", fmt.Errorf("%s:%d: unknown key %q (proto, local, subdomain, hostname, upstream_insecure, host_header)", path, n+1, k)
 		}
 	}
-	return specs, ca, nil
+	return specs, ups, ca, nil
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -20,16 +19,23 @@ import (
 	"warren/httpapi"
 )
 
-// RunReplay is `warren replay REQ_ID [--to URL]` or `warren replay --tunnel S [--status C] [--since D] [--to URL]`.
+// RunReplay is `warren replay REQ_ID [--to URL] [edits]` or `warren replay
+// --tunnel S [--status C] [--since D] [--to URL] [edits]`; the edits are
+// --method, --path, --header K:V and --body-file F (replay_edit.go).
 func RunReplay(ctx context.Context, e *command.Env, args []string) error {
-	fs := command.NewFlagSet(e, "replay", "replay REQ_ID [--to URL]\n       warren replay --tunnel S [--status 5xx] [--since 1h] [--to URL]")
+	fs := command.NewFlagSet(e, "replay", "replay REQ_ID [--to URL] [--method M] [--path P] [--header K:V]… [--body-file F]\n       warren replay --tunnel S [--status 5xx] [--since 1h] [--to URL] [edits]")
 	cf := addConnFlags(fs)
 	to := fs.String("to", "", "send to this local URL instead of through the tunnel (e.g. http://localhost:3000)")
 	tunnel := fs.String("tunnel", "", "replay a filtered set of this tunnel's requests, oldest first (earlier replays are not replayed again)")
 	status := fs.String("status", "", "with --tunnel: only these statuses (500, 5xx, 4xx…)")
 	since := fs.Duration("since", 0, "with --tunnel: only requests newer than this (e.g. 1h)")
 	limit := fs.Int("limit", 1000, "with --tunnel: look at most at this many recent requests")
+	edits := addReplayEdits(fs)
 	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	ov, edited, err := edits.overrides(e.Stdin)
 	if err != nil {
 		return err
 	}
@@ -43,7 +49,7 @@ func RunReplay(ctx context.Context, e *command.Env, args []string) error {
 	tr.DisableCompression = true
 	hc := cfg.httpClientWith(tr, 5*time.Minute)
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	r := &replayer{server: strings.TrimSuffix(cfg.Server, "/"), key: cfg.Key, to: *to, out: e.Stdout, http: hc}
+	r := &replayer{apiCaller: apiCaller{server: strings.TrimSuffix(cfg.Server, "/"), key: cfg.Key, http: hc}, to: *to, out: e.Stdout, ov: ov, edited: edited}
 	if *tunnel == "" {
 		if err := wantArgs(fs, pos, 1, "REQ_ID (or --tunnel S)"); err != nil {
 			return err
@@ -121,9 +127,11 @@ func statusMatcher(s string) (func(int) bool, error) {
 }
 
 type replayer struct {
-	server, key, to string
-	out             io.Writer
-	http            *http.Client
+	apiCaller
+	to     string
+	out    io.Writer
+	ov     domain.ReplayOverrides // the edits; zero sends the capture as it was
+	edited []string               // the fields ov changes, for the result line
 }
 
 // one replays a request through its tunnel, or to r.to when set.
@@ -138,6 +146,11 @@ func (r *replayer) one(ctx context.Context, id, tunnel string) error {
 	if err := r.call(ctx, "GET", "/api/v1/me/requests/"+url.PathEscape(id)+"/export", nil, &ex); err != nil {
 		return err
 	}
+	if cr := ex.Request; cr.ReqBody.Truncated && r.ov.Body == nil {
+		// Said before sending, with the flag that fixes it.
+		return fmt.Errorf("%s: its request body was truncated at capture (%d of %d bytes stored), so it cannot be re-sent as it was; pass the whole body with --body-file FILE (- for stdin)",
+			id, cr.ReqBody.Stored, cr.ReqBody.Size)
+	}
 	if r.to == "" {
 		return r.viaServer(ctx, id, ex.Request.Tunnel)
 	}
@@ -147,22 +160,41 @@ func (r *replayer) one(ctx context.Context, id, tunnel string) error {
 func (r *replayer) viaServer(ctx context.Context, id, tunnel string) error {
 	var cr domain.CapturedRequest
 	path := "/api/v1/me/tunnels/" + url.PathEscape(tunnel) + "/requests/" + url.PathEscape(id) + "/replay"
-	if err := r.call(ctx, "POST", path, nil, &cr); err != nil {
-		return err
+	var body any // no edits: no body, the capture as it was
+	if len(r.edited) > 0 {
+		body = r.ov
 	}
-	fmt.Fprintf(r.out, "%s %-6s %s %d %s  -> %s\n", id, cr.Method, cr.Path, cr.Status, fmtDuration(cr.DurationMs), cr.ID)
+	if err := r.call(ctx, "POST", path, body, &cr); err != nil {
+		return bodyFlagHint(err)
+	}
+	fmt.Fprintf(r.out, "%s %-6s %s %d %s  -> %s%s\n", id, cr.Method, cr.Path, cr.Status, fmtDuration(cr.DurationMs), cr.ID, r.editNote())
 	return nil
+}
+
+// editNote is " (edited: method, body)" after a result, "" without edits.
+func (r *replayer) editNote() string {
+	if len(r.edited) == 0 {
+		return ""
+	}
+	return " (edited: " + strings.Join(r.edited, ", ") + ")"
 }
 
 // local sends the captured request to r.to, from the captured data alone.
 func (r *replayer) local(ctx context.Context, ex httpapi.RequestExport) error {
 	cr := ex.Request
-	if cr.ReqBody.Truncated {
-		return fmt.Errorf("%s: its body was truncated at capture (%d of %d bytes)", cr.ID, cr.ReqBody.Stored, cr.ReqBody.Size)
-	}
 	body, err := base64.StdEncoding.DecodeString(ex.RequestBody)
 	if err != nil {
 		return err
+	}
+	// The edits apply here as the edge applies them (domain.ReplayOverrides).
+	if r.ov.Method != nil {
+		cr.Method = strings.ToUpper(*r.ov.Method)
+	}
+	if r.ov.Path != nil {
+		cr.Path = *r.ov.Path
+	}
+	if r.ov.Body != nil {
+		body = []byte(*r.ov.Body)
 	}
 	req, err := http.NewRequestWithContext(ctx, cr.Method, strings.TrimSuffix(r.to, "/")+cr.Path, bytes.NewReader(body))
 	if err != nil {
@@ -175,6 +207,11 @@ func (r *replayer) local(ctx context.Context, ex httpapi.RequestExport) error {
 		}
 		req.Header[k] = vs
 	}
+	for k, v := range r.ov.Headers {
+		if req.Header.Del(k); v != "" {
+			req.Header.Set(k, v)
+		}
+	}
 	req.Host = cr.Host
 	start := time.Now()
 	res, err := r.http.Do(req)
@@ -183,42 +220,7 @@ func (r *replayer) local(ctx context.Context, ex httpapi.RequestExport) error {
 	}
 	n, _ := io.Copy(io.Discard, res.Body)
 	res.Body.Close()
-	fmt.Fprintf(r.out, "%s %-6s %s %d %s  (%d bytes, sent to %s)\n", cr.ID, cr.Method, cr.Path, res.StatusCode,
-		fmtDuration(float64(time.Since(start).Microseconds())/1000), n, r.to)
+	fmt.Fprintf(r.out, "%s %-6s %s %d %s  (%d bytes, sent to %s)%s\n", cr.ID, cr.Method, cr.Path, res.StatusCode,
+		fmtDuration(float64(time.Since(start).Microseconds())/1000), n, r.to, r.editNote())
 	return nil
-}
-
-// call does one JSON API call; an error answer becomes its message.
-func (r *replayer) call(ctx context.Context, method, path string, body, out any) error {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, r.server+path, rd)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+r.key)
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	res, err := r.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	if res.StatusCode >= 300 {
-		var e struct{ Error, Message string }
-		_ = json.NewDecoder(io.LimitReader(res.Body, 64<<10)).Decode(&e)
-		if e.Message == "" {
-			e.Message = res.Status
-		}
-		return fmt.Errorf("%s (%d %s)", e.Message, res.StatusCode, e.Error)
-	}
-	return json.NewDecoder(res.Body).Decode(out)
 }

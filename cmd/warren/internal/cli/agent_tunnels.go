@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"strings"
 	"time"
 
@@ -13,12 +15,16 @@ import (
 	"warren/edge/wire"
 )
 
-// RunHTTP is `warren http PORT|HOST:PORT [--subdomain S] [--hostname H] [--ca FILE] [--insecure]`: one HTTP tunnel until Ctrl-C.
+// RunHTTP is `warren http PORT|HOST:PORT|URL [--subdomain S] [--hostname H]
+// [--upstream-insecure] [--host-header rewrite|VALUE] [--ca FILE] [--insecure]`:
+// one HTTP tunnel until Ctrl-C.
 func RunHTTP(ctx context.Context, e *command.Env, args []string) error {
-	fs := command.NewFlagSet(e, "http", "http PORT|HOST:PORT [--subdomain S] [--hostname H] [--ca FILE] [--insecure]")
+	fs := command.NewFlagSet(e, "http", "http PORT|HOST:PORT|https://HOST:PORT [--subdomain S] [--hostname H] [--upstream-insecure] [--host-header rewrite|VALUE] [--ca FILE] [--insecure]")
 	cf := addConnFlags(fs)
 	sub := fs.String("subdomain", "", "ask for this subdomain (default: a random name)")
 	host := fs.String("hostname", "", "also route this verified custom domain here")
+	upInsecure := fs.Bool("upstream-insecure", false, "with an https:// local service: accept its certificate unverified (a self-signed one)")
+	hostHeader := fs.String("host-header", "", `Host header sent to the local service: "rewrite" for its own host:port, or a VALUE (default: the public host)`)
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -26,7 +32,31 @@ func RunHTTP(ctx context.Context, e *command.Env, args []string) error {
 	if err := wantArgs(fs, pos, 1, "PORT or HOST:PORT"); err != nil {
 		return err
 	}
-	return serveTunnels(ctx, e, cf, []agent.Spec{{Proto: domain.ProtoHTTP, Local: pos[0], Subdomain: *sub, Hostname: *host}})
+	up, err := newUpstream(pos[0], *upInsecure, *hostHeader)
+	if err != nil {
+		return &command.ExitError{Code: 2, Err: err}
+	}
+	ts := tunnelSpec{Spec: agent.Spec{Proto: domain.ProtoHTTP, Local: pos[0], Subdomain: *sub, Hostname: *host}}
+	if up != nil {
+		defer up.close()
+		ts.up, ts.Local, ts.DialLocal = up, up.target.Host, up.dial
+	}
+	return serveTunnels(ctx, e, cf, []tunnelSpec{ts})
+}
+
+// tunnelSpec is a tunnel to open, with its proxy when it has one.
+type tunnelSpec struct {
+	agent.Spec
+	up *upstream // nil: the agent pipes bytes to Local
+}
+
+// specs wraps plain specs (no proxy).
+func specs(ss ...agent.Spec) []tunnelSpec {
+	out := make([]tunnelSpec, len(ss))
+	for i, s := range ss {
+		out[i].Spec = s
+	}
+	return out
 }
 
 // RunTCP is `warren tcp PORT|HOST:PORT`: one TCP tunnel until Ctrl-C.
@@ -40,7 +70,7 @@ func RunTCP(ctx context.Context, e *command.Env, args []string) error {
 	if err := wantArgs(fs, pos, 1, "PORT or HOST:PORT"); err != nil {
 		return err
 	}
-	return serveTunnels(ctx, e, cf, []agent.Spec{{Proto: domain.ProtoTCP, Local: pos[0]}})
+	return serveTunnels(ctx, e, cf, specs(agent.Spec{Proto: domain.ProtoTCP, Local: pos[0]}))
 }
 
 // RunStart is `warren start --config FILE`: the file's tunnels on one agent until Ctrl-C.
@@ -62,12 +92,26 @@ func RunStart(ctx context.Context, e *command.Env, args []string) error {
 	if af.CA != "" && *cf.ca == "" && command.EnvDefault(e, "WARREN_CA", "") == "" {
 		*cf.ca = af.CA // the file's ca, under --ca and WARREN_CA
 	}
-	return serveTunnels(ctx, e, cf, af.Specs)
+	ts := specs(af.Specs...)
+	for i := range ts {
+		if ts[i].Proto != domain.ProtoHTTP {
+			continue
+		}
+		up, err := newUpstream(ts[i].Local, af.Upstreams[i].insecure, af.Upstreams[i].hostHeader)
+		if err != nil {
+			return fmt.Errorf("%s: tunnel %d: %w", *file, i+1, err)
+		}
+		if up != nil {
+			defer up.close()
+			ts[i].up, ts[i].Local, ts[i].DialLocal = up, up.target.Host, up.dial
+		}
+	}
+	return serveTunnels(ctx, e, cf, ts)
 }
 
 // serveTunnels connects one agent, opens specs, prints their URLs and then a
 // line per request until ctx ends (Ctrl-C), then closes the tunnels cleanly.
-func serveTunnels(ctx context.Context, e *command.Env, cf *connFlags, specs []agent.Spec) error {
+func serveTunnels(ctx context.Context, e *command.Env, cf *connFlags, specs []tunnelSpec) error {
 	cfg, err := cf.resolve(e)
 	if err != nil {
 		return err
@@ -75,6 +119,13 @@ func serveTunnels(ctx context.Context, e *command.Env, cf *connFlags, specs []ag
 	// Never print to stdout directly: see printer.
 	out := newPrinter(e.Stdout, e.Stderr)
 	defer out.close(printerGrace)
+	defer func() { // before out closes
+		for _, s := range specs {
+			if s.up != nil {
+				s.up.setReport(nil)
+			}
+		}
+	}()
 	allClosed := make(chan string, 1)
 	var c *agent.Client
 	opts := cfg.agentOptions()
@@ -101,12 +152,20 @@ func serveTunnels(ctx context.Context, e *command.Env, cf *connFlags, specs []ag
 		return err
 	}
 	for _, s := range specs {
-		t, err := c.Open(ctx, s)
+		t, err := c.Open(ctx, s.Spec)
 		if err != nil {
 			closeAgent(c)
 			return fmt.Errorf("opening %s tunnel to %s: %w", s.Proto, s.Local, err)
 		}
-		out.printf("Forwarding %s -> %s\n", t.URL, t.Local)
+		local := t.Local
+		if s.up != nil {
+			local = s.up.target.String()
+			s.up.setReport(func(msg string) { out.printf("%s\n", msg) })
+		}
+		// One line per public address the tunnel answers on.
+		for _, u := range publicURLs(t) {
+			out.printf("Forwarding %s -> %s\n", u, local)
+		}
 	}
 	out.printf("Press Ctrl-C to close the tunnel%s.\n", plural(len(specs)))
 	select {
@@ -129,6 +188,33 @@ func closeAgent(c *agent.Client) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = c.Close(ctx)
+}
+
+// publicURLs are the tunnel's URL and, for a --hostname, the same URL on
+// that custom domain (same scheme and port: the server serves both).
+func publicURLs(t agent.Tunnel) []string {
+	urls := []string{t.URL}
+	if t.Hostname == "" {
+		return urls
+	}
+	u, err := url.Parse(t.URL)
+	if err != nil {
+		return urls
+	}
+	u.Host = t.Hostname
+	if p := portOf(t.URL); p != "" {
+		u.Host = net.JoinHostPort(t.Hostname, p)
+	}
+	return append(urls, u.String())
+}
+
+// portOf is the explicit port of a URL, "" for none.
+func portOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return u.Port()
 }
 
 func plural(n int) string {

@@ -64,12 +64,13 @@ func RunRequests(ctx context.Context, e *command.Env, args []string) error {
 }
 
 func requestHeader() []string {
-	return []string{"ID", "TIME", "TUNNEL", "METHOD", "PATH", "STATUS", "DURATION", "BYTES"}
+	return []string{"ID", "TIME", "TUNNEL", "METHOD", "PATH", "STATUS", "DURATION", "BYTES", "REPLAY"}
 }
 
 func requestRow(r client.Request) []string {
 	return []string{r.ID, when(r.CreatedAt), orDash(r.Tunnel), orDash(r.Method), orDash(r.Path),
-		strconv.Itoa(r.Status), strconv.FormatFloat(r.Millis(), 'f', 1, 64) + "ms", strconv.FormatInt(r.Bytes, 10)}
+		strconv.Itoa(r.Status), strconv.FormatFloat(r.Millis(), 'f', 1, 64) + "ms", strconv.FormatInt(r.Bytes, 10),
+		replayNote(deref(r.ReplayOf), r.Modified, overrideNames(r.Overrides))}
 }
 
 // requestPrinter prints streamed requests one line each: unaligned columns
@@ -89,7 +90,12 @@ func (p *requestPrinter) print(r client.Request) error {
 		return err
 	}
 	// The id and tunnel tell lines apart when several tunnels stream, and
-	// the id is what replay takes; the path, of any width, comes last.
-	_, err := fmt.Fprintf(p.w, "%s  %s  %-14s %-7s %3d  %8.1fms  %s\n", when(r.CreatedAt), r.ID, orDash(r.Tunnel), orDash(r.Method), r.Status, r.Millis(), orDash(r.Path))
+	// the id is what replay takes; the path, of any width, comes last,
+	// and a replay says so after it.
+	note := replayNote(deref(r.ReplayOf), r.Modified, overrideNames(r.Overrides))
+	if note != "" {
+		note = "  " + note
+	}
+	_, err := fmt.Fprintf(p.w, "%s  %s  %-14s %-7s %3d  %8.1fms  %s%s\n", when(r.CreatedAt), r.ID, orDash(r.Tunnel), orDash(r.Method), r.Status, r.Millis(), orDash(r.Path), note)
 	return err
 }

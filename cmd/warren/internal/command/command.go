@@ -5,6 +5,7 @@ package command
 
 import (
 	"context"
+	"flag"
 	"io"
 )
 
@@ -15,15 +16,25 @@ type Env struct {
 	Stdout io.Writer
 	Stderr io.Writer
 	Getenv func(string) string
+
+	// Set by the tree (tree.go): usage prints the command's help (cobra's,
+	// listing the flags the command declared); describe, when set, is told
+	// each FlagSet made with NewFlagSet and its usage line.
+	usage    func(io.Writer)
+	describe func(fs *flag.FlagSet, usage string)
 }
 
 // Func runs one command with its arguments (after its name).
 type Func func(ctx context.Context, e *Env, args []string) error
 
-// Command is one `warren NAME` subcommand.
+// Command is one `warren NAME` command. Run runs it with its arguments
+// after its name, flags included (it parses them with NewFlagSet and
+// ParseFlags); Subs are its subcommands. A command with Subs and no Run
+// only groups them; with both, Run runs when no subcommand is named.
 type Command struct {
 	Summary string
 	Run     Func
+	Subs    Set
 }
 
 // Set is commands by name.

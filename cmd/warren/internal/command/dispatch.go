@@ -9,7 +9,10 @@ import (
 	"slices"
 )
 
-// Subcommand dispatches `warren NAME SUB …` to subs.
+// Subcommand dispatches `warren NAME SUB …` to subs by hand. The tree in
+// main.go says subcommands with Command.Subs instead, which cobra lists in
+// help and completes; Subs and WithSubs stay for a command that dispatches
+// inside its own Run.
 func Subcommand(ctx context.Context, e *Env, name string, subs Set, args []string) error {
 	if len(args) == 0 {
 		SubUsage(e.Stderr, name, subs)

@@ -24,7 +24,14 @@ const (
 func NewFlagSet(e *Env, name, usage string) *flag.FlagSet {
 	fs := flag.NewFlagSet("warren "+name, flag.ContinueOnError)
 	fs.SetOutput(e.Stderr)
+	if e.describe != nil {
+		e.describe(fs, usage)
+	}
 	fs.Usage = func() {
+		if e.usage != nil {
+			e.usage(fs.Output())
+			return
+		}
 		fmt.Fprintf(fs.Output(), "usage: warren %s\n", usage)
 		n := 0
 		fs.VisitAll(func(*flag.Flag) { n++ })

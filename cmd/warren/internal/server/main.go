@@ -120,7 +120,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.finishTLS(h.router)
 	// Last before serving, so a key is never made that a later failure
 	// would keep from being shown.
-	secret, acc, err := m.bootstrap(ctx)
+	first, err := m.bootstrap(ctx)
 	if err != nil {
 		return err
 	}
@@ -137,7 +137,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		m.serve(l)
 	}
 	m.announceTLS()
-	m.announce(secret, acc)
+	m.announce(first)
 	m.retention = startRetention(m.Log, m.cfg)
 	return nil
 }

@@ -127,14 +127,17 @@ func (s *Server) writeRequestPage(w http.ResponseWriter, r *http.Request, c *cal
 			return asCursorError(domain.Errorf(domain.CodeNotFound, "no such request"), p.Before)
 		}
 	}
-	var rs []domain.CapturedRequest
-	if err := s.view(func(tx *bolt.Tx) error {
-		rs, err = projections.Requests(tx, c.Account.ID, tunnel, before, p.fetch())
+	f, err := parseRequestFilter(r.URL.Query())
+	if err != nil {
 		return err
-	}); err != nil {
+	}
+	pg, err := projections.View(s.db, func(tx *bolt.Tx) (projections.RequestPage, error) {
+		return projections.RequestsFiltered(tx, c.Account.ID, tunnel, before, p.fetch(), &f, s.maxRequestScan())
+	})
+	if err != nil {
 		return asCursorError(err, p.Before)
 	}
-	rs, more := cutPage(rs, p)
+	rs, more := cutPage(pg.Requests, p)
 	out := make([]requestJSON, 0, len(rs))
 	last := ""
 	for _, cr := range rs {
@@ -142,7 +145,16 @@ func (s *Server) writeRequestPage(w http.ResponseWriter, r *http.Request, c *cal
 		out = append(out, j)
 		last = j.ID
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"requests": out, "next_page_uri": s.nextPageURI(r, p, more, last)})
+	body := map[string]any{"requests": out}
+	if pg.ScanLimited && !more {
+		// The scan stopped short of a full page: continue below the last
+		// request it read, not the last one it found.
+		last = domain.RequestIDPrefix + pg.ScanBefore.String()
+		body["scanLimited"], body["scanBeforeId"] = true, last
+		more = true
+	}
+	body["next_page_uri"] = s.nextPageURI(r, p, more, last)
+	return writeJSON(w, http.StatusOK, body)
 }
 
 // getRequest is GET /api/v1/me/tunnels/{sub}/requests/{id}: the full

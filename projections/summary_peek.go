@@ -28,7 +28,7 @@ const (
 
 // read fills s from an encoded summary, or returns errSummary.
 func (s *summaryFields) read(b []byte) error {
-	if len(b) == 0 || b[0] != summaryFormat {
+	if len(b) == 0 || b[0] != summaryFormat && b[0] != summaryFormatV1 {
 		return errSummary
 	}
 	p := 1
@@ -66,12 +66,14 @@ func (s *summaryFields) read(b []byte) error {
 	if w <= 0 {
 		return errSummary
 	}
-	// The two floats and two bools end the summary: the duration is the
-	// second float, whatever the four body sizes between took.
-	if len(b) < p+w+18 {
+	// The two floats, two bools (and the overrides byte) end the summary:
+	// the duration is the second float, whatever the four body sizes
+	// between took.
+	tail := summaryTail(b[0])
+	if len(b) < p+w+tail {
 		return errSummary
 	}
-	end := len(b) - 18
+	end := len(b) - tail
 	s.status, s.createdAt = int(status), at
 	s.durationMs = math.Float64frombits(binary.BigEndian.Uint64(b[end+8:]))
 	return nil

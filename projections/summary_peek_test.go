@@ -29,9 +29,31 @@ func TestSummaryPeekReadsWhatDecodeReads(t *testing.T) {
 			t.Errorf("peek %+v of %+v", s, r)
 		}
 		for n := range len(b) {
-			if err := s.read(b[:n]); err == nil && n < len(b)-18 {
+			if err := s.read(b[:n]); err == nil && n < len(b)-19 {
 				t.Errorf("a summary cut to %d of %d bytes read without error", n, len(b))
 			}
 		}
+	}
+}
+
+// TestSummaryKeepsOverridesAndReadsFormat1 round-trips a modified replay's
+// overrides through the index, and reads a summary written before them
+// (format 1: no overrides byte) as having none.
+func TestSummaryKeepsOverridesAndReadsFormat1(t *testing.T) {
+	r := domain.CapturedRequest{ID: "01J", Method: "POST", Path: "/hook", Status: 200, ReplayOf: "req_01JORIG",
+		Overrides: []string{"method", "headers", "body"}, CreatedAt: time.Unix(7, 0).UTC()}
+	b := encodeSummary(&r)
+	got, err := decodeSummary(b)
+	if err != nil || strings.Join(got.Overrides, ",") != "method,headers,body" {
+		t.Fatalf("overrides %q, %v", got.Overrides, err)
+	}
+	v1 := append([]byte{summaryFormatV1}, b[1:len(b)-1]...)
+	got, err = decodeSummary(v1)
+	if err != nil || got.Overrides != nil || got.Path != "/hook" || got.ReplayOf != r.ReplayOf || !got.CreatedAt.Equal(r.CreatedAt) {
+		t.Fatalf("format 1: %+v, %v", got, err)
+	}
+	var s summaryFields
+	if err := s.read(v1); err != nil || string(s.path) != "/hook" || s.status != 200 {
+		t.Fatalf("format 1 peek: %+v, %v", s, err)
 	}
 }

@@ -14,6 +14,9 @@ type ReplayOverrides struct {
 	Path    *string           `json:"path,omitempty"` // with query; must start with /
 	Headers map[string]string `json:"headers,omitempty"`
 	Body    *string           `json:"body,omitempty"` // required when the captured body was truncated or pruned
+	// MarkReplay adds a Warren-Replay-Of: req_… header to the request the
+	// local service gets (off: the replay is byte for byte the capture).
+	MarkReplay bool `json:"markReplay,omitempty"`
 }
 
 // managedHeaders are set by the edge for every request it sends: an override

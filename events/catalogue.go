@@ -45,7 +45,7 @@ var registry = [...]entry{
 	{DomainRemoved, []decoder{as[DomainV1]}},
 	{TunnelOpened, []decoder{as[TunnelOpenedV1]}},
 	{TunnelClosed, []decoder{as[TunnelClosedV1]}},
-	{RequestCaptured, []decoder{upgraded((*RequestCapturedV1).upgrade), as[RequestCapturedV2]}},
+	{RequestCaptured, []decoder{upgraded((*RequestCapturedV1).upgrade), upgraded((*RequestCapturedV2).upgrade), as[RequestCapturedV3]}},
 	{BodiesPruned, []decoder{as[BodiesPrunedV1]}},
 	// payloads_signin.go: passwords and dashboard sessions
 	{AccountPasswordSet, []decoder{as[AccountPasswordSetV1]}},

@@ -67,6 +67,10 @@ type Config struct {
 	PasswordParams dashboard.Params // argon2id cost (zero: dashboard.RFC9106Second)
 	SessionIdle    time.Duration    // a session unused this long ends (0: 12 h)
 	SessionTTL     time.Duration    // a session ends this long after sign-in (0: 7 days)
+
+	// RequestScan bounds the summaries one filtered request-list page reads
+	// (requests_filter.go; 0: projections.MaxRequestScan).
+	RequestScan int
 }
 
 // Server is the API. Every request reads the projections and changes state

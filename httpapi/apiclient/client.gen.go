@@ -57,6 +57,30 @@ func (e CaptureKind) Valid() bool {
 	}
 }
 
+// Defines values for CaptureOverrides.
+const (
+	CaptureOverridesBody    CaptureOverrides = "body"
+	CaptureOverridesHeaders CaptureOverrides = "headers"
+	CaptureOverridesMethod  CaptureOverrides = "method"
+	CaptureOverridesPath    CaptureOverrides = "path"
+)
+
+// Valid indicates whether the value is a known member of the CaptureOverrides enum.
+func (e CaptureOverrides) Valid() bool {
+	switch e {
+	case CaptureOverridesBody:
+		return true
+	case CaptureOverridesHeaders:
+		return true
+	case CaptureOverridesMethod:
+		return true
+	case CaptureOverridesPath:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DomainState.
 const (
 	Failed   DomainState = "failed"
@@ -111,6 +135,30 @@ func (e HARLogEntriesKind) Valid() bool {
 	}
 }
 
+// Defines values for HARLogEntriesOverrides.
+const (
+	HARLogEntriesOverridesBody    HARLogEntriesOverrides = "body"
+	HARLogEntriesOverridesHeaders HARLogEntriesOverrides = "headers"
+	HARLogEntriesOverridesMethod  HARLogEntriesOverrides = "method"
+	HARLogEntriesOverridesPath    HARLogEntriesOverrides = "path"
+)
+
+// Valid indicates whether the value is a known member of the HARLogEntriesOverrides enum.
+func (e HARLogEntriesOverrides) Valid() bool {
+	switch e {
+	case HARLogEntriesOverridesBody:
+		return true
+	case HARLogEntriesOverridesHeaders:
+		return true
+	case HARLogEntriesOverridesMethod:
+		return true
+	case HARLogEntriesOverridesPath:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for RequestDetailKind.
 const (
 	RequestDetailKindHttp      RequestDetailKind = "http"
@@ -132,6 +180,30 @@ func (e RequestDetailKind) Valid() bool {
 	}
 }
 
+// Defines values for RequestDetailOverrides.
+const (
+	RequestDetailOverridesBody    RequestDetailOverrides = "body"
+	RequestDetailOverridesHeaders RequestDetailOverrides = "headers"
+	RequestDetailOverridesMethod  RequestDetailOverrides = "method"
+	RequestDetailOverridesPath    RequestDetailOverrides = "path"
+)
+
+// Valid indicates whether the value is a known member of the RequestDetailOverrides enum.
+func (e RequestDetailOverrides) Valid() bool {
+	switch e {
+	case RequestDetailOverridesBody:
+		return true
+	case RequestDetailOverridesHeaders:
+		return true
+	case RequestDetailOverridesMethod:
+		return true
+	case RequestDetailOverridesPath:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for RequestSummaryKind.
 const (
 	RequestSummaryKindHttp      RequestSummaryKind = "http"
@@ -147,6 +219,30 @@ func (e RequestSummaryKind) Valid() bool {
 	case RequestSummaryKindTcp:
 		return true
 	case RequestSummaryKindWebsocket:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RequestSummaryOverrides.
+const (
+	RequestSummaryOverridesBody    RequestSummaryOverrides = "body"
+	RequestSummaryOverridesHeaders RequestSummaryOverrides = "headers"
+	RequestSummaryOverridesMethod  RequestSummaryOverrides = "method"
+	RequestSummaryOverridesPath    RequestSummaryOverrides = "path"
+)
+
+// Valid indicates whether the value is a known member of the RequestSummaryOverrides enum.
+func (e RequestSummaryOverrides) Valid() bool {
+	switch e {
+	case RequestSummaryOverridesBody:
+		return true
+	case RequestSummaryOverridesHeaders:
+		return true
+	case RequestSummaryOverridesMethod:
+		return true
+	case RequestSummaryOverridesPath:
 		return true
 	default:
 		return false
@@ -385,12 +481,18 @@ type Capture struct {
 	DurationMs *float32   `json:"durationMs,omitempty"`
 
 	// Error agent_gone, local_refused, client_abort, quota, timeout…; absent when none
-	Error           *string              `json:"error,omitempty"`
-	Host            *string              `json:"host,omitempty"`
-	Id              *string              `json:"id,omitempty"`
-	Ip              *string              `json:"ip,omitempty"`
-	Kind            *CaptureKind         `json:"kind,omitempty"`
-	Method          *string              `json:"method,omitempty"`
+	Error  *string      `json:"error,omitempty"`
+	Host   *string      `json:"host,omitempty"`
+	Id     *string      `json:"id,omitempty"`
+	Ip     *string      `json:"ip,omitempty"`
+	Kind   *CaptureKind `json:"kind,omitempty"`
+	Method *string      `json:"method,omitempty"`
+
+	// Modified a replay whose overrides changed what was sent
+	Modified *bool `json:"modified,omitempty"`
+
+	// Overrides with modified: the fields the overrides changed
+	Overrides       *[]CaptureOverrides  `json:"overrides,omitempty"`
 	Path            *string              `json:"path,omitempty"`
 	Proto           *string              `json:"proto,omitempty"`
 	ReplayOf        *string              `json:"replayOf,omitempty"`
@@ -414,6 +516,9 @@ type Capture struct {
 
 // CaptureKind defines model for Capture.Kind.
 type CaptureKind string
+
+// CaptureOverrides defines model for Capture.Overrides.
+type CaptureOverrides string
 
 // CapturedBody defines model for CapturedBody.
 type CapturedBody struct {
@@ -483,11 +588,18 @@ type HAR struct {
 // HARLogEntriesKind defines model for HAR.Log.Entries.Kind.
 type HARLogEntriesKind string
 
+// HARLogEntriesOverrides defines model for HAR.Log.Entries.Overrides.
+type HARLogEntriesOverrides string
+
 // HAR_Log_Entries_Item defines model for HAR.Log.Entries.Item.
 type HAR_Log_Entries_Item struct {
 	// UnderscoreId the captured request, req_<ULID>
 	UnderscoreId   *string            `json:"_id,omitempty"`
 	UnderscoreKind *HARLogEntriesKind `json:"_kind,omitempty"`
+
+	// UnderscoreModified a replay whose overrides changed what was sent (absent when not)
+	UnderscoreModified  *bool                     `json:"_modified,omitempty"`
+	UnderscoreOverrides *[]HARLogEntriesOverrides `json:"_overrides,omitempty"`
 
 	// UnderscoreReplayOf req_<ULID> of the request this one replayed (absent when not a replay)
 	UnderscoreReplayOf   *string                `json:"_replayOf,omitempty"`
@@ -609,12 +721,18 @@ type RequestDetail struct {
 	Ip         string            `json:"ip"`
 	Kind       RequestDetailKind `json:"kind"`
 	Method     string            `json:"method"`
-	Path       string            `json:"path"`
-	Proto      string            `json:"proto"`
-	PrunedAt   *time.Time        `json:"prunedAt"`
-	ReplayOf   *string           `json:"replayOf"`
-	Request    Exchange          `json:"request"`
-	Response   Exchange          `json:"response"`
+
+	// Modified a replay whose overrides changed what was sent (false: a faithful replay, or not a replay)
+	Modified *bool `json:"modified,omitempty"`
+
+	// Overrides with modified: the fields the overrides changed, in this order
+	Overrides *[]RequestDetailOverrides `json:"overrides,omitempty"`
+	Path      string                    `json:"path"`
+	Proto     string                    `json:"proto"`
+	PrunedAt  *time.Time                `json:"prunedAt"`
+	ReplayOf  *string                   `json:"replayOf"`
+	Request   Exchange                  `json:"request"`
+	Response  Exchange                  `json:"response"`
 
 	// SecretHeaders the headers whose values are kept out of the event log, beside the bodies (Authorization, Proxy-Authorization, Cookie, Set-Cookie and the operator's list); null when none. While retained, request/response headers show their values; once retention pruned them with the bodies, available is false and those headers are left out.
 	SecretHeaders *struct {
@@ -636,10 +754,19 @@ type RequestDetail struct {
 // RequestDetailKind defines model for RequestDetail.Kind.
 type RequestDetailKind string
 
+// RequestDetailOverrides defines model for RequestDetail.Overrides.
+type RequestDetailOverrides string
+
 // RequestList defines model for RequestList.
 type RequestList struct {
 	NextPageUri *string          `json:"next_page_uri"`
 	Requests    []RequestSummary `json:"requests"`
+
+	// ScanBeforeId with scanLimited: the last request scanned, the before_id of next_page_uri
+	ScanBeforeId *string `json:"scanBeforeId,omitempty"`
+
+	// ScanLimited present (true) when a filtered page stopped after scanning its bound of summaries (100,000) with fewer matches than limit; next_page_uri continues below scanBeforeId
+	ScanLimited *bool `json:"scanLimited,omitempty"`
 }
 
 // RequestSummary defines model for RequestSummary.
@@ -663,10 +790,16 @@ type RequestSummary struct {
 	Ip         string             `json:"ip"`
 	Kind       RequestSummaryKind `json:"kind"`
 	Method     string             `json:"method"`
-	Path       string             `json:"path"`
-	Proto      string             `json:"proto"`
-	ReplayOf   *string            `json:"replayOf"`
-	Status     int                `json:"status"`
+
+	// Modified a replay whose overrides changed what was sent (false: a faithful replay, or not a replay)
+	Modified *bool `json:"modified,omitempty"`
+
+	// Overrides with modified: the fields the overrides changed, in this order
+	Overrides *[]RequestSummaryOverrides `json:"overrides,omitempty"`
+	Path      string                     `json:"path"`
+	Proto     string                     `json:"proto"`
+	ReplayOf  *string                    `json:"replayOf"`
+	Status    int                        `json:"status"`
 
 	// TtfbMs milliseconds to the response's first byte, rounded
 	TtfbMs int64 `json:"ttfbMs"`
@@ -679,6 +812,9 @@ type RequestSummary struct {
 
 // RequestSummaryKind defines model for RequestSummary.Kind.
 type RequestSummaryKind string
+
+// RequestSummaryOverrides defines model for RequestSummary.Overrides.
+type RequestSummaryOverrides string
 
 // Reservation defines model for Reservation.
 type Reservation struct {
@@ -807,6 +943,30 @@ type BeforeId = string
 // Limit defines model for limit.
 type Limit = int
 
+// ReqErrors defines model for reqErrors.
+type ReqErrors = bool
+
+// ReqMethod defines model for reqMethod.
+type ReqMethod = string
+
+// ReqMinDurationMs defines model for reqMinDurationMs.
+type ReqMinDurationMs = float32
+
+// ReqPath defines model for reqPath.
+type ReqPath = string
+
+// ReqReplays defines model for reqReplays.
+type ReqReplays = bool
+
+// ReqSince defines model for reqSince.
+type ReqSince = time.Time
+
+// ReqStatus defines model for reqStatus.
+type ReqStatus = string
+
+// ReqUntil defines model for reqUntil.
+type ReqUntil = time.Time
+
 // Sub defines model for sub.
 type Sub = string
 
@@ -928,6 +1088,28 @@ type ListTunnelRequestsParams struct {
 
 	// BeforeId an id of the listed kind; items created before it are returned
 	BeforeId *BeforeId `form:"before_id,omitempty" json:"before_id,omitempty"`
+
+	// Method comma-separated methods, any case
+	Method *ReqMethod `form:"method,omitempty" json:"method,omitempty"`
+
+	// Status comma-separated status classes (1xx to 5xx) or exact codes
+	Status *ReqStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// Path a substring of the path with its query (case-sensitive)
+	Path *ReqPath `form:"path,omitempty" json:"path,omitempty"`
+
+	// Since capture time, inclusive
+	Since *ReqSince `form:"since,omitempty" json:"since,omitempty"`
+
+	// Until capture time, exclusive; after since
+	Until         *ReqUntil         `form:"until,omitempty" json:"until,omitempty"`
+	MinDurationMs *ReqMinDurationMs `form:"minDurationMs,omitempty" json:"minDurationMs,omitempty"`
+
+	// Errors true: a 5xx status or an error outcome (anything but the ordinary ends closed, client_closed, local_closed)
+	Errors *ReqErrors `form:"errors,omitempty" json:"errors,omitempty"`
+
+	// Replays true: replays only (replayOf set)
+	Replays *ReqReplays `form:"replays,omitempty" json:"replays,omitempty"`
 }
 
 // ExportTunnelRequestsParams defines parameters for ExportTunnelRequests.
@@ -954,6 +1136,9 @@ type ReplayRequestJSONBody struct {
 
 	// Headers set these headers; an empty string removes one. Names are HTTP tokens, values hold no CR, LF or NUL; Host, Content-Length, Transfer-Encoding, Connection and the other hop-by-hop headers are set by Warren and refused here
 	Headers *map[string]string `json:"headers,omitempty"`
+
+	// MarkReplay adds Warren-Replay-Of: req_… (this request's id) to what the local service gets; off, a replay is byte for byte the capture. Not an override: the replay stays modified false
+	MarkReplay *bool `json:"markReplay,omitempty"`
 
 	// Method an HTTP method (a token, not empty)
 	Method *string `json:"method,omitempty"`
@@ -1007,6 +1192,28 @@ type ListRequestsParams struct {
 	// BeforeId an id of the listed kind; items created before it are returned
 	BeforeId *BeforeId `form:"before_id,omitempty" json:"before_id,omitempty"`
 	Tunnel   *string   `form:"tunnel,omitempty" json:"tunnel,omitempty"`
+
+	// Method comma-separated methods, any case
+	Method *ReqMethod `form:"method,omitempty" json:"method,omitempty"`
+
+	// Status comma-separated status classes (1xx to 5xx) or exact codes
+	Status *ReqStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// Path a substring of the path with its query (case-sensitive)
+	Path *ReqPath `form:"path,omitempty" json:"path,omitempty"`
+
+	// Since capture time, inclusive
+	Since *ReqSince `form:"since,omitempty" json:"since,omitempty"`
+
+	// Until capture time, exclusive; after since
+	Until         *ReqUntil         `form:"until,omitempty" json:"until,omitempty"`
+	MinDurationMs *ReqMinDurationMs `form:"minDurationMs,omitempty" json:"minDurationMs,omitempty"`
+
+	// Errors true: a 5xx status or an error outcome (anything but the ordinary ends closed, client_closed, local_closed)
+	Errors *ReqErrors `form:"errors,omitempty" json:"errors,omitempty"`
+
+	// Replays true: replays only (replayOf set)
+	Replays *ReqReplays `form:"replays,omitempty" json:"replays,omitempty"`
 }
 
 // ListTunnelsParams defines parameters for ListTunnels.
@@ -1096,6 +1303,22 @@ func (a *HAR_Log_Entries_Item) UnmarshalJSON(b []byte) error {
 			return fmt.Errorf("error reading '_kind': %w", err)
 		}
 		delete(object, "_kind")
+	}
+
+	if raw, found := object["_modified"]; found {
+		err = json.Unmarshal(raw, &a.UnderscoreModified)
+		if err != nil {
+			return fmt.Errorf("error reading '_modified': %w", err)
+		}
+		delete(object, "_modified")
+	}
+
+	if raw, found := object["_overrides"]; found {
+		err = json.Unmarshal(raw, &a.UnderscoreOverrides)
+		if err != nil {
+			return fmt.Errorf("error reading '_overrides': %w", err)
+		}
+		delete(object, "_overrides")
 	}
 
 	if raw, found := object["_replayOf"]; found {
@@ -1192,6 +1415,20 @@ func (a HAR_Log_Entries_Item) MarshalJSON() ([]byte, error) {
 		object["_kind"], err = json.Marshal(a.UnderscoreKind)
 		if err != nil {
 			return nil, fmt.Errorf("error marshaling '_kind': %w", err)
+		}
+	}
+
+	if a.UnderscoreModified != nil {
+		object["_modified"], err = json.Marshal(a.UnderscoreModified)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '_modified': %w", err)
+		}
+	}
+
+	if a.UnderscoreOverrides != nil {
+		object["_overrides"], err = json.Marshal(a.UnderscoreOverrides)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '_overrides': %w", err)
 		}
 	}
 
@@ -3770,6 +4007,102 @@ func NewListTunnelRequestsRequest(server string, sub Sub, params *ListTunnelRequ
 
 		}
 
+		if params.Method != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "method", *params.Method, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Path != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "path", *params.Path, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Since != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "since", *params.Since, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Until != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "until", *params.Until, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.MinDurationMs != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "minDurationMs", *params.MinDurationMs, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "number", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Errors != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "errors", *params.Errors, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Replays != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "replays", *params.Replays, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if encoded := queryValues.Encode(); encoded != "" {
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
@@ -4504,6 +4837,102 @@ func NewListRequestsRequest(server string, params *ListRequestsParams) (*http.Re
 		if params.Tunnel != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "tunnel", *params.Tunnel, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Method != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "method", *params.Method, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Path != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "path", *params.Path, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Since != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "since", *params.Since, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Until != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "until", *params.Until, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.MinDurationMs != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "minDurationMs", *params.MinDurationMs, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "number", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Errors != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "errors", *params.Errors, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Replays != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "replays", *params.Replays, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {

@@ -53,6 +53,8 @@ var registry = [...]entry{
 	{SessionCreated, []decoder{as[SessionCreatedV1]}},
 	{SessionRevoked, []decoder{as[SessionRevokedV1]}},
 	{SigninFailed, []decoder{as[SigninFailedV1]}},
+	// payloads_billing.go: how usage is measured
+	{BillingRuleChanged, []decoder{as[BillingRuleChangedV1]}},
 }
 
 type entry struct {

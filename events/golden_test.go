@@ -80,8 +80,9 @@ func goldens() map[string]golden {
 		"session.created.v1": {value: SessionCreatedV1{SessionID: "web_01JD5ZE0000000000000000000",
 			IDHash: "2689367b205c16ce32ed4200942b8b8b1e262dfc70d9bc9fbc77c49699a4f1df", IP: "203.0.113.7",
 			UserAgent: "Mozilla/5.0 (X11; Linux x86_64) \"quoted\" <b>", IdleFor: 43200, ExpiresAt: time.Date(2026, 12, 14, 4, 30, 0, 0, time.UTC)}},
-		"session.revoked.v1": {value: SessionRevokedV1{SessionID: "web_01JD5ZE0000000000000000000", Reason: "everywhere"}},
-		"signin.failed.v1":   {value: SigninFailedV1{IP: "2001:db8::1", UserAgent: "curl/8.5.0", Reason: "bad_password"}},
+		"session.revoked.v1":      {value: SessionRevokedV1{SessionID: "web_01JD5ZE0000000000000000000", Reason: "everywhere"}},
+		"signin.failed.v1":        {value: SigninFailedV1{IP: "2001:db8::1", UserAgent: "curl/8.5.0", Reason: "bad_password"}},
+		"billing.rule_changed.v1": {value: BillingRuleChangedV1{Rule: RuleWire, From: "2027-01"}},
 	}
 }
 

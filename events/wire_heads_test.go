@@ -1,0 +1,63 @@
+package events
+
+import (
+	"testing"
+
+	"warren/domain"
+)
+
+// TestHeadsAreTheHTTP1TextOfTheExchange: a GET's heads count as the bytes
+// net/http writes for them, and the live value, its stored JSON (with
+// escapes, a sealed header and a nil value list) and the edge's own
+// record all measure the same.
+func TestHeadsAreTheHTTP1TextOfTheExchange(t *testing.T) {
+	r := domain.CapturedRequest{Kind: domain.KindHTTP, Method: "GET", Path: "/x", Proto: "HTTP/1.1", Host: "a.example", Status: 200,
+		ReqHeaders: map[string][]string{"Accept": {"*/*"}}, RespHeaders: map[string][]string{"Content-Length": {"2"}}}
+	// "GET /x HTTP/1.1\r\nHost: a.example\r\nAccept: */*\r\n\r\n" and
+	// "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n"
+	want := Heads{In: 17 + 17 + 13 + 2, Out: 17 + 19 + 2}
+	if got := CapturedHeads(&r); got != want {
+		t.Fatalf("CapturedHeads = %+v, want %+v", got, want)
+	}
+
+	r.ReqHeaders = map[string][]string{"Accept": {"a<b>&\"c\u2028"}, "Authorization": {"Bearer ak_secret"}, "X-Nil": nil}
+	d := CapturedDraft("acc_1", r.CreatedAt, r, nil, nil)
+	p := d.Data.(RequestCapturedV2)
+	data, err := p.AppendJSON(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := &Event{Type: RequestCaptured, Version: 2, Data: data, value: p}
+	stored := &Event{Type: RequestCaptured, Version: 2, Data: data}
+	dec, err := NewDecoder(DecodeOptions{SkipHeaders: true}).Decode(stored)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromLive, err := EventHeads(live, &p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromStored, err := EventHeads(stored, dec.(*RequestCapturedData))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed := r
+	sealed.ReqHeaders = p.ReqHeaders
+	if fromLive != fromStored || fromLive != CapturedHeads(&sealed) {
+		t.Fatalf("live %+v, stored %+v, edge %+v", fromLive, fromStored, CapturedHeads(&sealed))
+	}
+	if fromLive.In <= want.In {
+		t.Fatalf("request head %d does not count the added headers", fromLive.In)
+	}
+
+	t.Run("TCP", func(t *testing.T) {
+		if h := CapturedHeads(&domain.CapturedRequest{Kind: domain.KindTCP, Proto: "tcp", Host: "tcp://x:1"}); h != (Heads{}) {
+			t.Fatalf("a TCP connection has heads %+v", h)
+		}
+	})
+	t.Run("NoAnswer", func(t *testing.T) {
+		if h := CapturedHeads(&domain.CapturedRequest{Kind: domain.KindHTTP, Method: "GET", Path: "/", Proto: "HTTP/1.1", Status: 499}); h.Out != 0 {
+			t.Fatalf("a request the client left has a response head of %d", h.Out)
+		}
+	})
+}

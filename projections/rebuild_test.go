@@ -33,6 +33,11 @@ func randomWorkload(t *testing.T, l *events.Log, n int, seed uint64) map[events.
 	var openTunnels []events.TunnelOpenedData
 	var openTunnelAcc []string
 	for i := 0; i < n; i++ {
+		if i == n/2 { // the upgrade: heads count from the next month on
+			if _, err := l.Execute(ctx, AdoptWireRule()); err != nil {
+				t.Fatal(err)
+			}
+		}
 		acc := accounts[rng.IntN(len(accounts))]
 		var cmd events.Command
 		switch r := rng.IntN(100); {

@@ -76,7 +76,9 @@ func TestBandwidthIsWhatCrossesTheWire(t *testing.T) {
 			t.Fatalf("usage %s", body)
 		}
 		var h struct {
-			Days []struct{ BandwidthBytes struct{ In, Out, Total int64 } }
+			Days []struct {
+				BandwidthBytes struct{ In, Out, Total int64 }
+			}
 		}
 		st, _, body = e.do(t, "GET", "/v1/usage/history?from=2026-12-03&to=2026-12-03", aKey, "")
 		wantStatus(t, st, 200, body)

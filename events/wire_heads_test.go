@@ -61,3 +61,32 @@ func TestHeadsAreTheHTTP1TextOfTheExchange(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkCapturedDecode prices measuring the heads of a stored capture
+// (rebuild's path) against the decode the projections did already.
+func BenchmarkCapturedDecode(b *testing.B) {
+	p := goldenCapturedV2()
+	data, err := p.AppendJSON(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ev := &Event{Type: RequestCaptured, Version: 2, Data: data}
+	dec := NewDecoder(DecodeOptions{SkipHeaders: true})
+	b.Run("Decode", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := dec.Decode(ev); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("Heads", func(b *testing.B) {
+		b.ReportAllocs()
+		d, _ := dec.Decode(ev)
+		for b.Loop() {
+			if _, err := EventHeads(ev, d.(*RequestCapturedData)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

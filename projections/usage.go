@@ -189,11 +189,12 @@ func splitDays(from, to time.Time) []daySeconds {
 
 // UsageNow is an account's plan and what it uses now.
 type UsageNow struct {
-	Account      domain.Account
-	Plan         domain.Plan
-	Tunnels      int64 // live
-	Reservations int64
-	Domains      int64
+	Account       domain.Account
+	Plan          domain.Plan
+	Tunnels       int64 // live
+	Reservations  int64 // subdomains
+	ReservedPorts int64 // TCP ports
+	Domains       int64
 	// BandwidthBytes is BytesIn + BytesOut: what the plan's bandwidth
 	// limit is held against.
 	BandwidthBytes int64
@@ -235,11 +236,13 @@ func Usage(tx *bolt.Tx, accountID string, now time.Time) (UsageNow, error) {
 	month := now.UTC().Format(monthLayout)
 	m := readCounters(tx.Bucket(bUsageMonth).Get(key(acc, []byte(month))))
 	bw := bandwidth(m, wireMonth(WireFrom(tx), month))
+	subs, ports := countReservations(tx, accountID)
 	return UsageNow{
 		Account:        a,
 		Plan:           plan,
 		Tunnels:        countPrefix(tx.Bucket(bTunnelsLiveAcct), acc),
-		Reservations:   countPrefix(tx.Bucket(bReservByAccount), acc),
+		Reservations:   subs,
+		ReservedPorts:  ports,
 		Domains:        countPrefix(tx.Bucket(bDomainsByAcct), acc),
 		BandwidthBytes: bw.BytesIn + bw.BytesOut,
 		Requests:       m.Requests,

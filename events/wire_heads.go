@@ -116,6 +116,14 @@ var headScanners = sync.Pool{New: func() any { return new(headScanner) }}
 func scanHeaderBytes(data []byte) (req, resp int64, host bool, err error) {
 	s := headScanners.Get().(*headScanner)
 	defer headScanners.Put(s)
+	if req, resp, host, ok := fastHeaderBytes(data, &s.tmp); ok {
+		return req, resp, host, nil
+	}
+	return s.scan(data)
+}
+
+// scan is scanHeaderBytes by the tokenizer, for any JSON.
+func (s *headScanner) scan(data []byte) (req, resp int64, host bool, err error) {
 	s.buf = *bytes.NewBuffer(data)
 	s.dec.Reset(&s.buf, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
 	if _, err := s.dec.ReadToken(); err != nil { // {

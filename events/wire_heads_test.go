@@ -1,6 +1,7 @@
 package events
 
 import (
+	"bytes"
 	"testing"
 
 	"warren/domain"
@@ -89,4 +90,36 @@ func BenchmarkCapturedDecode(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestFastHeadScanAgreesWithTheTokenizer: the byte walk over stored
+// captures measures what the JSON tokenizer measures, and gives up (to
+// the tokenizer) on what it does not expect rather than guess.
+func TestFastHeadScanAgreesWithTheTokenizer(t *testing.T) {
+	v1 := goldenCapturedV1()
+	var docs [][]byte
+	for _, v := range []any{v1, goldenCapturedV2(), RequestCapturedV2{Kind: "http"},
+		RequestCapturedV2{Kind: "http", Path: `/"requestHeaders":{"X":["y"]}`, UserAgent: `\"a"`, ReqHeaders: map[string][]string{"Host": {"h"}, "X-Nil": nil, "E": {"\u2028<&>\"\\\t"}, "Ünï": {"çödé", ""}},
+			RespHeaders: map[string][]string{"requestHeaders": {"[1]", "{}"}}}} {
+		docs = append(docs, encodeGolden(t, v))
+	}
+	docs = append(docs, []byte(`{"kind":"http", "requestHeaders":{"A":["b"]}}`), []byte(`{"requestHeaders":null,"responseHeaders":{"A":["\ud83d\ude00"]}}`), []byte(`{}`))
+	for _, d := range docs {
+		s := new(headScanner)
+		wantIn, wantOut, wantHost, err := s.scan(d)
+		if err != nil {
+			t.Fatalf("tokenizer on %s: %v", d, err)
+		}
+		var tmp []byte
+		in, out, host, ok := fastHeaderBytes(d, &tmp)
+		if ok && (in != wantIn || out != wantOut || host != wantHost) {
+			t.Errorf("%s\nfast %d %d %v, tokenizer %d %d %v", d, in, out, host, wantIn, wantOut, wantHost)
+		}
+		if !ok && !bytes.Contains(d, []byte(", ")) {
+			t.Errorf("fast scan gave up on the compact %s", d)
+		}
+		if in, out, host, err := scanHeaderBytes(d); err != nil || in != wantIn || out != wantOut || host != wantHost {
+			t.Errorf("scanHeaderBytes(%s) = %d %d %v %v", d, in, out, host, err)
+		}
+	}
 }

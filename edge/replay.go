@@ -112,7 +112,7 @@ func (s *Server) Replay(ctx context.Context, accountID, sub string, reqID ulid.U
 	s.proxyExchange(w, r, x)
 	cr := s.captured(x, r)
 	cr.Overrides = overrides
-	s.usage.add(accountID, cr.BytesIn+cr.BytesOut)
+	s.usage.add(accountID, &cr)
 	evs, err := s.cfg.Log.Append(ctx, s.draft(x, cr))
 	x.releaseCapture()
 	if err != nil {

@@ -37,8 +37,8 @@ var registry = [...]entry{
 	{AccountPlanChanged, []decoder{as[AccountPlanChangedV1]}},
 	{KeyCreated, []decoder{as[KeyCreatedV1]}},
 	{KeyRevoked, []decoder{as[KeyRevokedV1]}},
-	{ReservationCreated, []decoder{as[ReservationV1]}},
-	{ReservationReleased, []decoder{as[ReservationV1]}},
+	{ReservationCreated, []decoder{upgraded((*ReservationV1).upgrade), as[ReservationV2]}},
+	{ReservationReleased, []decoder{upgraded((*ReservationV1).upgrade), as[ReservationV2]}},
 	{DomainAdded, []decoder{as[DomainAddedV1]}},
 	{DomainVerified, []decoder{as[DomainV1]}},
 	{DomainVerificationFailed, []decoder{as[DomainVerificationFailedV1]}},
@@ -53,6 +53,8 @@ var registry = [...]entry{
 	{SessionCreated, []decoder{as[SessionCreatedV1]}},
 	{SessionRevoked, []decoder{as[SessionRevokedV1]}},
 	{SigninFailed, []decoder{as[SigninFailedV1]}},
+	// payloads_billing.go: how usage is measured
+	{BillingRuleChanged, []decoder{as[BillingRuleChangedV1]}},
 }
 
 type entry struct {

@@ -72,8 +72,10 @@ func goldens() map[string]golden {
 		"key.created.v1": {value: KeyCreatedV1{KeyID: gKey, Prefix: "ak_7Hq2",
 			Hash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", Description: "laptop \"ci\" ü"}},
 		"key.revoked.v1":                {value: KeyRevokedV1{KeyID: gKey}},
-		"reservation.created.v1":        {value: ReservationV1{Subdomain: "hooks"}},
-		"reservation.released.v1":       {value: ReservationV1{Subdomain: "hooks"}},
+		"reservation.created.v1":        {value: ReservationV1{Subdomain: "hooks"}, decoded: &ReservationV2{Subdomain: "hooks"}},
+		"reservation.released.v1":       {value: ReservationV1{Subdomain: "hooks"}, decoded: &ReservationV2{Subdomain: "hooks"}},
+		"reservation.created.v2":        {value: ReservationV2{Port: 20005}},
+		"reservation.released.v2":       {value: ReservationV2{Port: 20005}},
 		"domain.added.v1":               {value: DomainAddedV1{DomainID: gDomain, Name: "api.example.com", Token: "warren-verify-3q2+7w=="}},
 		"domain.verified.v1":            {value: DomainV1{DomainID: gDomain}},
 		"domain.verification_failed.v1": {value: DomainVerificationFailedV1{DomainID: gDomain, Reason: "no TXT record at _warren.api.example.com"}},
@@ -92,8 +94,9 @@ func goldens() map[string]golden {
 		"session.created.v1": {value: SessionCreatedV1{SessionID: "web_01JD5ZE0000000000000000000",
 			IDHash: "2689367b205c16ce32ed4200942b8b8b1e262dfc70d9bc9fbc77c49699a4f1df", IP: "203.0.113.7",
 			UserAgent: "Mozilla/5.0 (X11; Linux x86_64) \"quoted\" <b>", IdleFor: 43200, ExpiresAt: time.Date(2026, 12, 14, 4, 30, 0, 0, time.UTC)}},
-		"session.revoked.v1": {value: SessionRevokedV1{SessionID: "web_01JD5ZE0000000000000000000", Reason: "everywhere"}},
-		"signin.failed.v1":   {value: SigninFailedV1{IP: "2001:db8::1", UserAgent: "curl/8.5.0", Reason: "bad_password"}},
+		"session.revoked.v1":      {value: SessionRevokedV1{SessionID: "web_01JD5ZE0000000000000000000", Reason: "everywhere"}},
+		"signin.failed.v1":        {value: SigninFailedV1{IP: "2001:db8::1", UserAgent: "curl/8.5.0", Reason: "bad_password"}},
+		"billing.rule_changed.v1": {value: BillingRuleChangedV1{Rule: RuleWire, From: "2027-01"}},
 	}
 }
 

@@ -91,7 +91,7 @@ type (
 	AccountPlanChangedData       = AccountPlanChangedV1
 	KeyCreatedData               = KeyCreatedV1
 	KeyRevokedData               = KeyRevokedV1
-	ReservationData              = ReservationV1
+	ReservationData              = ReservationV2 // payloads_reservation.go
 	DomainAddedData              = DomainAddedV1
 	DomainData                   = DomainV1
 	DomainVerificationFailedData = DomainVerificationFailedV1

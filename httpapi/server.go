@@ -58,6 +58,9 @@ type Config struct {
 	// ReplaysPerAccount bounds the replays one account runs at once; past
 	// it, 429 (0: 2).
 	ReplaysPerAccount int
+	// TCPPorts is the edge's TCP port range, from which accounts reserve
+	// ports (reservations.go); zero refuses port reservations (503).
+	TCPPorts [2]int
 	// Signer signs GET /api/v1/checkpoint: the data directory's key, which
 	// the composition root loads once at start (events.LoadOrCreateSigner).
 	// Nil: New loads or creates it beside the log file, once.

@@ -89,7 +89,9 @@ func decodePayload(dec *events.Decoder, ev *events.Event) (any, error) {
 		return nil, err
 	}
 	if r, ok := p.(*events.RequestCapturedData); ok {
-		return newRequestSummary(ev, r), nil
+		s := newRequestSummary(ev, r)
+		s.heads, err = events.EventHeads(ev, r) // billing.go: wire bytes
+		return s, err
 	}
 	return p, nil
 }
@@ -138,6 +140,8 @@ func applyDecoded(tx *bolt.Tx, ev *events.Event, p any, u usageBatch) error {
 		return applySessionCreated(tx, ev, p.(*events.SessionCreatedData))
 	case events.SessionRevoked:
 		return applySessionRevoked(tx, ev, p.(*events.SessionRevokedData))
+	case events.BillingRuleChanged:
+		return applyBillingRuleChanged(tx, ev, p.(*events.BillingRuleChangedData))
 	}
 	return nil
 }

@@ -124,6 +124,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	m.adoptWireRule(ctx) // billing_rule.go
 	relayCtx, stopRelay := context.WithCancel(context.Background())
 	m.stopRelay = stopRelay
 	m.relayDone = make(chan struct{})

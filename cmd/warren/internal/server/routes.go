@@ -47,6 +47,7 @@ func (m *Main) handlers(resolver *net.Resolver) (handlers, error) {
 		Logger:     m.cfg.Logger,
 		Replayer:   replayer,
 		Now:        m.cfg.Now,
+		TCPPorts:   m.cfg.TCPPorts, // port reservations draw from the edge's range
 	})
 	if err != nil {
 		return handlers{}, err

@@ -23,13 +23,13 @@ func TestHeadsAreTheHTTP1TextOfTheExchange(t *testing.T) {
 
 	r.ReqHeaders = map[string][]string{"Accept": {"a<b>&\"c\u2028"}, "Authorization": {"Bearer ak_secret"}, "X-Nil": nil}
 	d := CapturedDraft("acc_1", r.CreatedAt, r, nil, nil)
-	p := d.Data.(RequestCapturedV2)
+	p := d.Data.(RequestCapturedData)
 	data, err := p.AppendJSON(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	live := &Event{Type: RequestCaptured, Version: 2, Data: data, value: p}
-	stored := &Event{Type: RequestCaptured, Version: 2, Data: data}
+	live := &Event{Type: RequestCaptured, Version: p.payloadVersion(), Data: data, value: p}
+	stored := &Event{Type: RequestCaptured, Version: p.payloadVersion(), Data: data}
 	dec, err := NewDecoder(DecodeOptions{SkipHeaders: true}).Decode(stored)
 	if err != nil {
 		t.Fatal(err)
@@ -66,12 +66,12 @@ func TestHeadsAreTheHTTP1TextOfTheExchange(t *testing.T) {
 // BenchmarkCapturedDecode prices measuring the heads of a stored capture
 // (rebuild's path) against the decode the projections did already.
 func BenchmarkCapturedDecode(b *testing.B) {
-	p := goldenCapturedV2()
+	p := goldenCapturedV3()
 	data, err := p.AppendJSON(nil)
 	if err != nil {
 		b.Fatal(err)
 	}
-	ev := &Event{Type: RequestCaptured, Version: 2, Data: data}
+	ev := &Event{Type: RequestCaptured, Version: p.payloadVersion(), Data: data}
 	dec := NewDecoder(DecodeOptions{SkipHeaders: true})
 	b.Run("Decode", func(b *testing.B) {
 		b.ReportAllocs()
@@ -98,7 +98,7 @@ func BenchmarkCapturedDecode(b *testing.B) {
 func TestFastHeadScanAgreesWithTheTokenizer(t *testing.T) {
 	v1 := goldenCapturedV1()
 	var docs [][]byte
-	for _, v := range []any{v1, goldenCapturedV2(), RequestCapturedV2{Kind: "http"},
+	for _, v := range []any{v1, goldenCapturedV2(), goldenCapturedV3(), RequestCapturedV2{Kind: "http"},
 		RequestCapturedV2{Kind: "http", Path: `/"requestHeaders":{"X":["y"]}`, UserAgent: `\"a"`, ReqHeaders: map[string][]string{"Host": {"h"}, "X-Nil": nil, "E": {"\u2028<&>\"\\\t"}, "Ünï": {"çödé", ""}},
 			RespHeaders: map[string][]string{"requestHeaders": {"[1]", "{}"}}}} {
 		docs = append(docs, encodeGolden(t, v))

@@ -249,6 +249,36 @@ func (e RequestSummaryOverrides) Valid() bool {
 	}
 }
 
+// Defines values for ReservationProto.
+const (
+	ReservationProtoTcp ReservationProto = "tcp"
+)
+
+// Valid indicates whether the value is a known member of the ReservationProto enum.
+func (e ReservationProto) Valid() bool {
+	switch e {
+	case ReservationProtoTcp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for StatementBandwidthRule.
+const (
+	StatementBandwidthRuleWire StatementBandwidthRule = "wire"
+)
+
+// Valid indicates whether the value is a known member of the StatementBandwidthRule enum.
+func (e StatementBandwidthRule) Valid() bool {
+	switch e {
+	case StatementBandwidthRuleWire:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for TunnelProto.
 const (
 	TunnelProtoHttp TunnelProto = "http"
@@ -279,6 +309,24 @@ func (e TunnelStatus) Valid() bool {
 	case TunnelStatusClosed:
 		return true
 	case TunnelStatusLive:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UsageBandwidthRule.
+const (
+	UsageBandwidthRuleBody UsageBandwidthRule = "body"
+	UsageBandwidthRuleWire UsageBandwidthRule = "wire"
+)
+
+// Valid indicates whether the value is a known member of the UsageBandwidthRule enum.
+func (e UsageBandwidthRule) Valid() bool {
+	switch e {
+	case UsageBandwidthRuleBody:
+		return true
+	case UsageBandwidthRuleWire:
 		return true
 	default:
 		return false
@@ -363,6 +411,24 @@ const (
 func (e ConnectAgentParamsConnection) Valid() bool {
 	switch e {
 	case Upgrade:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateReservationJSONBodyProto.
+const (
+	CreateReservationJSONBodyProtoHttp CreateReservationJSONBodyProto = "http"
+	CreateReservationJSONBodyProtoTcp  CreateReservationJSONBodyProto = "tcp"
+)
+
+// Valid indicates whether the value is a known member of the CreateReservationJSONBodyProto enum.
+func (e CreateReservationJSONBodyProto) Valid() bool {
+	switch e {
+	case CreateReservationJSONBodyProtoHttp:
+		return true
+	case CreateReservationJSONBodyProtoTcp:
 		return true
 	default:
 		return false
@@ -816,11 +882,17 @@ type RequestSummaryKind string
 // RequestSummaryOverrides defines model for RequestSummary.Overrides.
 type RequestSummaryOverrides string
 
-// Reservation defines model for Reservation.
+// Reservation a subdomain's: {subdomain, createdAt}; a TCP port's: {proto: tcp, port, name: tcp:PORT, createdAt}
 type Reservation struct {
-	CreatedAt time.Time `json:"createdAt"`
-	Subdomain string    `json:"subdomain"`
+	CreatedAt time.Time         `json:"createdAt"`
+	Name      *string           `json:"name,omitempty"`
+	Port      *int              `json:"port,omitempty"`
+	Proto     *ReservationProto `json:"proto,omitempty"`
+	Subdomain *string           `json:"subdomain,omitempty"`
 }
+
+// ReservationProto defines model for Reservation.Proto.
+type ReservationProto string
 
 // ReservationList defines model for ReservationList.
 type ReservationList struct {
@@ -856,10 +928,23 @@ type Session struct {
 
 // Statement defines model for Statement.
 type Statement struct {
-	AccountId  *string `json:"accountId,omitempty"`
-	BytesIn    *int    `json:"bytesIn,omitempty"`
-	BytesOut   *int    `json:"bytesOut,omitempty"`
-	BytesTotal *int    `json:"bytesTotal,omitempty"`
+	AccountId *string `json:"accountId,omitempty"`
+
+	// BandwidthRule present from the month of the wire rule (docs/operations.md); absent before, where bytesIn and bytesOut count bodies
+	BandwidthRule *StatementBandwidthRule `json:"bandwidthRule,omitempty"`
+
+	// BodyBytesIn request bodies alone (with bandwidthRule)
+	BodyBytesIn *int `json:"bodyBytesIn,omitempty"`
+
+	// BodyBytesOut response bodies alone (with bandwidthRule)
+	BodyBytesOut *int `json:"bodyBytesOut,omitempty"`
+
+	// BytesIn bytes in on the wire (request heads and bodies); bodies only before the wire rule's month
+	BytesIn *int `json:"bytesIn,omitempty"`
+
+	// BytesOut bytes out on the wire (response heads and bodies); bodies only before the wire rule's month
+	BytesOut   *int `json:"bytesOut,omitempty"`
+	BytesTotal *int `json:"bytesTotal,omitempty"`
 
 	// Closed the month has ended; its figures are final
 	Closed *bool `json:"closed,omitempty"`
@@ -877,6 +962,9 @@ type Statement struct {
 	ReservationDays *float32 `json:"reservationDays,omitempty"`
 	TunnelSeconds   *int     `json:"tunnelSeconds,omitempty"`
 }
+
+// StatementBandwidthRule present from the month of the wire rule (docs/operations.md); absent before, where bytesIn and bytesOut count bodies
+type StatementBandwidthRule string
 
 // Tunnel defines model for Tunnel.
 type Tunnel struct {
@@ -910,10 +998,23 @@ type TunnelList struct {
 
 // Usage defines model for Usage.
 type Usage struct {
+	// Bandwidth this month's bandwidth; used.bandwidthBytes is bytesIn + bytesOut
+	Bandwidth *struct {
+		BodyBytesIn  *int `json:"bodyBytesIn,omitempty"`
+		BodyBytesOut *int `json:"bodyBytesOut,omitempty"`
+		BytesIn      *int `json:"bytesIn,omitempty"`
+		BytesOut     *int `json:"bytesOut,omitempty"`
+
+		// Rule wire: heads and bodies; body: bodies only (months before the wire rule)
+		Rule *UsageBandwidthRule `json:"rule,omitempty"`
+	} `json:"bandwidth,omitempty"`
 	Limits Quantities `json:"limits"`
 	Plan   string     `json:"plan"`
 	Used   Quantities `json:"used"`
 }
+
+// UsageBandwidthRule wire: heads and bodies; body: bodies only (months before the wire rule)
+type UsageBandwidthRule string
 
 // UsageHistory defines model for UsageHistory.
 type UsageHistory struct {
@@ -1071,8 +1172,13 @@ type ListReservationsParams struct {
 
 // CreateReservationJSONBody defines parameters for CreateReservation.
 type CreateReservationJSONBody struct {
-	Subdomain string `json:"subdomain"`
+	Port      *int                            `json:"port,omitempty"`
+	Proto     *CreateReservationJSONBodyProto `json:"proto,omitempty"`
+	Subdomain *string                         `json:"subdomain,omitempty"`
 }
+
+// CreateReservationJSONBodyProto defines parameters for CreateReservation.
+type CreateReservationJSONBodyProto string
 
 // GetStatementParams defines parameters for GetStatement.
 type GetStatementParams struct {
@@ -1679,26 +1785,26 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/me/requests/{id}/export (the `ExportRequest` operationId).
 	ExportRequest(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListReservations The caller's reserved subdomains, newest first (before_id is a subdomain).
+	// ListReservations The caller's reserved subdomains and TCP ports, newest first (before_id is a subdomain or tcp:PORT).
 	//
 	// Corresponds with GET /api/v1/me/reservations (the `ListReservations` operationId).
 	ListReservations(ctx context.Context, params *ListReservationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateReservationWithBody Reserve a subdomain.
+	// CreateReservationWithBody Reserve a subdomain, or a TCP port of the server's range.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/me/reservations (the `CreateReservation` operationId).
 	CreateReservationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateReservation Reserve a subdomain.
+	// CreateReservation Reserve a subdomain, or a TCP port of the server's range.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/me/reservations (the `CreateReservation` operationId).
 	CreateReservation(ctx context.Context, body CreateReservationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ReleaseReservation Release a reservation.
+	// ReleaseReservation Release a reservation ({sub} is a subdomain, or tcp:PORT for a TCP port, which returns to the pool).
 	//
 	// Corresponds with DELETE /api/v1/me/reservations/{sub} (the `ReleaseReservation` operationId).
 	ReleaseReservation(ctx context.Context, sub Sub, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2201,7 +2307,7 @@ func (c *Client) ExportRequest(ctx context.Context, id string, reqEditors ...Req
 	return c.Client.Do(req)
 }
 
-// ListReservations The caller's reserved subdomains, newest first (before_id is a subdomain).
+// ListReservations The caller's reserved subdomains and TCP ports, newest first (before_id is a subdomain or tcp:PORT).
 //
 // Corresponds with GET /api/v1/me/reservations (the `ListReservations` operationId).
 func (c *Client) ListReservations(ctx context.Context, params *ListReservationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2216,7 +2322,7 @@ func (c *Client) ListReservations(ctx context.Context, params *ListReservationsP
 	return c.Client.Do(req)
 }
 
-// CreateReservationWithBody Reserve a subdomain.
+// CreateReservationWithBody Reserve a subdomain, or a TCP port of the server's range.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2233,7 +2339,7 @@ func (c *Client) CreateReservationWithBody(ctx context.Context, contentType stri
 	return c.Client.Do(req)
 }
 
-// CreateReservation Reserve a subdomain.
+// CreateReservation Reserve a subdomain, or a TCP port of the server's range.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2250,7 +2356,7 @@ func (c *Client) CreateReservation(ctx context.Context, body CreateReservationJS
 	return c.Client.Do(req)
 }
 
-// ReleaseReservation Release a reservation.
+// ReleaseReservation Release a reservation ({sub} is a subdomain, or tcp:PORT for a TCP port, which returns to the pool).
 //
 // Corresponds with DELETE /api/v1/me/reservations/{sub} (the `ReleaseReservation` operationId).
 func (c *Client) ReleaseReservation(ctx context.Context, sub Sub, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5357,28 +5463,28 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/me/requests/{id}/export (the `ExportRequest` operationId).
 	ExportRequestWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*ExportRequestResponse, error)
 
-	// ListReservationsWithResponse The caller's reserved subdomains, newest first (before_id is a subdomain).
+	// ListReservationsWithResponse The caller's reserved subdomains and TCP ports, newest first (before_id is a subdomain or tcp:PORT).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/me/reservations (the `ListReservations` operationId).
 	ListReservationsWithResponse(ctx context.Context, params *ListReservationsParams, reqEditors ...RequestEditorFn) (*ListReservationsResponse, error)
 
-	// CreateReservationWithBodyWithResponse Reserve a subdomain.
+	// CreateReservationWithBodyWithResponse Reserve a subdomain, or a TCP port of the server's range.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/me/reservations (the `CreateReservation` operationId).
 	CreateReservationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateReservationResponse, error)
 
-	// CreateReservationWithResponse Reserve a subdomain.
+	// CreateReservationWithResponse Reserve a subdomain, or a TCP port of the server's range.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/me/reservations (the `CreateReservation` operationId).
 	CreateReservationWithResponse(ctx context.Context, body CreateReservationJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateReservationResponse, error)
 
-	// ReleaseReservationWithResponse Release a reservation.
+	// ReleaseReservationWithResponse Release a reservation ({sub} is a subdomain, or tcp:PORT for a TCP port, which returns to the pool).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -7045,6 +7151,12 @@ type CreateReservationResponse429Headers struct {
 	WWWAuthenticate *string
 }
 
+// CreateReservationResponse503Headers the declared response headers of an HTTP 503 response for CreateReservation
+type CreateReservationResponse503Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
 type CreateReservationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -7062,6 +7174,8 @@ type CreateReservationResponse struct {
 	JSON415 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 	// Headers400 the parsed response headers for an HTTP 400 response
 	Headers400 *CreateReservationResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
@@ -7074,6 +7188,8 @@ type CreateReservationResponse struct {
 	Headers415 *CreateReservationResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CreateReservationResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateReservationResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -7109,6 +7225,11 @@ func (r CreateReservationResponse) GetJSON415() *Error {
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
 func (r CreateReservationResponse) GetJSON429() *Error {
 	return r.JSON429
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateReservationResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -9550,7 +9671,7 @@ func (c *ClientWithResponses) ExportRequestWithResponse(ctx context.Context, id 
 	return ParseExportRequestResponse(rsp)
 }
 
-// ListReservationsWithResponse The caller's reserved subdomains, newest first (before_id is a subdomain).
+// ListReservationsWithResponse The caller's reserved subdomains and TCP ports, newest first (before_id is a subdomain or tcp:PORT).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -9563,7 +9684,7 @@ func (c *ClientWithResponses) ListReservationsWithResponse(ctx context.Context, 
 	return ParseListReservationsResponse(rsp)
 }
 
-// CreateReservationWithBodyWithResponse Reserve a subdomain.
+// CreateReservationWithBodyWithResponse Reserve a subdomain, or a TCP port of the server's range.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -9576,7 +9697,7 @@ func (c *ClientWithResponses) CreateReservationWithBodyWithResponse(ctx context.
 	return ParseCreateReservationResponse(rsp)
 }
 
-// CreateReservationWithResponse Reserve a subdomain.
+// CreateReservationWithResponse Reserve a subdomain, or a TCP port of the server's range.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -9589,7 +9710,7 @@ func (c *ClientWithResponses) CreateReservationWithResponse(ctx context.Context,
 	return ParseCreateReservationResponse(rsp)
 }
 
-// ReleaseReservationWithResponse Release a reservation.
+// ReleaseReservationWithResponse Release a reservation ({sub} is a subdomain, or tcp:PORT for a TCP port, which returns to the pool).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -11669,6 +11790,13 @@ func ParseCreateReservationResponse(rsp *http.Response) (*CreateReservationRespo
 		}
 		response.JSON429 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -11774,6 +11902,23 @@ func ParseCreateReservationResponse(rsp *http.Response) (*CreateReservationRespo
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateReservationResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil

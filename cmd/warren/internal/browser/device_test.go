@@ -59,19 +59,29 @@ func startDeviceLogin(t *testing.T, d *dash, env []string) deviceLogin {
 }
 
 // TestDevicePageApprovesAWarrenLogin: `warren login` running in the test
-// shows a link; ada, signed in, opens it, sees the device's address and
-// the code, approves; the CLI exits 0 and its saved key works.
+// shows a link; ada opens it, signs in on the way (the app brings her
+// back to the link), sees the device's address and the code, approves;
+// the CLI exits 0 and its saved key works.
 func TestDevicePageApprovesAWarrenLogin(t *testing.T) {
 	d := startDash(t)
 	ctx := browser(t)
-	d.signIn(t, ctx)
 	env := warrentest.CLIEnv(t)
 	l := startDeviceLogin(t, d, env)
 	code := l.code
 	if want := d.URL + "/device?code=" + code; l.url != want {
 		t.Fatalf("verification URL %q, want %q", l.url, want)
 	}
-	do(t, ctx, chromedp.Navigate(l.url), chromedp.WaitVisible(chromedp.CSS("#device-approve")))
+	do(t, ctx,
+		chromedp.Navigate(l.url),
+		chromedp.WaitVisible(chromedp.CSS("#email")),
+		chromedp.SendKeys(chromedp.CSS("#email"), d.Email),
+		chromedp.SendKeys(chromedp.CSS("#password"), d.Password),
+		chromedp.Click(chromedp.CSS("#signin")),
+		chromedp.WaitVisible(chromedp.CSS("#device-approve")),
+	)
+	if loc := get(t, ctx, chromedp.Location()); loc != l.url {
+		t.Fatalf("after signing in the page is %q, want the link %q", loc, l.url)
+	}
 	if got := get(t, ctx, chromedp.Text(chromedp.CSS("#device-user-code"))); got != code {
 		t.Fatalf("the page shows code %q, the CLI %q", got, code)
 	}

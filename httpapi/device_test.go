@@ -163,6 +163,12 @@ func TestDeviceLogin_ApprovedCodeGivesAWorkingKeyOnce(t *testing.T) {
 	if strings.Contains(got.Hash, tok.AccessToken) {
 		t.Fatal("the secret entered the log")
 	}
+	// The audit log shows it too.
+	st, _, b = e.do(t, "GET", "/api/v1/me/events?type=key.created", e.key, "")
+	wantStatus(t, st, 200, b)
+	if !strings.Contains(string(b), `"via":"device"`) || !strings.Contains(string(b), `"sessionId":"`+got.SessionID+`"`) {
+		t.Fatalf("the audit log does not say the key came from a device login: %s", b)
+	}
 }
 
 func TestDeviceCodeExpires(t *testing.T) {
@@ -295,4 +301,45 @@ func FuzzNormalizeUserCode(f *testing.F) {
 			t.Fatalf("%q does not read back: %q", showUserCode(got), again)
 		}
 	})
+}
+
+func TestDeviceCodeIsApprovedAndCollectedOnceUnderRaces(t *testing.T) {
+	e := mustDeviceEnv(t)
+	d := e.code(t)
+	const n = 8
+	statuses := make(chan int, n)
+	for range n {
+		go func() {
+			st, b := e.decide(t, "approve", d.UserCode, e.cookie)
+			if st != 200 && st != 404 {
+				t.Errorf("approve: %d %s", st, b)
+			}
+			statuses <- st
+		}()
+	}
+	approved := 0
+	for range n {
+		if <-statuses == 200 {
+			approved++
+		}
+	}
+	keys, err := listKeys(e.srv.db, e.acc, "", 100)
+	if approved != 1 || err != nil || len(keys) != 2 {
+		t.Fatalf("%d approvals, %d keys (%v); want one of each beside the account's own", approved, len(keys), err)
+	}
+	for range n {
+		go func() {
+			st, _ := e.poll(t, d.DeviceCode)
+			statuses <- st
+		}()
+	}
+	tokens := 0
+	for range n {
+		if <-statuses == 200 {
+			tokens++
+		}
+	}
+	if tokens != 1 {
+		t.Fatalf("the token was handed out %d times", tokens)
+	}
 }

@@ -74,7 +74,10 @@ func (s *Server) deviceCode(w http.ResponseWriter, r *http.Request, c *call) err
 	}
 	ip := remoteIP(r.RemoteAddr)
 	if err := s.devices.issued.Refused(ip); err != nil {
-		return oauthRefusal(w, err)
+		// The limiter counts "failures"; here each code asked for is one.
+		e := domain.Errorf(domain.CodeQuota, "too many device codes asked for from this address; retry later")
+		e.RetryAfter = domain.RetryAfter(err)
+		return oauthRefusal(w, e)
 	}
 	s.devices.issued.Failed(ip) // spends one of the address's codes
 	deviceCode, err := newToken(s.rnd)

@@ -72,7 +72,7 @@ type deviceStore struct {
 func newDeviceStore(now func() time.Time) *deviceStore {
 	return &deviceStore{byDevice: map[string]*deviceGrant{}, byUser: map[string]*deviceGrant{},
 		// A person logs in now and then: 10 codes at once, then one every 30 s.
-		issued: projections.NewFailureLimiter(rate.Every(30*time.Second), 10, 1<<16, now, "for device codes from this address"),
+		issued: projections.NewFailureLimiter(rate.Every(30*time.Second), 10, 1<<16, now, "from this address"),
 		// A mistyped code is common, a run of them is a guess: 10, then one a minute.
 		guesses: projections.NewFailureLimiter(rate.Every(time.Minute), 10, 1<<16, now, "with unknown device codes for this account"),
 	}
@@ -136,6 +136,7 @@ func (d *deviceStore) poll(deviceHash, clientID string, now time.Time) pollResul
 	case g.state == grantUsed:
 		return pollResult{errCode: "invalid_grant", desc: "this device code was already used"}
 	case !now.Before(g.expiresAt):
+		g.secret = "" // approved but never collected: the key stays, unusable to anyone
 		return pollResult{errCode: "expired_token", desc: "the code expired before it was approved; run warren login again"}
 	}
 	if !g.lastPoll.IsZero() && now.Sub(g.lastPoll) < g.interval-deviceSlack {

@@ -181,6 +181,14 @@ func TestDeviceCodeExpires(t *testing.T) {
 	wantError(t, st, b, 404, "not_found")
 	st, b = e.decide(t, "approve", d.UserCode, e.cookie)
 	wantError(t, st, b, 404, "not_found")
+
+	// Approved but not collected in time: the key is never handed out.
+	d = e.code(t)
+	st, b = e.decide(t, "approve", d.UserCode, e.cookie)
+	wantStatus(t, st, 200, b)
+	e.clock.Add(10 * time.Minute)
+	st, b = e.poll(t, d.DeviceCode)
+	wantOAuthError(t, st, b, 400, "expired_token")
 }
 
 func TestDevicePollingFasterThanTheIntervalSlowsDown(t *testing.T) {
@@ -266,8 +274,11 @@ func TestDeviceCodesAreRateLimitedPerAddress(t *testing.T) {
 	for range 10 {
 		e.code(t)
 	}
-	st, b := e.form(t, "/api/v1/device/code", url.Values{"client_id": {"warren-cli"}})
+	st, h, b := e.do(t, "POST", "/api/v1/device/code", "", "client_id=warren-cli", "Content-Type", "application/x-www-form-urlencoded")
 	wantOAuthError(t, st, b, 429, "slow_down")
+	if h.Get("Retry-After") != "30" || !strings.Contains(string(b), "too many device codes") {
+		t.Fatalf("Retry-After %q, body %s", h.Get("Retry-After"), b)
+	}
 	e.clock.Add(30 * time.Second)
 	e.code(t)
 }

@@ -35,7 +35,7 @@ const (
 var registry = [...]entry{
 	{AccountCreated, []decoder{as[AccountCreatedV1]}},
 	{AccountPlanChanged, []decoder{as[AccountPlanChangedV1]}},
-	{KeyCreated, []decoder{as[KeyCreatedV1]}},
+	{KeyCreated, []decoder{upgraded((*KeyCreatedV1).upgrade), as[KeyCreatedV2]}}, // payloads_key.go
 	{KeyRevoked, []decoder{as[KeyRevokedV1]}},
 	{ReservationCreated, []decoder{upgraded((*ReservationV1).upgrade), as[ReservationV2]}},
 	{ReservationReleased, []decoder{upgraded((*ReservationV1).upgrade), as[ReservationV2]}},

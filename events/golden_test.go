@@ -66,11 +66,14 @@ func goldenCapturedV3() RequestCapturedV3 {
 // goldens holds one value per registered type and version, by file name.
 func goldens() map[string]golden {
 	v1, v2 := goldenCapturedV1(), goldenCapturedV2()
+	key1 := KeyCreatedV1{KeyID: gKey, Prefix: "ak_7Hq2",
+		Hash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", Description: "laptop \"ci\" ü"}
 	return map[string]golden{
 		"account.created.v1":      {value: AccountCreatedV1{Email: "ada@example.com", Name: "Ada <Lovelace> & Co", Plan: "pro", Operator: true}},
 		"account.plan_changed.v1": {value: AccountPlanChangedV1{Plan: "pro", From: "free"}},
-		"key.created.v1": {value: KeyCreatedV1{KeyID: gKey, Prefix: "ak_7Hq2",
-			Hash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", Description: "laptop \"ci\" ü"}},
+		"key.created.v1":          {value: key1, decoded: key1.upgrade()},
+		"key.created.v2": {value: KeyCreatedV2{KeyID: gKey, Prefix: "ak_7Hq2", Hash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+			Description: "warren login on 203.0.113.7", Via: KeyViaDevice, SessionID: "web_01JD5ZE0000000000000000000"}},
 		"key.revoked.v1":                {value: KeyRevokedV1{KeyID: gKey}},
 		"reservation.created.v1":        {value: ReservationV1{Subdomain: "hooks"}, decoded: &ReservationV2{Subdomain: "hooks"}},
 		"reservation.released.v1":       {value: ReservationV1{Subdomain: "hooks"}, decoded: &ReservationV2{Subdomain: "hooks"}},

@@ -89,7 +89,7 @@ type BodiesPrunedV1 struct {
 type (
 	AccountCreatedData           = AccountCreatedV1
 	AccountPlanChangedData       = AccountPlanChangedV1
-	KeyCreatedData               = KeyCreatedV1
+	KeyCreatedData               = KeyCreatedV2 // payloads_key.go
 	KeyRevokedData               = KeyRevokedV1
 	ReservationData              = ReservationV2 // payloads_reservation.go
 	DomainAddedData              = DomainAddedV1

@@ -99,6 +99,8 @@ type Server struct {
 	streams atomic.Int64 // SSE streams open now (Stats)
 
 	signin // session.go: password hashing slots, login limits, last-seen times
+
+	devices *deviceStore // device_store.go: pending device logins (RFC 8628)
 }
 
 // New checks cfg and builds the router. It fails with CodeInvalid for a
@@ -148,6 +150,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{auth: cfg.Auth, replays: &replaySlots{max: cfg.ReplaysPerAccount, n: map[string]int{}}, cfg: cfg, log: cfg.Log, db: cfg.Log.DB(), logger: cfg.Logger, now: cfg.Now, rnd: cfg.Rand, hubs: map[string]*hub{}}
 	s.initSignin()
+	s.devices = newDeviceStore(s.now) // device_store.go
 	s.app = dashboard.NewApp(s.now())
 	s.table = s.routes()
 	s.router = s.buildRouter(s.table)

@@ -417,6 +417,66 @@ func (e ConnectAgentParamsConnection) Valid() bool {
 	}
 }
 
+// Defines values for DeviceCodeFormdataBodyClientId.
+const (
+	DeviceCodeFormdataBodyClientIdWarrenCli DeviceCodeFormdataBodyClientId = "warren-cli"
+)
+
+// Valid indicates whether the value is a known member of the DeviceCodeFormdataBodyClientId enum.
+func (e DeviceCodeFormdataBodyClientId) Valid() bool {
+	switch e {
+	case DeviceCodeFormdataBodyClientIdWarrenCli:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DeviceTokenFormdataBodyClientId.
+const (
+	DeviceTokenFormdataBodyClientIdWarrenCli DeviceTokenFormdataBodyClientId = "warren-cli"
+)
+
+// Valid indicates whether the value is a known member of the DeviceTokenFormdataBodyClientId enum.
+func (e DeviceTokenFormdataBodyClientId) Valid() bool {
+	switch e {
+	case DeviceTokenFormdataBodyClientIdWarrenCli:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DeviceTokenFormdataBodyGrantType.
+const (
+	UrnIetfParamsOauthGrantTypeDeviceCode DeviceTokenFormdataBodyGrantType = "urn:ietf:params:oauth:grant-type:device_code"
+)
+
+// Valid indicates whether the value is a known member of the DeviceTokenFormdataBodyGrantType enum.
+func (e DeviceTokenFormdataBodyGrantType) Valid() bool {
+	switch e {
+	case UrnIetfParamsOauthGrantTypeDeviceCode:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DeviceToken200JSONResponseBodyTokenType.
+const (
+	Bearer DeviceToken200JSONResponseBodyTokenType = "Bearer"
+)
+
+// Valid indicates whether the value is a known member of the DeviceToken200JSONResponseBodyTokenType enum.
+func (e DeviceToken200JSONResponseBodyTokenType) Valid() bool {
+	switch e {
+	case Bearer:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CreateReservationJSONBodyProto.
 const (
 	CreateReservationJSONBodyProtoHttp CreateReservationJSONBodyProto = "http"
@@ -1132,6 +1192,41 @@ type ConnectAgentParamsUpgrade string
 // ConnectAgentParamsConnection defines parameters for ConnectAgent.
 type ConnectAgentParamsConnection string
 
+// DeviceApproveJSONBody defines parameters for DeviceApprove.
+type DeviceApproveJSONBody struct {
+	UserCode string `json:"userCode"`
+}
+
+// DeviceCodeFormdataBody defines parameters for DeviceCode.
+type DeviceCodeFormdataBody struct {
+	ClientId DeviceCodeFormdataBodyClientId `form:"client_id" json:"client_id"`
+	Scope    *string                        `form:"scope,omitempty" json:"scope,omitempty"`
+}
+
+// DeviceCodeFormdataBodyClientId defines parameters for DeviceCode.
+type DeviceCodeFormdataBodyClientId string
+
+// DeviceDenyJSONBody defines parameters for DeviceDeny.
+type DeviceDenyJSONBody struct {
+	UserCode string `json:"userCode"`
+}
+
+// DeviceTokenFormdataBody defines parameters for DeviceToken.
+type DeviceTokenFormdataBody struct {
+	ClientId   DeviceTokenFormdataBodyClientId  `form:"client_id" json:"client_id"`
+	DeviceCode string                           `form:"device_code" json:"device_code"`
+	GrantType  DeviceTokenFormdataBodyGrantType `form:"grant_type" json:"grant_type"`
+}
+
+// DeviceTokenFormdataBodyClientId defines parameters for DeviceToken.
+type DeviceTokenFormdataBodyClientId string
+
+// DeviceTokenFormdataBodyGrantType defines parameters for DeviceToken.
+type DeviceTokenFormdataBodyGrantType string
+
+// DeviceToken200JSONResponseBodyTokenType defines parameters for DeviceToken.
+type DeviceToken200JSONResponseBodyTokenType string
+
 // ListEventsParams defines parameters for ListEvents.
 type ListEventsParams struct {
 	// Type type prefix
@@ -1351,6 +1446,18 @@ type UpdateAccountPlanJSONRequestBody UpdateAccountPlanJSONBody
 
 // SetAccountPasswordJSONRequestBody defines body for SetAccountPassword for application/json ContentType.
 type SetAccountPasswordJSONRequestBody SetAccountPasswordJSONBody
+
+// DeviceApproveJSONRequestBody defines body for DeviceApprove for application/json ContentType.
+type DeviceApproveJSONRequestBody DeviceApproveJSONBody
+
+// DeviceCodeFormdataRequestBody defines body for DeviceCode for application/x-www-form-urlencoded ContentType.
+type DeviceCodeFormdataRequestBody DeviceCodeFormdataBody
+
+// DeviceDenyJSONRequestBody defines body for DeviceDeny for application/json ContentType.
+type DeviceDenyJSONRequestBody DeviceDenyJSONBody
+
+// DeviceTokenFormdataRequestBody defines body for DeviceToken for application/x-www-form-urlencoded ContentType.
+type DeviceTokenFormdataRequestBody DeviceTokenFormdataBody
 
 // CreateReservationJSONRequestBody defines body for CreateReservation for application/json ContentType.
 type CreateReservationJSONRequestBody CreateReservationJSONBody
@@ -1759,6 +1866,67 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/checkpoint (the `GetCheckpoint` operationId).
 	GetCheckpoint(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeviceApproveWithBody Approve a device login: mints a new API key for the signed-in account, named "warren login on <device address>" (key.created with via device and the session id), whose secret the device receives on its next poll. Session cookie only (403 for an API key); 404 for a code nobody waits on; 429 as pending.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/device/approve (the `DeviceApprove` operationId).
+	DeviceApproveWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeviceApprove Approve a device login: mints a new API key for the signed-in account, named "warren login on <device address>" (key.created with via device and the session id), whose secret the device receives on its next poll. Session cookie only (403 for an API key); 404 for a code nobody waits on; 429 as pending.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/device/approve (the `DeviceApprove` operationId).
+	DeviceApprove(ctx context.Context, body DeviceApproveJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeviceCodeWithBody RFC 8628 3.1 device authorization request. Form-encoded; client_id must be warren-cli (else 401 invalid_client); scope is accepted and ignored. 429 slow_down with Retry-After past 10 codes at once from one address (then one per 30 s) or while 1024 logins are pending. Errors are RFC 6749 5.2 shaped: {error, error_description, message}.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/device/code (the `DeviceCode` operationId).
+	DeviceCodeWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeviceCodeWithFormdataBody RFC 8628 3.1 device authorization request. Form-encoded; client_id must be warren-cli (else 401 invalid_client); scope is accepted and ignored. 429 slow_down with Retry-After past 10 codes at once from one address (then one per 30 s) or while 1024 logins are pending. Errors are RFC 6749 5.2 shaped: {error, error_description, message}.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /api/v1/device/code (the `DeviceCode` operationId).
+	DeviceCodeWithFormdataBody(ctx context.Context, body DeviceCodeFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeviceDenyWithBody Deny a device login: its next poll hears access_denied. Session cookie only, as approve.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/device/deny (the `DeviceDeny` operationId).
+	DeviceDenyWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeviceDeny Deny a device login: its next poll hears access_denied. Session cookie only, as approve.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/device/deny (the `DeviceDeny` operationId).
+	DeviceDeny(ctx context.Context, body DeviceDenyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DevicePending The device login waiting for a user code (case, dashes and spaces ignored), for the approval page. Session cookie only: an API key gets 403. 404 for a code nobody waits on; 10 such misses per account, then one a minute (429).
+	//
+	// Corresponds with GET /api/v1/device/pending/{user_code} (the `DevicePending` operationId).
+	DevicePending(ctx context.Context, userCode string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeviceTokenWithBody RFC 8628 3.4 device access token request. 200 once the code is approved, exactly once (a new API key, shown only here); else 400 with error authorization_pending, slow_down (polled sooner than the interval, which grows by 5 s), access_denied, expired_token (10 minutes), invalid_grant (unknown or already used code), unsupported_grant_type or invalid_request; 401 invalid_client.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/device/token (the `DeviceToken` operationId).
+	DeviceTokenWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeviceTokenWithFormdataBody RFC 8628 3.4 device access token request. 200 once the code is approved, exactly once (a new API key, shown only here); else 400 with error authorization_pending, slow_down (polled sooner than the interval, which grows by 5 s), access_denied, expired_token (10 minutes), invalid_grant (unknown or already used code), unsupported_grant_type or invalid_request; 401 invalid_client.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /api/v1/device/token (the `DeviceToken` operationId).
+	DeviceTokenWithFormdataBody(ctx context.Context, body DeviceTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListEvents The caller's events, newest first (audit trail). Key hashes and key prefixes (keyId names the key) and body digests are removed; bodies never appear.
 	//
@@ -2222,6 +2390,157 @@ func (c *Client) ConnectAgent(ctx context.Context, params *ConnectAgentParams, r
 // Corresponds with GET /api/v1/checkpoint (the `GetCheckpoint` operationId).
 func (c *Client) GetCheckpoint(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetCheckpointRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeviceApproveWithBody Approve a device login: mints a new API key for the signed-in account, named "warren login on <device address>" (key.created with via device and the session id), whose secret the device receives on its next poll. Session cookie only (403 for an API key); 404 for a code nobody waits on; 429 as pending.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/device/approve (the `DeviceApprove` operationId).
+func (c *Client) DeviceApproveWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeviceApproveRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeviceApprove Approve a device login: mints a new API key for the signed-in account, named "warren login on <device address>" (key.created with via device and the session id), whose secret the device receives on its next poll. Session cookie only (403 for an API key); 404 for a code nobody waits on; 429 as pending.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/device/approve (the `DeviceApprove` operationId).
+func (c *Client) DeviceApprove(ctx context.Context, body DeviceApproveJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeviceApproveRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeviceCodeWithBody RFC 8628 3.1 device authorization request. Form-encoded; client_id must be warren-cli (else 401 invalid_client); scope is accepted and ignored. 429 slow_down with Retry-After past 10 codes at once from one address (then one per 30 s) or while 1024 logins are pending. Errors are RFC 6749 5.2 shaped: {error, error_description, message}.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/device/code (the `DeviceCode` operationId).
+func (c *Client) DeviceCodeWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeviceCodeRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeviceCodeWithFormdataBody RFC 8628 3.1 device authorization request. Form-encoded; client_id must be warren-cli (else 401 invalid_client); scope is accepted and ignored. 429 slow_down with Retry-After past 10 codes at once from one address (then one per 30 s) or while 1024 logins are pending. Errors are RFC 6749 5.2 shaped: {error, error_description, message}.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /api/v1/device/code (the `DeviceCode` operationId).
+func (c *Client) DeviceCodeWithFormdataBody(ctx context.Context, body DeviceCodeFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeviceCodeRequestWithFormdataBody(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeviceDenyWithBody Deny a device login: its next poll hears access_denied. Session cookie only, as approve.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/device/deny (the `DeviceDeny` operationId).
+func (c *Client) DeviceDenyWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeviceDenyRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeviceDeny Deny a device login: its next poll hears access_denied. Session cookie only, as approve.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/device/deny (the `DeviceDeny` operationId).
+func (c *Client) DeviceDeny(ctx context.Context, body DeviceDenyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeviceDenyRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DevicePending The device login waiting for a user code (case, dashes and spaces ignored), for the approval page. Session cookie only: an API key gets 403. 404 for a code nobody waits on; 10 such misses per account, then one a minute (429).
+//
+// Corresponds with GET /api/v1/device/pending/{user_code} (the `DevicePending` operationId).
+func (c *Client) DevicePending(ctx context.Context, userCode string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDevicePendingRequest(c.Server, userCode)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeviceTokenWithBody RFC 8628 3.4 device access token request. 200 once the code is approved, exactly once (a new API key, shown only here); else 400 with error authorization_pending, slow_down (polled sooner than the interval, which grows by 5 s), access_denied, expired_token (10 minutes), invalid_grant (unknown or already used code), unsupported_grant_type or invalid_request; 401 invalid_client.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/device/token (the `DeviceToken` operationId).
+func (c *Client) DeviceTokenWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeviceTokenRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeviceTokenWithFormdataBody RFC 8628 3.4 device access token request. 200 once the code is approved, exactly once (a new API key, shown only here); else 400 with error authorization_pending, slow_down (polled sooner than the interval, which grows by 5 s), access_denied, expired_token (10 minutes), invalid_grant (unknown or already used code), unsupported_grant_type or invalid_request; 401 invalid_client.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /api/v1/device/token (the `DeviceToken` operationId).
+func (c *Client) DeviceTokenWithFormdataBody(ctx context.Context, body DeviceTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeviceTokenRequestWithFormdataBody(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3426,6 +3745,200 @@ func NewGetCheckpointRequest(server string) (*http.Request, error) {
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewDeviceApproveRequest calls the generic DeviceApprove builder with application/json body
+func NewDeviceApproveRequest(server string, body DeviceApproveJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDeviceApproveRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewDeviceApproveRequestWithBody constructs an http.Request for the DeviceApprove method, with any body, and a specified content type
+func NewDeviceApproveRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/device/approve")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeviceCodeRequestWithFormdataBody calls the generic DeviceCode builder with application/x-www-form-urlencoded body
+func NewDeviceCodeRequestWithFormdataBody(server string, body DeviceCodeFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewDeviceCodeRequestWithBody(server, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewDeviceCodeRequestWithBody constructs an http.Request for the DeviceCode method, with any body, and a specified content type
+func NewDeviceCodeRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/device/code")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeviceDenyRequest calls the generic DeviceDeny builder with application/json body
+func NewDeviceDenyRequest(server string, body DeviceDenyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDeviceDenyRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewDeviceDenyRequestWithBody constructs an http.Request for the DeviceDeny method, with any body, and a specified content type
+func NewDeviceDenyRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/device/deny")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDevicePendingRequest constructs an http.Request for the DevicePending method
+func NewDevicePendingRequest(server string, userCode string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user_code", userCode, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/device/pending/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDeviceTokenRequestWithFormdataBody calls the generic DeviceToken builder with application/x-www-form-urlencoded body
+func NewDeviceTokenRequestWithFormdataBody(server string, body DeviceTokenFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewDeviceTokenRequestWithBody(server, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewDeviceTokenRequestWithBody constructs an http.Request for the DeviceToken method, with any body, and a specified content type
+func NewDeviceTokenRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/device/token")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -5428,6 +5941,69 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/checkpoint (the `GetCheckpoint` operationId).
 	GetCheckpointWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetCheckpointResponse, error)
 
+	// DeviceApproveWithBodyWithResponse Approve a device login: mints a new API key for the signed-in account, named "warren login on <device address>" (key.created with via device and the session id), whose secret the device receives on its next poll. Session cookie only (403 for an API key); 404 for a code nobody waits on; 429 as pending.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/device/approve (the `DeviceApprove` operationId).
+	DeviceApproveWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeviceApproveResponse, error)
+
+	// DeviceApproveWithResponse Approve a device login: mints a new API key for the signed-in account, named "warren login on <device address>" (key.created with via device and the session id), whose secret the device receives on its next poll. Session cookie only (403 for an API key); 404 for a code nobody waits on; 429 as pending.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/device/approve (the `DeviceApprove` operationId).
+	DeviceApproveWithResponse(ctx context.Context, body DeviceApproveJSONRequestBody, reqEditors ...RequestEditorFn) (*DeviceApproveResponse, error)
+
+	// DeviceCodeWithBodyWithResponse RFC 8628 3.1 device authorization request. Form-encoded; client_id must be warren-cli (else 401 invalid_client); scope is accepted and ignored. 429 slow_down with Retry-After past 10 codes at once from one address (then one per 30 s) or while 1024 logins are pending. Errors are RFC 6749 5.2 shaped: {error, error_description, message}.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/device/code (the `DeviceCode` operationId).
+	DeviceCodeWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeviceCodeResponse, error)
+
+	// DeviceCodeWithFormdataBodyWithResponse RFC 8628 3.1 device authorization request. Form-encoded; client_id must be warren-cli (else 401 invalid_client); scope is accepted and ignored. 429 slow_down with Retry-After past 10 codes at once from one address (then one per 30 s) or while 1024 logins are pending. Errors are RFC 6749 5.2 shaped: {error, error_description, message}.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/device/code (the `DeviceCode` operationId).
+	DeviceCodeWithFormdataBodyWithResponse(ctx context.Context, body DeviceCodeFormdataRequestBody, reqEditors ...RequestEditorFn) (*DeviceCodeResponse, error)
+
+	// DeviceDenyWithBodyWithResponse Deny a device login: its next poll hears access_denied. Session cookie only, as approve.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/device/deny (the `DeviceDeny` operationId).
+	DeviceDenyWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeviceDenyResponse, error)
+
+	// DeviceDenyWithResponse Deny a device login: its next poll hears access_denied. Session cookie only, as approve.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/device/deny (the `DeviceDeny` operationId).
+	DeviceDenyWithResponse(ctx context.Context, body DeviceDenyJSONRequestBody, reqEditors ...RequestEditorFn) (*DeviceDenyResponse, error)
+
+	// DevicePendingWithResponse The device login waiting for a user code (case, dashes and spaces ignored), for the approval page. Session cookie only: an API key gets 403. 404 for a code nobody waits on; 10 such misses per account, then one a minute (429).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/device/pending/{user_code} (the `DevicePending` operationId).
+	DevicePendingWithResponse(ctx context.Context, userCode string, reqEditors ...RequestEditorFn) (*DevicePendingResponse, error)
+
+	// DeviceTokenWithBodyWithResponse RFC 8628 3.4 device access token request. 200 once the code is approved, exactly once (a new API key, shown only here); else 400 with error authorization_pending, slow_down (polled sooner than the interval, which grows by 5 s), access_denied, expired_token (10 minutes), invalid_grant (unknown or already used code), unsupported_grant_type or invalid_request; 401 invalid_client.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/device/token (the `DeviceToken` operationId).
+	DeviceTokenWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeviceTokenResponse, error)
+
+	// DeviceTokenWithFormdataBodyWithResponse RFC 8628 3.4 device access token request. 200 once the code is approved, exactly once (a new API key, shown only here); else 400 with error authorization_pending, slow_down (polled sooner than the interval, which grows by 5 s), access_denied, expired_token (10 minutes), invalid_grant (unknown or already used code), unsupported_grant_type or invalid_request; 401 invalid_client.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/device/token (the `DeviceToken` operationId).
+	DeviceTokenWithFormdataBodyWithResponse(ctx context.Context, body DeviceTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*DeviceTokenResponse, error)
+
 	// ListEventsWithResponse The caller's events, newest first (audit trail). Key hashes and key prefixes (keyId names the key) and body digests are removed; bodies never appear.
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -6716,6 +7292,535 @@ func (r GetCheckpointResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetCheckpointResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeviceApproveResponse401Headers the declared response headers of an HTTP 401 response for DeviceApprove
+type DeviceApproveResponse401Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+// DeviceApproveResponse403Headers the declared response headers of an HTTP 403 response for DeviceApprove
+type DeviceApproveResponse403Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+// DeviceApproveResponse404Headers the declared response headers of an HTTP 404 response for DeviceApprove
+type DeviceApproveResponse404Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+// DeviceApproveResponse415Headers the declared response headers of an HTTP 415 response for DeviceApprove
+type DeviceApproveResponse415Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+// DeviceApproveResponse429Headers the declared response headers of an HTTP 429 response for DeviceApprove
+type DeviceApproveResponse429Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+type DeviceApproveResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Key      *Key    `json:"key,omitempty"`
+		UserCode *string `json:"userCode,omitempty"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeviceApproveResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *DeviceApproveResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *DeviceApproveResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *DeviceApproveResponse415Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeviceApproveResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DeviceApproveResponse) GetJSON200() *struct {
+	Key      *Key    `json:"key,omitempty"`
+	UserCode *string `json:"userCode,omitempty"`
+} {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeviceApproveResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeviceApproveResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeviceApproveResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r DeviceApproveResponse) GetJSON415() *Error {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeviceApproveResponse) GetJSON429() *Error {
+	return r.JSON429
+}
+
+// GetBody returns the raw response body bytes
+func (r DeviceApproveResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeviceApproveResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeviceApproveResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeviceApproveResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeviceCodeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		DeviceCode *string `json:"device_code,omitempty"`
+		ExpiresIn  *int    `json:"expires_in,omitempty"`
+		Interval   *int    `json:"interval,omitempty"`
+
+		// UserCode 8 letters of BCDFGHJKLMNPQRSTVWXZ
+		UserCode                *string `json:"user_code,omitempty"`
+		VerificationUri         *string `json:"verification_uri,omitempty"`
+		VerificationUriComplete *string `json:"verification_uri_complete,omitempty"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *struct {
+		Error            *string `json:"error,omitempty"`
+		ErrorDescription *string `json:"error_description,omitempty"`
+		Message          *string `json:"message,omitempty"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *struct {
+		Error            *string `json:"error,omitempty"`
+		ErrorDescription *string `json:"error_description,omitempty"`
+		Message          *string `json:"message,omitempty"`
+	}
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *struct {
+		Error            *string `json:"error,omitempty"`
+		ErrorDescription *string `json:"error_description,omitempty"`
+		Message          *string `json:"message,omitempty"`
+	}
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DeviceCodeResponse) GetJSON200() *struct {
+	DeviceCode *string `json:"device_code,omitempty"`
+	ExpiresIn  *int    `json:"expires_in,omitempty"`
+	Interval   *int    `json:"interval,omitempty"`
+
+	// UserCode 8 letters of BCDFGHJKLMNPQRSTVWXZ
+	UserCode                *string `json:"user_code,omitempty"`
+	VerificationUri         *string `json:"verification_uri,omitempty"`
+	VerificationUriComplete *string `json:"verification_uri_complete,omitempty"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeviceCodeResponse) GetJSON400() *struct {
+	Error            *string `json:"error,omitempty"`
+	ErrorDescription *string `json:"error_description,omitempty"`
+	Message          *string `json:"message,omitempty"`
+} {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeviceCodeResponse) GetJSON401() *struct {
+	Error            *string `json:"error,omitempty"`
+	ErrorDescription *string `json:"error_description,omitempty"`
+	Message          *string `json:"message,omitempty"`
+} {
+	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeviceCodeResponse) GetJSON429() *struct {
+	Error            *string `json:"error,omitempty"`
+	ErrorDescription *string `json:"error_description,omitempty"`
+	Message          *string `json:"message,omitempty"`
+} {
+	return r.JSON429
+}
+
+// GetBody returns the raw response body bytes
+func (r DeviceCodeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeviceCodeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeviceCodeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeviceCodeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeviceDenyResponse401Headers the declared response headers of an HTTP 401 response for DeviceDeny
+type DeviceDenyResponse401Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+// DeviceDenyResponse403Headers the declared response headers of an HTTP 403 response for DeviceDeny
+type DeviceDenyResponse403Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+// DeviceDenyResponse404Headers the declared response headers of an HTTP 404 response for DeviceDeny
+type DeviceDenyResponse404Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+// DeviceDenyResponse415Headers the declared response headers of an HTTP 415 response for DeviceDeny
+type DeviceDenyResponse415Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+// DeviceDenyResponse429Headers the declared response headers of an HTTP 429 response for DeviceDeny
+type DeviceDenyResponse429Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+type DeviceDenyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeviceDenyResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *DeviceDenyResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *DeviceDenyResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *DeviceDenyResponse415Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeviceDenyResponse429Headers
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeviceDenyResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeviceDenyResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeviceDenyResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r DeviceDenyResponse) GetJSON415() *Error {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeviceDenyResponse) GetJSON429() *Error {
+	return r.JSON429
+}
+
+// GetBody returns the raw response body bytes
+func (r DeviceDenyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeviceDenyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeviceDenyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeviceDenyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DevicePendingResponse401Headers the declared response headers of an HTTP 401 response for DevicePending
+type DevicePendingResponse401Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+// DevicePendingResponse403Headers the declared response headers of an HTTP 403 response for DevicePending
+type DevicePendingResponse403Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+// DevicePendingResponse404Headers the declared response headers of an HTTP 404 response for DevicePending
+type DevicePendingResponse404Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+// DevicePendingResponse429Headers the declared response headers of an HTTP 429 response for DevicePending
+type DevicePendingResponse429Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+type DevicePendingResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		ClientId  *string    `json:"clientId,omitempty"`
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// Ip address of the device's code request
+		Ip          *string    `json:"ip,omitempty"`
+		RequestedAt *time.Time `json:"requestedAt,omitempty"`
+		UserCode    *string    `json:"userCode,omitempty"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DevicePendingResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *DevicePendingResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *DevicePendingResponse404Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DevicePendingResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DevicePendingResponse) GetJSON200() *struct {
+	ClientId  *string    `json:"clientId,omitempty"`
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// Ip address of the device's code request
+	Ip          *string    `json:"ip,omitempty"`
+	RequestedAt *time.Time `json:"requestedAt,omitempty"`
+	UserCode    *string    `json:"userCode,omitempty"`
+} {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DevicePendingResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DevicePendingResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DevicePendingResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DevicePendingResponse) GetJSON429() *Error {
+	return r.JSON429
+}
+
+// GetBody returns the raw response body bytes
+func (r DevicePendingResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DevicePendingResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DevicePendingResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DevicePendingResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeviceTokenResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		AccessToken *string                                  `json:"access_token,omitempty"`
+		TokenType   *DeviceToken200JSONResponseBodyTokenType `json:"token_type,omitempty"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *struct {
+		Error            *string `json:"error,omitempty"`
+		ErrorDescription *string `json:"error_description,omitempty"`
+		Message          *string `json:"message,omitempty"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *struct {
+		Error            *string `json:"error,omitempty"`
+		ErrorDescription *string `json:"error_description,omitempty"`
+		Message          *string `json:"message,omitempty"`
+	}
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DeviceTokenResponse) GetJSON200() *struct {
+	AccessToken *string                                  `json:"access_token,omitempty"`
+	TokenType   *DeviceToken200JSONResponseBodyTokenType `json:"token_type,omitempty"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeviceTokenResponse) GetJSON400() *struct {
+	Error            *string `json:"error,omitempty"`
+	ErrorDescription *string `json:"error_description,omitempty"`
+	Message          *string `json:"message,omitempty"`
+} {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeviceTokenResponse) GetJSON401() *struct {
+	Error            *string `json:"error,omitempty"`
+	ErrorDescription *string `json:"error_description,omitempty"`
+	Message          *string `json:"message,omitempty"`
+} {
+	return r.JSON401
+}
+
+// GetBody returns the raw response body bytes
+func (r DeviceTokenResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeviceTokenResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeviceTokenResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeviceTokenResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -9606,6 +10711,123 @@ func (c *ClientWithResponses) GetCheckpointWithResponse(ctx context.Context, req
 	return ParseGetCheckpointResponse(rsp)
 }
 
+// DeviceApproveWithBodyWithResponse Approve a device login: mints a new API key for the signed-in account, named "warren login on <device address>" (key.created with via device and the session id), whose secret the device receives on its next poll. Session cookie only (403 for an API key); 404 for a code nobody waits on; 429 as pending.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/device/approve (the `DeviceApprove` operationId).
+func (c *ClientWithResponses) DeviceApproveWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeviceApproveResponse, error) {
+	rsp, err := c.DeviceApproveWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeviceApproveResponse(rsp)
+}
+
+// DeviceApproveWithResponse Approve a device login: mints a new API key for the signed-in account, named "warren login on <device address>" (key.created with via device and the session id), whose secret the device receives on its next poll. Session cookie only (403 for an API key); 404 for a code nobody waits on; 429 as pending.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/device/approve (the `DeviceApprove` operationId).
+func (c *ClientWithResponses) DeviceApproveWithResponse(ctx context.Context, body DeviceApproveJSONRequestBody, reqEditors ...RequestEditorFn) (*DeviceApproveResponse, error) {
+	rsp, err := c.DeviceApprove(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeviceApproveResponse(rsp)
+}
+
+// DeviceCodeWithBodyWithResponse RFC 8628 3.1 device authorization request. Form-encoded; client_id must be warren-cli (else 401 invalid_client); scope is accepted and ignored. 429 slow_down with Retry-After past 10 codes at once from one address (then one per 30 s) or while 1024 logins are pending. Errors are RFC 6749 5.2 shaped: {error, error_description, message}.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/device/code (the `DeviceCode` operationId).
+func (c *ClientWithResponses) DeviceCodeWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeviceCodeResponse, error) {
+	rsp, err := c.DeviceCodeWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeviceCodeResponse(rsp)
+}
+
+// DeviceCodeWithFormdataBodyWithResponse RFC 8628 3.1 device authorization request. Form-encoded; client_id must be warren-cli (else 401 invalid_client); scope is accepted and ignored. 429 slow_down with Retry-After past 10 codes at once from one address (then one per 30 s) or while 1024 logins are pending. Errors are RFC 6749 5.2 shaped: {error, error_description, message}.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/device/code (the `DeviceCode` operationId).
+func (c *ClientWithResponses) DeviceCodeWithFormdataBodyWithResponse(ctx context.Context, body DeviceCodeFormdataRequestBody, reqEditors ...RequestEditorFn) (*DeviceCodeResponse, error) {
+	rsp, err := c.DeviceCodeWithFormdataBody(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeviceCodeResponse(rsp)
+}
+
+// DeviceDenyWithBodyWithResponse Deny a device login: its next poll hears access_denied. Session cookie only, as approve.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/device/deny (the `DeviceDeny` operationId).
+func (c *ClientWithResponses) DeviceDenyWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeviceDenyResponse, error) {
+	rsp, err := c.DeviceDenyWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeviceDenyResponse(rsp)
+}
+
+// DeviceDenyWithResponse Deny a device login: its next poll hears access_denied. Session cookie only, as approve.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/device/deny (the `DeviceDeny` operationId).
+func (c *ClientWithResponses) DeviceDenyWithResponse(ctx context.Context, body DeviceDenyJSONRequestBody, reqEditors ...RequestEditorFn) (*DeviceDenyResponse, error) {
+	rsp, err := c.DeviceDeny(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeviceDenyResponse(rsp)
+}
+
+// DevicePendingWithResponse The device login waiting for a user code (case, dashes and spaces ignored), for the approval page. Session cookie only: an API key gets 403. 404 for a code nobody waits on; 10 such misses per account, then one a minute (429).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/device/pending/{user_code} (the `DevicePending` operationId).
+func (c *ClientWithResponses) DevicePendingWithResponse(ctx context.Context, userCode string, reqEditors ...RequestEditorFn) (*DevicePendingResponse, error) {
+	rsp, err := c.DevicePending(ctx, userCode, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDevicePendingResponse(rsp)
+}
+
+// DeviceTokenWithBodyWithResponse RFC 8628 3.4 device access token request. 200 once the code is approved, exactly once (a new API key, shown only here); else 400 with error authorization_pending, slow_down (polled sooner than the interval, which grows by 5 s), access_denied, expired_token (10 minutes), invalid_grant (unknown or already used code), unsupported_grant_type or invalid_request; 401 invalid_client.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/device/token (the `DeviceToken` operationId).
+func (c *ClientWithResponses) DeviceTokenWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeviceTokenResponse, error) {
+	rsp, err := c.DeviceTokenWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeviceTokenResponse(rsp)
+}
+
+// DeviceTokenWithFormdataBodyWithResponse RFC 8628 3.4 device access token request. 200 once the code is approved, exactly once (a new API key, shown only here); else 400 with error authorization_pending, slow_down (polled sooner than the interval, which grows by 5 s), access_denied, expired_token (10 minutes), invalid_grant (unknown or already used code), unsupported_grant_type or invalid_request; 401 invalid_client.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/device/token (the `DeviceToken` operationId).
+func (c *ClientWithResponses) DeviceTokenWithFormdataBodyWithResponse(ctx context.Context, body DeviceTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*DeviceTokenResponse, error) {
+	rsp, err := c.DeviceTokenWithFormdataBody(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeviceTokenResponse(rsp)
+}
+
 // ListEventsWithResponse The caller's events, newest first (audit trail). Key hashes and key prefixes (keyId names the key) and body digests are removed; bodies never appear.
 //
 // Returns a wrapper object for the known response body format(s).
@@ -11320,6 +12542,555 @@ func ParseGetCheckpointResponse(rsp *http.Response) (*GetCheckpointResponse, err
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers403 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeviceApproveResponse parses an HTTP response from a DeviceApproveWithResponse call
+func ParseDeviceApproveResponse(rsp *http.Response) (*DeviceApproveResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeviceApproveResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Key      *Key    `json:"key,omitempty"`
+			UserCode *string `json:"userCode,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers DeviceApproveResponse401Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers DeviceApproveResponse403Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers DeviceApproveResponse404Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers DeviceApproveResponse415Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeviceApproveResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeviceCodeResponse parses an HTTP response from a DeviceCodeWithResponse call
+func ParseDeviceCodeResponse(rsp *http.Response) (*DeviceCodeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeviceCodeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			DeviceCode *string `json:"device_code,omitempty"`
+			ExpiresIn  *int    `json:"expires_in,omitempty"`
+			Interval   *int    `json:"interval,omitempty"`
+
+			// UserCode 8 letters of BCDFGHJKLMNPQRSTVWXZ
+			UserCode                *string `json:"user_code,omitempty"`
+			VerificationUri         *string `json:"verification_uri,omitempty"`
+			VerificationUriComplete *string `json:"verification_uri_complete,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest struct {
+			Error            *string `json:"error,omitempty"`
+			ErrorDescription *string `json:"error_description,omitempty"`
+			Message          *string `json:"message,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest struct {
+			Error            *string `json:"error,omitempty"`
+			ErrorDescription *string `json:"error_description,omitempty"`
+			Message          *string `json:"message,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest struct {
+			Error            *string `json:"error,omitempty"`
+			ErrorDescription *string `json:"error_description,omitempty"`
+			Message          *string `json:"message,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeviceDenyResponse parses an HTTP response from a DeviceDenyWithResponse call
+func ParseDeviceDenyResponse(rsp *http.Response) (*DeviceDenyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeviceDenyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers DeviceDenyResponse401Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers DeviceDenyResponse403Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers DeviceDenyResponse404Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers DeviceDenyResponse415Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeviceDenyResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDevicePendingResponse parses an HTTP response from a DevicePendingWithResponse call
+func ParseDevicePendingResponse(rsp *http.Response) (*DevicePendingResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DevicePendingResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			ClientId  *string    `json:"clientId,omitempty"`
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// Ip address of the device's code request
+			Ip          *string    `json:"ip,omitempty"`
+			RequestedAt *time.Time `json:"requestedAt,omitempty"`
+			UserCode    *string    `json:"userCode,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers DevicePendingResponse401Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers DevicePendingResponse403Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers DevicePendingResponse404Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 429:
+		var headers DevicePendingResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeviceTokenResponse parses an HTTP response from a DeviceTokenWithResponse call
+func ParseDeviceTokenResponse(rsp *http.Response) (*DeviceTokenResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeviceTokenResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			AccessToken *string                                  `json:"access_token,omitempty"`
+			TokenType   *DeviceToken200JSONResponseBodyTokenType `json:"token_type,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest struct {
+			Error            *string `json:"error,omitempty"`
+			ErrorDescription *string `json:"error_description,omitempty"`
+			Message          *string `json:"message,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest struct {
+			Error            *string `json:"error,omitempty"`
+			ErrorDescription *string `json:"error_description,omitempty"`
+			Message          *string `json:"message,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
 	}
 
 	return response, nil

@@ -107,6 +107,23 @@ func (d *dash) requests(t *testing.T, query string) []summary {
 	return page.Requests
 }
 
+// waitCaptured waits until the account's newest capture is of path: a
+// capture is recorded as its exchange ends, just after the client has its
+// answer, so a test that sent requests one by one waits for the last.
+func (d *dash) waitCaptured(t *testing.T, path string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if rs := d.requests(t, "limit=1"); len(rs) == 1 && rs[0].Path == path {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no capture of %s after 10 s", path)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // waitLive waits for the inspector's first page and its live stream.
 func waitLive(t *testing.T, ctx context.Context) {
 	t.Helper()

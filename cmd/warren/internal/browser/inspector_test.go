@@ -1,6 +1,7 @@
 package browser
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -69,6 +70,7 @@ func TestInspectorDetailPrettyPrintsAJSONBody(t *testing.T) {
 		_, _ = w.Write([]byte(`{"ok":true,"items":[1,2]}`))
 	})
 	d.send(t, host, "POST", "/orders", "application/json", `{"name":"ada","qty":2}`)
+	d.waitCaptured(t, "/orders")
 	ctx := browser(t)
 	d.signIn(t, ctx)
 	do(t, ctx, chromedp.Navigate(d.URL+"/inspector"), chromedp.Click(chromedp.CSS(`#requests tr.row td.path[title="/orders"]`)),
@@ -89,6 +91,7 @@ func TestInspectorReplayWithAnEditedBodyReachesTheService(t *testing.T) {
 	d := startDash(t)
 	o, host := d.startTunnel(t, "replay", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusCreated) })
 	d.send(t, host, "POST", "/hooks", "application/json", `{"event":"first"}`)
+	d.waitCaptured(t, "/hooks")
 	ctx := browser(t)
 	d.signIn(t, ctx)
 	do(t, ctx, chromedp.Navigate(d.URL+"/inspector"))
@@ -137,7 +140,8 @@ func TestInspectorCapturedMarkupRunsNothing(t *testing.T) {
 		w.Header().Set("Content-Type", "text/html")
 		_, _ = w.Write([]byte(payload))
 	})
-	d.send(t, host, "POST", "/<img/src=x/onerror=alert(1)>", "text/html", payload)
+	d.send(t, host, "POST", "/hostile", "text/html", payload)
+	d.waitCaptured(t, "/hostile")
 	ctx := browser(t)
 	d.signIn(t, ctx)
 	do(t, ctx, chromedp.Navigate(d.URL+"/inspector"), chromedp.Click(chromedp.CSS(`#requests tr.row`)),
@@ -166,4 +170,64 @@ func TestInspectorCapturedMarkupRunsNothing(t *testing.T) {
 	if raw := jsString(t, ctx, `document.querySelector("#raw-exchange").textContent`); !strings.Contains(raw, "<script>window.__pwned") {
 		t.Fatalf("the raw exchange does not show the body as text: %q", raw)
 	}
+}
+
+func TestInspectorLoadsOlderPages(t *testing.T) {
+	d := startDash(t)
+	_, host := d.startTunnel(t, "pages", func(w http.ResponseWriter, r *http.Request) {})
+	for i := range 105 {
+		d.send(t, host, "GET", fmt.Sprintf("/item/%d", i), "", "")
+	}
+	d.waitCaptured(t, "/item/104")
+	ctx := browser(t)
+	d.signIn(t, ctx)
+	do(t, ctx, chromedp.Navigate(d.URL+"/inspector"))
+	waitLive(t, ctx)
+	if n := get(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll("#requests tr.row").length`)); n != 100 {
+		t.Fatalf("the first page shows %d rows, want 100", n)
+	}
+	do(t, ctx, chromedp.Click(chromedp.CSS("#load-older")))
+	get(t, ctx, chromedp.Poll[bool](`document.querySelectorAll("#requests tr.row").length === 105 && document.querySelector("#load-older").hidden`))
+	if last := jsString(t, ctx, `document.querySelector("#requests tbody tr.row:last-child td.path").textContent`); last != "/item/0" {
+		t.Fatalf("the oldest row is %q, want /item/0", last)
+	}
+}
+
+// Needs the server-side filters (another change adds method, status,
+// path, since/until, minDurationMs, errors and replays to the list
+// routes): until they are merged the server ignores them, and this test
+// skips itself.
+func TestInspectorFiltersLiveInTheURLAndAreAppliedOnTheServer(t *testing.T) {
+	d := startDash(t)
+	_, host := d.startTunnel(t, "filters", func(w http.ResponseWriter, r *http.Request) {})
+	d.send(t, host, "GET", "/alpha", "", "")
+	d.send(t, host, "GET", "/beta", "", "")
+	d.send(t, host, "POST", "/beta", "text/plain", "x")
+	d.waitCaptured(t, "/beta")
+	if rs := d.requests(t, "path=alp"); len(rs) != 1 {
+		t.Skipf("the server does not filter by path yet (%d requests for path=alp): needs the server-side filters merged", len(rs))
+	}
+	ctx := browser(t)
+	d.signIn(t, ctx)
+	do(t, ctx, chromedp.Navigate(d.URL+"/inspector?path=alp"))
+	waitLive(t, ctx)
+	rows := `[...document.querySelectorAll("#requests tr.row")].map((r) => r.querySelector(".method").textContent + " " + r.querySelector(".path").textContent).join(",")`
+	if got := jsString(t, ctx, rows); got != "GET /alpha" {
+		t.Fatalf("?path=alp shows %q", got)
+	}
+	if v := get(t, ctx, chromedp.Value(chromedp.CSS("#f-path"))); v != "alp" {
+		t.Fatalf("the path filter shows %q, want the URL's alp", v)
+	}
+	do(t, ctx, chromedp.Clear(chromedp.CSS("#f-path")), chromedp.SendKeys(chromedp.CSS("#f-path"), "bet\r"))
+	get(t, ctx, chromedp.Poll[bool](rows+` === "POST /beta,GET /beta"`))
+	do(t, ctx, chromedp.SetValue(chromedp.CSS("#f-method"), "POST"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector("#f-method").dispatchEvent(new Event("change"))`))
+	get(t, ctx, chromedp.Poll[bool](rows+` === "POST /beta"`))
+	if loc := get(t, ctx, chromedp.Location()); loc != d.URL+"/inspector?path=bet&method=POST" {
+		t.Fatalf("the URL is %q", loc)
+	}
+	// A live request the filters exclude stays out of the list.
+	d.send(t, host, "GET", "/beta", "", "")
+	d.send(t, host, "POST", "/beta", "text/plain", "y")
+	get(t, ctx, chromedp.Poll[bool](rows+` === "POST /beta,POST /beta"`))
 }

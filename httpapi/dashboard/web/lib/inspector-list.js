@@ -9,6 +9,11 @@ import { h, fmtBytes } from "./dom.js";
 // maxLiveRows bounds the rows the live tail keeps: past it, the oldest go.
 export const maxLiveRows = 500;
 
+// flushEvery is the least time between two live batches: each batch lays
+// the table out again, and at a thousand requests a second a batch per
+// frame would spend the page's time on layout instead of on its input.
+const flushEvery = 200;
+
 // statusClass is the CSS class of a status (s2…s5).
 export function statusClass(st) {
   return st ? "s" + Math.floor(st / 100) : "s5";
@@ -37,16 +42,20 @@ export function badges(r) {
 }
 
 // List is the table. onOpen(summary) opens a row; onSelectionChange()
-// follows the checkboxes; onTrim(oldestID) says the live tail dropped rows.
+// follows the checkboxes; onTrim(oldestID) says the live tail dropped rows;
+// onFlush() follows each live batch.
 export class List {
-  constructor({ onOpen, onSelectionChange, onTrim }) {
+  constructor({ onOpen, onSelectionChange, onTrim, onFlush }) {
     this.onOpen = onOpen;
+    this.onFlush = onFlush;
     this.onTrim = onTrim;
     this.onSelectionChange = onSelectionChange;
     this.rows = new Map(); // id → {tr, r}
     this.checked = new Set();
     this.pending = [];
     this.frame = 0;
+    this.timer = 0;
+    this.lastFlush = 0;
     this.cursor = null; // the selected row's id (j/k)
     this.tbody = h("tbody");
     this.all = h("input#select-all", { type: "checkbox", title: "Select all shown", "aria-label": "Select all shown",
@@ -85,8 +94,7 @@ export class List {
 
   // replace shows a fresh page (the first of a filter).
   replace(items) {
-    cancelAnimationFrame(this.frame);
-    this.frame = 0;
+    this.stop();
     this.pending = [];
     this.rows.clear();
     this.tbody.replaceChildren();
@@ -105,17 +113,25 @@ export class List {
     this.tbody.append(frag);
   }
 
-  // live queues a new request; the next animation frame adds the batch on
-  // top and drops the oldest rows past maxLiveRows.
+  // live queues a new request; a batch is added on top at most every
+  // flushEvery ms, in an animation frame, and the oldest rows past
+  // maxLiveRows go.
   live(r) {
     this.pending.push(r);
-    if (this.pending.length > maxLiveRows) this.pending.splice(0, this.pending.length - maxLiveRows);
-    if (!this.frame) this.frame = requestAnimationFrame(() => this.flush());
+    if (this.pending.length > 2 * maxLiveRows) this.pending.splice(0, this.pending.length - maxLiveRows);
+    if (this.timer || this.frame) return;
+    const wait = Math.max(0, this.lastFlush + flushEvery - performance.now());
+    this.timer = setTimeout(() => {
+      this.timer = 0;
+      this.frame = requestAnimationFrame(() => this.flush());
+    }, wait);
   }
 
   flush() {
     this.frame = 0;
-    const batch = this.pending.sort((a, b) => (a.id < b.id ? 1 : -1));
+    this.lastFlush = performance.now();
+    // Only the newest maxLiveRows of a batch could stay: build no more.
+    const batch = this.pending.sort((a, b) => (a.id < b.id ? 1 : -1)).slice(0, maxLiveRows);
     this.pending = [];
     const top = this.tbody.firstElementChild ? this.tbody.firstElementChild.dataset.id : "";
     const frag = document.createDocumentFragment();
@@ -128,6 +144,7 @@ export class List {
     }
     this.tbody.prepend(frag);
     this.trim();
+    this.onFlush();
   }
 
   insertSorted(tr, id) {
@@ -185,5 +202,9 @@ export class List {
     return [...this.checked].sort().map((id) => this.summary(id)).filter(Boolean);
   }
 
-  stop() { cancelAnimationFrame(this.frame); this.frame = 0; }
+  stop() {
+    clearTimeout(this.timer);
+    cancelAnimationFrame(this.frame);
+    this.timer = this.frame = 0;
+  }
 }

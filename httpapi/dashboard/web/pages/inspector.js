@@ -29,6 +29,7 @@ export default async function inspector(main, ctx) {
     // The live tail dropped the oldest rows: "Load older" goes on from the
     // last one shown.
     onTrim: (oldest) => setNext(F.listURL(f) + "&before_id=" + encodeURIComponent(oldest)),
+    onFlush: () => { if (list.table.hidden) showEmpty(); },
   });
   const older = h("button.btn#load-older", { type: "button", hidden: true, on: { click: () => loadOlder() } }, "Load older");
   const emptyBox = h("div#inspector-empty");
@@ -131,9 +132,7 @@ export default async function inspector(main, ctx) {
       newBtn.hidden = false;
       return;
     }
-    const wasEmpty = list.size === 0;
     list.live(r);
-    if (wasEmpty) requestAnimationFrame(showEmpty);
   }
 
   function connect() {

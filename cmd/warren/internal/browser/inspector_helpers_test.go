@@ -35,7 +35,7 @@ func (o *origin) received() []string {
 // startTunnel starts a local service on 127.0.0.1 and `warren http PORT
 // --subdomain sub` for it, and returns the service and the tunnel's
 // public host (sub.localhost:PORT).
-func (d *dash) startTunnel(t *testing.T, sub string, handler http.HandlerFunc) (*origin, string) {
+func (d *dash) startTunnel(t testing.TB, sub string, handler http.HandlerFunc) (*origin, string) {
 	t.Helper()
 	o := &origin{}
 	o.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -56,7 +56,7 @@ func (d *dash) startTunnel(t *testing.T, sub string, handler http.HandlerFunc) (
 }
 
 // send makes one public request to host through the server's listener.
-func (d *dash) send(t *testing.T, host, method, path, contentType, body string) int {
+func (d *dash) send(t testing.TB, host, method, path, contentType, body string) int {
 	t.Helper()
 	req, err := http.NewRequest(method, "http://"+d.Server.Addr+path, strings.NewReader(body))
 	if err != nil {
@@ -88,7 +88,7 @@ type summary struct {
 
 // requests lists the account's captures through the API with its key
 // (query: extra parameters, e.g. "path=alp").
-func (d *dash) requests(t *testing.T, query string) []summary {
+func (d *dash) requests(t testing.TB, query string) []summary {
 	t.Helper()
 	req, _ := http.NewRequest("GET", d.URL+"/v1/requests?"+query, nil)
 	req.Header.Set("Authorization", "Bearer "+d.Key)
@@ -110,7 +110,7 @@ func (d *dash) requests(t *testing.T, query string) []summary {
 // waitCaptured waits until the account's newest capture is of path: a
 // capture is recorded as its exchange ends, just after the client has its
 // answer, so a test that sent requests one by one waits for the last.
-func (d *dash) waitCaptured(t *testing.T, path string) {
+func (d *dash) waitCaptured(t testing.TB, path string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -125,14 +125,14 @@ func (d *dash) waitCaptured(t *testing.T, path string) {
 }
 
 // waitLive waits for the inspector's first page and its live stream.
-func waitLive(t *testing.T, ctx context.Context) {
+func waitLive(t testing.TB, ctx context.Context) {
 	t.Helper()
 	do(t, ctx, chromedp.WaitVisible(chromedp.CSS(".inspector")))
 	get(t, ctx, chromedp.Poll[bool](`!document.querySelector("#requests[data-loading]") && document.querySelector("#live-state").textContent === "live"`))
 }
 
 // jsString evaluates a JavaScript expression that yields a string.
-func jsString(t *testing.T, ctx context.Context, expr string) string {
+func jsString(t testing.TB, ctx context.Context, expr string) string {
 	t.Helper()
 	return get(t, ctx, chromedp.Evaluate[string](expr))
 }

@@ -2,10 +2,12 @@ package browser
 
 import (
 	"context"
+	"maps"
 	"net/http"
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -14,6 +16,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/heapprofiler"
 	"github.com/chromedp/cdproto/memory"
+	"github.com/chromedp/cdproto/profiler"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	bolt "go.etcd.io/bbolt"
@@ -173,6 +176,9 @@ func heap(b *testing.B, ctx context.Context) (used float64, nodes int64) {
 // its handler, measured in the page; cdp-key-p99-ms is the DevTools
 // round trip of the press. Heap and DOM nodes are read after a GC at the
 // start and at the end; rows is what the table holds at the end.
+// WARREN_BENCH_TAIL_BASELINE=1 runs the same load with the page on the
+// overview instead: the machine's share of the latency;
+// WARREN_BENCH_TAIL_PAUSED=1 pauses the tail: the stream's share.
 func BenchmarkInspector_LiveTail(b *testing.B) {
 	rps := envInt(b, "WARREN_BENCH_TAIL_RPS", 1000)
 	secs := envInt(b, "WARREN_BENCH_TAIL_SECONDS", 60)
@@ -180,8 +186,18 @@ func BenchmarkInspector_LiveTail(b *testing.B) {
 	_, host := d.startTunnel(b, "tail", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("ok")) })
 	ctx := browser(b)
 	d.signIn(b, ctx)
-	do(b, ctx, chromedp.Navigate(d.URL+"/inspector"))
-	waitLive(b, ctx)
+	if os.Getenv("WARREN_BENCH_TAIL_BASELINE") != "" {
+		// The control: the same load on the machine, the page without the
+		// inspector (the overview), so what the tail itself costs shows.
+		do(b, ctx, chromedp.Navigate(d.URL+"/"), chromedp.WaitVisible(chromedp.CSS("main .empty")))
+	} else {
+		do(b, ctx, chromedp.Navigate(d.URL+"/inspector"))
+		waitLive(b, ctx)
+		if os.Getenv("WARREN_BENCH_TAIL_PAUSED") != "" {
+			// The stream's own cost: events arrive and are counted, no rows drawn.
+			do(b, ctx, chromedp.Click(chromedp.CSS("#pause")))
+		}
+	}
 	do(b, ctx, chromedp.Evaluate[chromedp.Void](`(() => {
 		window.__lat = [];
 		document.addEventListener("keydown", (e) => {
@@ -193,6 +209,16 @@ func BenchmarkInspector_LiveTail(b *testing.B) {
 			.observe({ type: "event", durationThreshold: 16, buffered: true });
 	})()`))
 	heap0, nodes0 := heap(b, ctx)
+	profile := os.Getenv("WARREN_BENCH_TAIL_PROFILE") != ""
+	if profile {
+		do(b, ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			if _, err := cdp.Call(ctx, t, profiler.Enable, cdp.Empty{}); err != nil {
+				return err
+			}
+			_, err := cdp.Call(ctx, t, profiler.Start, cdp.Empty{})
+			return err
+		}))
+	}
 
 	for b.Loop() {
 		var sent, failed atomic.Int64
@@ -247,6 +273,9 @@ func BenchmarkInspector_LiveTail(b *testing.B) {
 		wg.Wait()
 		client.CloseIdleConnections()
 
+		if profile {
+			logProfile(b, ctx)
+		}
 		heap1, nodes1 := heap(b, ctx)
 		lat := get(b, ctx, chromedp.Evaluate[[]float64](`window.__lat`))
 		evt := get(b, ctx, chromedp.Evaluate[[]float64](`window.__evt`))
@@ -265,4 +294,35 @@ func BenchmarkInspector_LiveTail(b *testing.B) {
 			len(lat), len(evt), quantile(evt, 1), quantile(cdpLat, 0.5), quantile(cdpLat, 0.99),
 			heap0/(1<<20), heap1/(1<<20), nodes0, nodes1, rows)
 	}
+}
+
+// logProfile stops the page's JS profiler and logs where its samples fell
+// (self time by function; "(program)" is the browser's own work: style,
+// layout, parsing), for WARREN_BENCH_TAIL_PROFILE=1.
+func logProfile(b *testing.B, ctx context.Context) {
+	do(b, ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		r, err := cdp.Call(ctx, t, profiler.Stop, cdp.Empty{})
+		if err != nil {
+			return err
+		}
+		self := map[string]int64{}
+		var total int64
+		for _, n := range r.Profile.Nodes {
+			cf := n.CallFrame
+			name := cf.FunctionName
+			if name == "" {
+				name = "(anonymous)"
+			}
+			if cf.URL != "" {
+				name += " " + cf.URL[strings.LastIndex(cf.URL, "/")+1:] + ":" + strconv.FormatInt(cf.LineNumber+1, 10)
+			}
+			self[name] += n.HitCount
+			total += n.HitCount
+		}
+		names := slices.SortedFunc(maps.Keys(self), func(a, b string) int { return int(self[b] - self[a]) })
+		for _, name := range names[:min(20, len(names))] {
+			b.Logf("profile %5.1f%%  %s", 100*float64(self[name])/float64(total), name)
+		}
+		return nil
+	}))
 }

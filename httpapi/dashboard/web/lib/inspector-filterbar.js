@@ -37,7 +37,7 @@ export function filterBar(initial, onChange) {
     clearTimeout(timer);
     const nf = {
       tunnel: tunnel.value.trim(), method: method.value, status: status.value, path: path.value,
-      since: fromLocalInput(since.value), until: fromLocalInput(until.value),
+      since: fromLocalInput(since.value), until: fromLocalInput(until.value, true),
       minDurationMs: minDur.value.trim(), errors: errors.checked, replays: replays.checked,
     };
     if (JSON.stringify(nf) === JSON.stringify(f)) return;

@@ -73,7 +73,10 @@ export function localInput(iso) {
   const p = (n) => String(n).padStart(2, "0");
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
 }
-export function fromLocalInput(v) {
+// endOfMinute makes an "until" take in the whole minute the field shows.
+export function fromLocalInput(v, endOfMinute = false) {
   const d = new Date(v);
-  return !v || isNaN(d) ? "" : d.toISOString().replace(/\.000Z$/, "Z");
+  if (!v || isNaN(d)) return "";
+  if (endOfMinute) d.setSeconds(59, 999);
+  return d.toISOString().replace(/\.000Z$/, "Z");
 }

@@ -12,7 +12,10 @@ export const maxLiveRows = 500;
 // flushEvery is the least time between two live batches: each batch lays
 // the table out again, and at a thousand requests a second a batch per
 // frame would spend the page's time on layout instead of on its input.
-const flushEvery = 200;
+// After a big batch (busyBatch rows or more) the next waits flushBusy:
+// the table ends up holding the same newest rows, but rows that would
+// have been shown for a moment and then dropped are never built.
+const flushEvery = 200, flushBusy = 1000, busyBatch = 100;
 
 // statusClass is the CSS class of a status (s2…s5).
 export function statusClass(st) {
@@ -56,6 +59,7 @@ export class List {
     this.frame = 0;
     this.timer = 0;
     this.lastFlush = 0;
+    this.lastBatch = 0;
     this.cursor = null; // the selected row's id (j/k)
     this.tbody = h("tbody");
     this.all = h("input#select-all", { type: "checkbox", title: "Select all shown", "aria-label": "Select all shown",
@@ -120,7 +124,8 @@ export class List {
     this.pending.push(r);
     if (this.pending.length > 2 * maxLiveRows) this.pending.splice(0, this.pending.length - maxLiveRows);
     if (this.timer || this.frame) return;
-    const wait = Math.max(0, this.lastFlush + flushEvery - performance.now());
+    const every = this.lastBatch >= busyBatch ? flushBusy : flushEvery;
+    const wait = Math.max(0, this.lastFlush + every - performance.now());
     this.timer = setTimeout(() => {
       this.timer = 0;
       this.frame = requestAnimationFrame(() => this.flush());
@@ -130,6 +135,7 @@ export class List {
   flush() {
     this.frame = 0;
     this.lastFlush = performance.now();
+    this.lastBatch = this.pending.length;
     // Only the newest maxLiveRows of a batch could stay: build no more.
     const batch = this.pending.sort((a, b) => (a.id < b.id ? 1 : -1)).slice(0, maxLiveRows);
     this.pending = [];

@@ -175,7 +175,8 @@ func heap(b *testing.B, ctx context.Context) (used float64, nodes int64) {
 // page: input-p99-ms is from the key's event timestamp to the frame after
 // its handler, measured in the page; cdp-key-p99-ms is the DevTools
 // round trip of the press. Heap and DOM nodes are read after a GC at the
-// start and at the end; rows is what the table holds at the end.
+// start and at the end; at the end, the rows the list holds and the rows
+// in the DOM.
 // WARREN_BENCH_TAIL_BASELINE=1 runs the same load with the page on the
 // overview instead: the machine's share of the latency;
 // WARREN_BENCH_TAIL_PAUSED=1 pauses the tail: the stream's share.
@@ -280,6 +281,7 @@ func BenchmarkInspector_LiveTail(b *testing.B) {
 		lat := get(b, ctx, chromedp.Evaluate[[]float64](`window.__lat`))
 		evt := get(b, ctx, chromedp.Evaluate[[]float64](`window.__evt`))
 		rows := get(b, ctx, chromedp.Evaluate[int](`document.querySelectorAll("#requests tr.row").length`))
+		held := get(b, ctx, chromedp.Evaluate[string](`(document.querySelector("#requests") || { dataset: {} }).dataset.rows || "0"`))
 		rate := float64(sent.Load()-failed.Load()) / elapsed.Seconds()
 		b.ReportMetric(rate, "req/s")
 		b.ReportMetric(quantile(lat, 0.5), "input-p50-ms")
@@ -287,12 +289,12 @@ func BenchmarkInspector_LiveTail(b *testing.B) {
 		b.ReportMetric(quantile(cdpLat, 0.99), "cdp-key-p99-ms")
 		b.ReportMetric(heap0/(1<<20), "heap-start-MiB")
 		b.ReportMetric(heap1/(1<<20), "heap-end-MiB")
-		b.ReportMetric(float64(rows), "rows")
+		b.ReportMetric(float64(rows), "dom-rows")
 		b.Logf("live tail %s at %.0f req/s (%d sent, %d failed): input latency p50 %.1f ms p99 %.1f ms max %.1f ms (%d presses; %d event-timing entries >= 16 ms, max %.0f ms); "+
-			"CDP key round trip p50 %.1f p99 %.1f ms; JS heap %.1f → %.1f MiB, DOM nodes %d → %d, rows %d",
+			"CDP key round trip p50 %.1f p99 %.1f ms; JS heap %.1f → %.1f MiB, DOM nodes %d → %d, rows held %s, in the DOM %d",
 			elapsed.Round(time.Second), rate, sent.Load(), failed.Load(), quantile(lat, 0.5), quantile(lat, 0.99), quantile(lat, 1),
 			len(lat), len(evt), quantile(evt, 1), quantile(cdpLat, 0.5), quantile(cdpLat, 0.99),
-			heap0/(1<<20), heap1/(1<<20), nodes0, nodes1, rows)
+			heap0/(1<<20), heap1/(1<<20), nodes0, nodes1, held, rows)
 	}
 }
 

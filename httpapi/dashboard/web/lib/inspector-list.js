@@ -1,9 +1,10 @@
-// inspector-list.js: the inspector's request table. Rows are keyed by the
-// request id (a ULID: string order is arrival order), so a request that
-// arrives both in a page and on the live stream shows once, and live rows
-// are added in batches, once per animation frame, with the table cut to a
-// bound: a tail at thousands of requests a second keeps the page
-// responsive and its memory flat.
+// inspector-list.js: the inspector's request table. Captures are keyed by
+// the request id (a ULID: string order is arrival order), so a request
+// that arrives both in a page and on the live stream shows once. Only the
+// rows in view (and a few around) are in the DOM, whatever the list holds;
+// live captures are added in batches and the list is cut to a bound, so a
+// tail at a thousand requests a second keeps the page responsive and its
+// memory flat.
 import { h, fmtBytes } from "./dom.js";
 
 // maxLiveRows bounds the rows the live tail keeps: past it, the oldest go.
@@ -12,10 +13,14 @@ export const maxLiveRows = 500;
 // flushEvery is the least time between two live batches: each batch lays
 // the table out again, and at a thousand requests a second a batch per
 // frame would spend the page's time on layout instead of on its input.
-// After a big batch (busyBatch rows or more) the next waits flushBusy:
-// the table ends up holding the same newest rows, but rows that would
-// have been shown for a moment and then dropped are never built.
+// After a big batch (busyBatch rows or more) the next waits flushBusy.
 const flushEvery = 200, flushBusy = 1000, busyBatch = 100;
+
+// rowHeight is a row's height in pixels (inspector.css fixes it, and the
+// list measures the first row it draws to be sure): the window of rows
+// drawn is computed from it. overscan rows are drawn above
+// and below the view so a short scroll shows no blank.
+const rowHeight = 25, overscan = 15;
 
 // statusClass is the CSS class of a status (s2…s5).
 export function statusClass(st) {
@@ -45,35 +50,51 @@ export function badges(r) {
 }
 
 // List is the table. onOpen(summary) opens a row; onSelectionChange()
-// follows the checkboxes; onTrim(oldestID) says the live tail dropped rows;
-// onFlush() follows each live batch.
+// follows the checkboxes; onTrim(oldestID) says the live tail dropped
+// captures; onFlush() follows each live batch.
 export class List {
   constructor({ onOpen, onSelectionChange, onTrim, onFlush }) {
     this.onOpen = onOpen;
     this.onFlush = onFlush;
     this.onTrim = onTrim;
     this.onSelectionChange = onSelectionChange;
-    this.rows = new Map(); // id → {tr, r}
+    this.items = []; // summaries, newest first
+    this.byID = new Map(); // id → summary
+    this.drawn = new Map(); // id → tr, the rows in the DOM
     this.checked = new Set();
     this.pending = [];
     this.frame = 0;
     this.timer = 0;
+    this.drawFrame = 0;
     this.lastFlush = 0;
     this.lastBatch = 0;
-    this.cursor = null; // the selected row's id (j/k)
+    this.cursor = null; // the selected capture's id (j/k)
+    this.rowH = rowHeight; // measured from the first row drawn
+    this.scroller = null;
+    this.above = h("tr.spacer", { "aria-hidden": "true" }, h("td", { colspan: 9 }));
+    this.below = h("tr.spacer", { "aria-hidden": "true" }, h("td", { colspan: 9 }));
+    this.shown = ""; // the window drawn last: first:last:size
     this.tbody = h("tbody");
-    this.all = h("input#select-all", { type: "checkbox", title: "Select all shown", "aria-label": "Select all shown",
+    this.all = h("input#select-all", { type: "checkbox", title: "Select all", "aria-label": "Select all",
       on: { change: () => this.checkAll(this.all.checked) } });
     this.table = h("table.requests#requests",
       h("thead", h("tr", h("th.check", this.all), h("th", "Time"), h("th", "Method"), h("th", "Path"),
         h("th", "Status"), h("th.num", "Duration"), h("th.num", "Size"), h("th", "Tunnel"), h("th", ""))),
       this.tbody);
+    this.onScroll = () => { if (!this.drawFrame) this.drawFrame = requestAnimationFrame(() => this.draw(false)); };
   }
 
-  get size() { return this.rows.size; }
-  // oldest is the last row's id: the cursor of "Load older".
-  get oldest() { const last = this.tbody.lastElementChild; return last ? last.dataset.id : null; }
-  summary(id) { const x = this.rows.get(id); return x ? x.r : null; }
+  // attach makes scroller (the list's scrolling box) drive the window.
+  attach(scroller) {
+    this.scroller = scroller;
+    scroller.addEventListener("scroll", this.onScroll, { passive: true });
+    window.addEventListener("resize", this.onScroll);
+  }
+
+  get size() { return this.items.length; }
+  // oldest is the last capture's id: the cursor of "Load older".
+  get oldest() { return this.items.length ? this.items[this.items.length - 1].id : null; }
+  summary(id) { return this.byID.get(id) || null; }
 
   row(r) {
     const check = h("input.check", { type: "checkbox", "aria-label": "Select " + r.id, checked: this.checked.has(r.id),
@@ -82,7 +103,7 @@ export class List {
         change: () => { if (check.checked) this.checked.add(r.id); else this.checked.delete(r.id); this.onSelectionChange(); },
       } });
     return h("tr.row", {
-      dataset: { id: r.id }, class: "row" + (r.id === this.cursor ? " selected" : ""),
+      dataset: { id: r.id },
       on: { click: () => { this.select(r.id); this.onOpen(r); } },
     },
     h("td.check", check),
@@ -96,30 +117,71 @@ export class List {
     h("td.marks", badges(r)));
   }
 
+  // draw puts the rows in view (and overscan around them) in the DOM,
+  // with spacers standing for the rest; rows already drawn are kept. A
+  // scroll (force false) that keeps the same window draws nothing.
+  draw(force = true) {
+    this.drawFrame = 0;
+    const n = this.items.length;
+    let first = 0, count = 2 * overscan + 40;
+    if (this.scroller && n) {
+      const view = this.scroller.getBoundingClientRect();
+      const top = view.top - this.tbody.getBoundingClientRect().top;
+      first = Math.max(0, Math.floor(top / this.rowH) - overscan);
+      count = Math.ceil(view.height / this.rowH) + 2 * overscan;
+    }
+    const last = Math.min(n, first + count);
+    const shown = first + ":" + last + ":" + n;
+    if (!force && shown === this.shown) return;
+    this.shown = shown;
+    const keep = new Map();
+    const rows = [];
+    for (let i = first; i < last; i++) {
+      const r = this.items[i];
+      let tr = this.drawn.get(r.id);
+      if (!tr) tr = this.row(r);
+      tr.classList.toggle("selected", r.id === this.cursor);
+      tr.querySelector("input.check").checked = this.checked.has(r.id);
+      keep.set(r.id, tr);
+      rows.push(tr);
+    }
+    this.drawn = keep;
+    this.above.firstChild.style.height = first * this.rowH + "px";
+    this.below.firstChild.style.height = (n - last) * this.rowH + "px";
+    this.tbody.replaceChildren(this.above, ...rows, this.below);
+    if (rows.length && !this.measured) {
+      this.measured = true;
+      const hgt = rows[0].getBoundingClientRect().height;
+      if (hgt > 0 && hgt !== this.rowH) { this.rowH = hgt; this.shown = ""; this.draw(); }
+    }
+    this.table.dataset.rows = String(n);
+  }
+
+  add(r) {
+    if (this.byID.has(r.id)) return false;
+    this.byID.set(r.id, r);
+    return true;
+  }
+
   // replace shows a fresh page (the first of a filter).
   replace(items) {
     this.stop();
     this.pending = [];
-    this.rows.clear();
-    this.tbody.replaceChildren();
+    this.items = [];
+    this.byID.clear();
     this.append(items);
+    if (this.scroller) this.scroller.scrollTop = 0;
+    this.draw();
   }
 
   // append adds an older page below.
   append(items) {
-    const frag = document.createDocumentFragment();
-    for (const r of items) {
-      if (this.rows.has(r.id)) continue;
-      const tr = this.row(r);
-      this.rows.set(r.id, { tr, r });
-      frag.append(tr);
-    }
-    this.tbody.append(frag);
+    for (const r of items) if (this.add(r)) this.items.push(r);
+    this.draw();
   }
 
-  // live queues a new request; a batch is added on top at most every
-  // flushEvery ms, in an animation frame, and the oldest rows past
-  // maxLiveRows go.
+  // live queues a new capture; a batch is added at most every flushEvery
+  // ms, in an animation frame, and the oldest past maxLiveRows go.
   live(r) {
     this.pending.push(r);
     if (this.pending.length > 2 * maxLiveRows) this.pending.splice(0, this.pending.length - maxLiveRows);
@@ -136,70 +198,85 @@ export class List {
     this.frame = 0;
     this.lastFlush = performance.now();
     this.lastBatch = this.pending.length;
-    // Only the newest maxLiveRows of a batch could stay: build no more.
     const batch = this.pending.sort((a, b) => (a.id < b.id ? 1 : -1)).slice(0, maxLiveRows);
     this.pending = [];
-    const top = this.tbody.firstElementChild ? this.tbody.firstElementChild.dataset.id : "";
-    const frag = document.createDocumentFragment();
+    const top = this.items.length ? this.items[0].id : "";
+    const fresh = [];
     for (const r of batch) {
-      if (this.rows.has(r.id)) continue;
-      const tr = this.row(r);
-      this.rows.set(r.id, { tr, r });
-      if (r.id > top) frag.append(tr);
-      else this.insertSorted(tr, r.id); // late (rare): keep id order
+      if (!this.add(r)) continue;
+      if (r.id > top) fresh.push(r);
+      else this.insertSorted(r); // late (rare): keep id order
     }
-    this.tbody.prepend(frag);
+    this.items = fresh.concat(this.items);
+    // Reading further down: the rows in view stay where they are.
+    if (this.scroller && this.scroller.scrollTop > 0) this.scroller.scrollTop += fresh.length * this.rowH;
     this.trim();
+    this.draw();
     this.onFlush();
   }
 
-  insertSorted(tr, id) {
-    for (const el of this.tbody.children) {
-      if (el.dataset.id < id) { this.tbody.insertBefore(tr, el); return; }
+  insertSorted(r) {
+    let lo = 0, hi = this.items.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.items[mid].id > r.id) lo = mid + 1;
+      else hi = mid;
     }
-    this.tbody.append(tr);
+    this.items.splice(lo, 0, r);
   }
 
-  // trim drops the oldest rows past the bound (checked rows too: a
+  // trim drops the oldest captures past the bound (checked ones too: a
   // selection is of what is shown).
   trim() {
-    let changed = false, dropped = false;
-    while (this.rows.size > maxLiveRows) {
-      const last = this.tbody.lastElementChild;
-      const id = last.dataset.id;
-      last.remove();
-      dropped = true;
-      this.rows.delete(id);
-      if (this.checked.delete(id)) changed = true;
-      if (this.cursor === id) this.cursor = null;
+    if (this.items.length <= maxLiveRows) return;
+    let changed = false;
+    for (const r of this.items.splice(maxLiveRows)) {
+      this.byID.delete(r.id);
+      if (this.checked.delete(r.id)) changed = true;
+      if (this.cursor === r.id) this.cursor = null;
     }
     if (changed) this.onSelectionChange();
-    if (dropped) this.onTrim(this.oldest);
+    this.onTrim(this.oldest);
   }
 
   select(id) {
-    const old = this.rows.get(this.cursor);
-    if (old) old.tr.classList.remove("selected");
+    const old = this.drawn.get(this.cursor);
+    if (old) old.classList.remove("selected");
     this.cursor = id;
-    const x = this.rows.get(id);
-    if (x) { x.tr.classList.add("selected"); x.tr.scrollIntoView({ block: "nearest" }); }
+    const i = this.items.findIndex((r) => r.id === id);
+    if (i < 0) return;
+    if (this.scroller) {
+      // Bring the row into view: the window follows the scroll.
+      const head = this.table.tHead ? this.table.tHead.offsetHeight : 0;
+      const y = this.tbody.offsetTop + i * this.rowH;
+      const st = this.scroller.scrollTop, vh = this.scroller.clientHeight;
+      if (y - head < st) this.scroller.scrollTop = y - head;
+      else if (y + this.rowH > st + vh) this.scroller.scrollTop = y + this.rowH - vh;
+    }
+    this.draw();
   }
 
   // move goes down (+1, j) or up (-1, k) from the selected row.
   move(step) {
-    const cur = this.rows.get(this.cursor);
-    let next = cur ? (step > 0 ? cur.tr.nextElementSibling : cur.tr.previousElementSibling) : this.tbody.firstElementChild;
-    if (!next) next = cur ? cur.tr : null;
-    if (next) this.select(next.dataset.id);
+    if (!this.items.length) return null;
+    const i = this.items.findIndex((r) => r.id === this.cursor);
+    const next = i < 0 ? 0 : Math.min(this.items.length - 1, Math.max(0, i + step));
+    this.select(this.items[next].id);
     return this.cursor;
+  }
+
+  // toggle ticks or unticks a capture.
+  toggle(id) {
+    if (!this.byID.has(id)) return;
+    if (!this.checked.delete(id)) this.checked.add(id);
+    this.draw();
+    this.onSelectionChange();
   }
 
   checkAll(on) {
     this.checked.clear();
-    for (const [id, x] of this.rows) {
-      x.tr.querySelector("input.check").checked = on;
-      if (on) this.checked.add(id);
-    }
+    if (on) for (const r of this.items) this.checked.add(r.id);
+    this.draw();
     this.onSelectionChange();
   }
 
@@ -211,6 +288,14 @@ export class List {
   stop() {
     clearTimeout(this.timer);
     cancelAnimationFrame(this.frame);
-    this.timer = this.frame = 0;
+    cancelAnimationFrame(this.drawFrame);
+    this.timer = this.frame = this.drawFrame = 0;
+  }
+
+  // close stops everything and lets go of the page.
+  close() {
+    this.stop();
+    if (this.scroller) this.scroller.removeEventListener("scroll", this.onScroll);
+    window.removeEventListener("resize", this.onScroll);
   }
 }

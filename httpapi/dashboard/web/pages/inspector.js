@@ -44,6 +44,7 @@ export default async function inspector(main, ctx) {
     on: { click: () => exportSelection(list.selected(), ctx) } }, "Export HAR");
   const pane = h("section.detail#detail", { hidden: true, "aria-label": "Request detail" });
   const listBox = h("section.list", list.table, emptyBox, h("div.more", older, status));
+  list.attach(listBox);
   const split = h("div.inspector-split", listBox, pane);
 
   const bar = filterBar(f, (nf) => {
@@ -196,8 +197,7 @@ export default async function inspector(main, ctx) {
       e.preventDefault();
       close();
     } else if (e.key === "x" && list.cursor) {
-      const x = list.rows.get(list.cursor);
-      if (x) x.tr.querySelector("input.check").click();
+      list.toggle(list.cursor);
     }
   }
   document.addEventListener("keydown", onKey);
@@ -213,6 +213,6 @@ export default async function inspector(main, ctx) {
     document.removeEventListener("keydown", onKey);
     if (closeStream) closeStream();
     if (detail) detail();
-    list.stop();
+    list.close();
   };
 }

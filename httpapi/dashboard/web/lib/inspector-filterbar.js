@@ -22,10 +22,10 @@ function select(id, label, options, value) {
 export function filterBar(initial, onChange) {
   const f = { ...initial };
   const tunnels = h("datalist#tunnel-names");
-  const tunnel = h("input#f-tunnel", { type: "text", list: "tunnel-names", placeholder: "tunnel", value: f.tunnel, "aria-label": "Tunnel", size: 12 });
+  const tunnel = h("input#f-tunnel", { type: "text", list: "tunnel-names", placeholder: "tunnel", value: f.tunnel, "aria-label": "Tunnel", size: 10 });
   const method = select("f-method", "Method", methods, f.method);
   const status = select("f-status", "Status", statuses, f.status);
-  const path = h("input#f-path", { type: "search", placeholder: "path contains…  ( / )", value: f.path, "aria-label": "Path contains", dataset: { search: "" }, size: 22 });
+  const path = h("input#f-path", { type: "search", placeholder: "path contains…  ( / )", value: f.path, "aria-label": "Path contains", dataset: { search: "" }, size: 18 });
   const since = h("input#f-since", { type: "datetime-local", value: localInput(f.since), "aria-label": "Since", title: "Since" });
   const until = h("input#f-until", { type: "datetime-local", value: localInput(f.until), "aria-label": "Until", title: "Until" });
   const minDur = h("input#f-min-duration", { type: "number", min: 0, placeholder: "≥ ms", value: f.minDurationMs, "aria-label": "Minimum duration (ms)", title: "Minimum duration (ms)" });

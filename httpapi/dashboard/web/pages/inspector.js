@@ -189,7 +189,7 @@ export default async function inspector(main, ctx) {
     if (e.key === "j" || e.key === "k") {
       e.preventDefault();
       list.move(e.key === "j" ? 1 : -1);
-    } else if (e.key === "Enter" && list.cursor) {
+    } else if (e.key === "Enter" && list.cursor && !(e.target.closest && e.target.closest("button, a, summary"))) {
       e.preventDefault();
       const r = list.summary(list.cursor);
       if (r) open(r);

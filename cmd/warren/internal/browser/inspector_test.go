@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
+	"time"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -240,4 +242,43 @@ func TestInspectorFiltersLiveInTheURLAndAreAppliedOnTheServer(t *testing.T) {
 	d.send(t, host, "GET", "/beta", "", "")
 	d.send(t, host, "POST", "/beta", "text/plain", "y")
 	get(t, ctx, chromedp.Poll[bool](rows+` === "POST /beta,POST /beta"`))
+}
+
+func TestInspectorLiveTailKeepsAtMost500Rows(t *testing.T) {
+	d := startDash(t)
+	_, host := d.startTunnel(t, "bound", func(w http.ResponseWriter, r *http.Request) {})
+	ctx := browser(t)
+	d.signIn(t, ctx)
+	do(t, ctx, chromedp.Navigate(d.URL+"/inspector"))
+	waitLive(t, ctx)
+	const n = 530
+	var wg sync.WaitGroup
+	for w := range 6 {
+		wg.Go(func() {
+			c := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+			for i := w; i < n; i += 6 {
+				req, _ := http.NewRequest("GET", "http://"+d.Server.Addr+fmt.Sprintf("/n/%d", i), nil)
+				req.Host = host
+				res, err := c.Do(req)
+				if err != nil {
+					t.Error(err) // not Fatal: this is not the test's goroutine
+					return
+				}
+				res.Body.Close()
+			}
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	// Every one arrived live, and the list kept the newest 500; only the
+	// rows in view are drawn.
+	get(t, ctx, chromedp.Poll[bool](`document.querySelector("#requests").dataset.rows === "500" && !document.querySelector("#load-older").hidden`))
+	if drawn := get(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll("#requests tr.row").length`)); drawn > 100 {
+		t.Fatalf("%d rows in the DOM", drawn)
+	}
+	// Load older goes on from the last one kept.
+	do(t, ctx, chromedp.Click(chromedp.CSS("#load-older")))
+	get(t, ctx, chromedp.Poll[bool](`document.querySelector("#requests").dataset.rows === "530" && document.querySelector("#load-older").hidden`))
 }

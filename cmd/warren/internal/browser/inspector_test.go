@@ -5,8 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -272,6 +272,32 @@ func TestInspectorLiveTailKeepsAtMost500Rows(t *testing.T) {
 	if t.Failed() {
 		return
 	}
+	// All captured (each is recorded just after its answer), then all shown:
+	// the page's newest row is the server's newest capture.
+	var newest string
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		total, before := 0, ""
+		for {
+			rs := d.requests(t, "limit=100"+before)
+			if total == 0 && len(rs) > 0 {
+				newest = rs[0].ID
+			}
+			total += len(rs)
+			if len(rs) < 100 {
+				break
+			}
+			before = "&before_id=" + rs[len(rs)-1].ID
+		}
+		if total == n {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d requests captured after 10 s", total, n)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	get(t, ctx, chromedp.Poll[bool](`(() => { const r = document.querySelector("#requests tr.row"); return r && r.dataset.id === "`+newest+`" })()`))
 	// Every one arrived live, and the list kept the newest 500; only the
 	// rows in view are drawn.
 	get(t, ctx, chromedp.Poll[bool](`document.querySelector("#requests").dataset.rows === "500" && !document.querySelector("#load-older").hidden`))

@@ -68,7 +68,14 @@ export default async function inspector(main, ctx) {
   }
 
   function showEmpty() {
-    if (list.size) { emptyBox.replaceChildren(); list.table.hidden = false; return; }
+    if (list.size) {
+      emptyBox.replaceChildren();
+      if (list.table.hidden) {
+        list.table.hidden = false;
+        list.draw(); // its window was measured while it was hidden
+      }
+      return;
+    }
     list.table.hidden = true;
     emptyBox.replaceChildren(F.active(f)
       ? empty("No request matches these filters", h("p", h("button.btn", { type: "button", on: { click: () => bar.clear() } }, "Clear the filters")))

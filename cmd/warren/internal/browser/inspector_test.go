@@ -132,6 +132,13 @@ func TestInspectorReplayWithAnEditedBodyReachesTheService(t *testing.T) {
 	if body := jsString(t, ctx, `document.querySelector("#side-request pre.body-view").textContent`); !strings.Contains(body, `"first"`) {
 		t.Fatalf("the original's detail shows request body %q", body)
 	}
+	// So does the replay badge in the list.
+	do(t, ctx, chromedp.Click(chromedp.CSS(`#requests tr.row:has(.badge.replay) td.path`)), chromedp.WaitVisible(chromedp.CSS("#replay-of")),
+		chromedp.Click(chromedp.CSS(`#requests tr.row a.badge.replay`)), chromedp.WaitNotPresent(chromedp.CSS("#replay-of")),
+		chromedp.WaitVisible(chromedp.CSS("#side-request pre.body-view")))
+	if body := jsString(t, ctx, `document.querySelector("#side-request pre.body-view").textContent`); !strings.Contains(body, `"first"`) {
+		t.Fatalf("the list's replay badge opened request body %q", body)
+	}
 }
 
 func TestInspectorCapturedMarkupRunsNothing(t *testing.T) {

@@ -40,10 +40,14 @@ function fmtClock(s) {
   return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
 }
 
-// badges are a capture's marks: a replay (of which request), edited.
-export function badges(r) {
+// badges are a capture's marks: a replay (linked to its original when
+// openOriginal is given), edited, an error.
+export function badges(r, openOriginal) {
   return [
-    r.replayOf ? h("span.badge.warn.replay", { title: "a replay of " + r.replayOf }, "replay") : null,
+    r.replayOf ? h("a.badge.warn.replay", {
+      href: "/inspector?open=" + encodeURIComponent(r.tunnel + "/" + r.replayOf), title: "a replay of " + r.replayOf,
+      on: { click: (e) => { e.preventDefault(); e.stopPropagation(); if (openOriginal) openOriginal(); } },
+    }, "replay") : null,
     r.modified ? h("span.badge.edited", { title: "replayed with edits" + (r.overrides ? ": " + r.overrides.join(", ") : "") }, "edited") : null,
     r.error ? h("span.badge.err", { title: r.error }, "error") : null,
   ];
@@ -114,7 +118,7 @@ export class List {
     h("td.mono.num", fmtDuration(r)),
     h("td.mono.num", fmtBytes(r.bytes)),
     h("td.tunnel", r.tunnel),
-    h("td.marks", badges(r)));
+    h("td.marks", badges(r, () => this.onOpen({ id: r.replayOf, tunnel: r.tunnel }))));
   }
 
   // draw puts the rows in view (and overscan around them) in the DOM,

@@ -101,8 +101,8 @@ func (d *dash) requests(t testing.TB, query string) []summary {
 	var page struct {
 		Requests []summary `json:"requests"`
 	}
-	if err := json.NewDecoder(res.Body).Decode(&page); err != nil {
-		t.Fatalf("GET /v1/requests: %d: %v", res.StatusCode, err)
+	if err := json.NewDecoder(res.Body).Decode(&page); err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("GET /v1/requests?%s: %d: %v", query, res.StatusCode, err)
 	}
 	return page.Requests
 }
@@ -112,15 +112,16 @@ func (d *dash) requests(t testing.TB, query string) []summary {
 // answer, so a test that sent requests one by one waits for the last.
 func (d *dash) waitCaptured(t testing.TB, path string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for {
-		if rs := d.requests(t, "limit=1"); len(rs) == 1 && rs[0].Path == path {
+		rs := d.requests(t, "limit=5")
+		if len(rs) > 0 && rs[0].Path == path {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no capture of %s after 10 s", path)
+			t.Fatalf("the newest capture is not of %s after 20 s; the newest are %+v", path, rs)
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 

@@ -146,3 +146,13 @@ func (r *reader) bytes() []byte {
 	r.b = r.b[n:]
 	return v
 }
+
+// DraftKey reads the key of an encoded draft without decoding the rest
+// (ok=false: not a draft of a known layout).
+func DraftKey(b []byte) (key ulid.ULID, ok bool) {
+	if len(b) < 1+16 || b[0] != transportV1 {
+		return key, false
+	}
+	copy(key[:], b[1:17])
+	return key, true
+}

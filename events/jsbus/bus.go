@@ -2,7 +2,6 @@ package jsbus
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"time"
 
@@ -157,58 +156,3 @@ func (p *Publisher) ensureStream(topic string) error {
 
 // Close closes the publisher's connection.
 func (p *Publisher) Close() error { return p.wm.Close() }
-
-// NewSubscriber connects and returns a watermill subscriber on JetStream:
-// each topic is read through a durable pull consumer named
-// "<cfg.Durable>_<topic>" (created if missing, kept when the subscriber
-// goes: a restarted node resumes after its last ack), and a message is
-// acknowledged to JetStream only once the handler acks it (synchronously:
-// a returned ack is stored). A nack redelivers at once; a message neither
-// acked nor nacked within AckWait comes again.
-func NewSubscriber(cfg Config) (message.Subscriber, error) {
-	cfg.defaults()
-	if cfg.Durable == "" {
-		return nil, domain.Errorf(domain.CodeInvalid, "a JetStream subscriber needs a durable name")
-	}
-	nc, err := connect(cfg)
-	if err != nil {
-		return nil, err
-	}
-	sub, err := wmjs.NewSubscriber(wmjs.SubscriberConfig{
-		Conn: nc, Logger: cfg.Logger,
-		AckWaitTimeout:      cfg.AckWait,
-		ResourceInitializer: durableConsumer(cfg),
-		ConfigureStream:     func(topic string) jetstream.StreamConfig { return streamConfig(topic, cfg.MaxAge) },
-		// A handful buffered per subscription: more would sit in the
-		// client while their AckWait runs.
-		ConsumeOptions: []jetstream.PullConsumeOpt{jetstream.PullMaxMessages(16)},
-	})
-	if err != nil {
-		nc.Close()
-		return nil, domain.Errorf(domain.CodeUnavailable, "JetStream subscriber: %v", err)
-	}
-	return sub, nil
-}
-
-// durableConsumer creates (or finds) topic's stream and the durable
-// consumer on it. It returns no closer: the consumer must outlive the
-// subscription (watermill-nats' own initializers delete theirs).
-func durableConsumer(cfg Config) wmjs.ResourceInitializer {
-	return func(ctx context.Context, js jetstream.JetStream, topic string) (jetstream.Consumer, func(context.Context, watermill.LoggerAdapter), error) {
-		stream, err := js.CreateOrUpdateStream(ctx, streamConfig(topic, cfg.MaxAge))
-		if err != nil {
-			return nil, nil, fmt.Errorf("stream for %s: %w", topic, err)
-		}
-		c, err := stream.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
-			Durable:       cfg.Durable + "_" + topic,
-			AckPolicy:     jetstream.AckExplicitPolicy,
-			AckWait:       cfg.AckWait,
-			DeliverPolicy: jetstream.DeliverAllPolicy,
-			MaxAckPending: 1024,
-		})
-		if err != nil {
-			return nil, nil, fmt.Errorf("durable consumer %s_%s: %w", cfg.Durable, topic, err)
-		}
-		return c, nil, nil
-	}
-}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/oklog/ulid/v2"
 
 	"warren/domain"
 	"warren/events"
@@ -24,6 +25,10 @@ type ConsumerConfig struct {
 	Workers int
 	// Logf reports captures that cannot be decoded (default: none).
 	Logf func(format string, args ...any)
+	// OnAppended, if set, is called with each capture appended (not with
+	// repeats), after its append returned: for a latency metric (now
+	// minus the capture's At) and the benchmark. It must not block.
+	OnAppended func(key ulid.ULID, ev events.Event)
 }
 
 // Consumer appends the edges' captures to the log: each once, however
@@ -34,6 +39,7 @@ type Consumer struct {
 	sub      *Subscriber
 	log      *events.Log
 	logf     func(string, ...any)
+	appendCB func(ulid.ULID, events.Event)
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 	appended atomic.Uint64
@@ -70,7 +76,7 @@ func StartConsumer(cfg ConsumerConfig, log *events.Log) (*Consumer, error) {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	c := &Consumer{sub: sub, log: log, logf: cfg.Logf, cancel: cancel}
+	c := &Consumer{sub: sub, log: log, logf: cfg.Logf, appendCB: cfg.OnAppended, cancel: cancel}
 	for range cfg.Workers {
 		ch, err := sub.Subscribe(ctx, TopicCaptures)
 		if err != nil {
@@ -95,13 +101,16 @@ func (c *Consumer) work(ch <-chan *message.Message) {
 			m.Ack()
 			continue
 		}
-		_, appended, err := c.log.AppendOnce(m.Context(), key, d)
+		ev, appended, err := c.log.AppendOnce(m.Context(), key, d)
 		if err != nil {
 			m.Nack()
 			continue
 		}
 		if appended {
 			c.appended.Add(1)
+			if c.appendCB != nil {
+				c.appendCB(key, ev)
+			}
 		} else {
 			c.repeated.Add(1)
 		}

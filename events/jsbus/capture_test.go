@@ -208,3 +208,34 @@ func eventually(t *testing.T, what string, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestConsumerRejectsUndecodableCapture: a message that is no capture is
+// acknowledged, counted and logged, never appended and never redelivered
+// in a loop; the captures after it go on.
+func TestConsumerRejectsUndecodableCapture(t *testing.T) {
+	s := startServer(t)
+	l := openLog(t)
+	c := startConsumer(t, s.URL(), l)
+	snd := startSender(t, s.URL(), t.TempDir(), 1<<20)
+	nc, err := nats.Connect(s.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	m := nats.NewMsg("warren_captures")
+	m.Data = []byte("not a capture")
+	m.Header.Set("_watermill_message_uuid", "garbage")
+	if err := nc.PublishMsg(m); err != nil {
+		t.Fatal(err)
+	}
+	if err := snd.Send(newKeys().next(), capture(0)); err != nil {
+		t.Fatal(err)
+	}
+	waitCount(t, l, 1)
+	eventually(t, "the garbage is rejected", func() bool { return c.Stats().Rejected == 1 })
+	time.Sleep(100 * time.Millisecond) // a redelivery would count again
+	if st := c.Stats(); st.Rejected != 1 || st.Appended != 1 {
+		t.Fatalf("stats %+v, want 1 rejected and 1 appended", st)
+	}
+	once(t, l, 1, nil)
+}

@@ -250,6 +250,9 @@ func (s *Sender) run() {
 			if !fail(err) {
 				return
 			}
+		case <-s.spool.wake:
+			// A new capture: publish it now if the window has room,
+			// rather than after the oldest one's ack.
 		case <-s.stop:
 			return
 		}

@@ -123,23 +123,29 @@ func PortName(port int) (string, error) {
 // already holds, or held before a restart and which has not lapsed, is
 // claimed again. CodeUnavailable when NATS does not answer.
 func (t *Table) Claim(ctx context.Context, name string) error {
-	rev, err := t.kv.Create(ctx, name, t.self)
-	if errors.Is(err, jetstream.ErrKeyExists) {
+	var rev uint64
+	var err error
+	// A name that lapses between the create and the read is tried again,
+	// a few times: it cannot flap for ever within one claim.
+	for range 3 {
+		if rev, err = t.kv.Create(ctx, name, t.self); !errors.Is(err, jetstream.ErrKeyExists) {
+			break
+		}
 		e, gerr := t.kv.Get(ctx, name)
 		if errors.Is(gerr, jetstream.ErrKeyNotFound) {
-			return t.Claim(ctx, name) // lapsed in between: try again
+			continue
 		}
 		if gerr != nil {
 			return domain.Errorf(domain.CodeUnavailable, "claiming %s: %v", name, gerr)
 		}
 		var o Owner
-		if json.Unmarshal(e.Value(), &o) == nil && o.Edge == t.cfg.Self.Edge {
-			rev, err = t.kv.Update(ctx, name, t.self, e.Revision())
-		} else {
+		if json.Unmarshal(e.Value(), &o) != nil || o.Edge != t.cfg.Self.Edge {
 			return domain.Errorf(domain.CodeConflict, "%s is held by edge %s", name, o.Edge)
 		}
+		rev, err = t.kv.Update(ctx, name, t.self, e.Revision())
+		break
 	}
-	if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+	if errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
 		return domain.Errorf(domain.CodeConflict, "%s was claimed by another edge meanwhile", name)
 	}
 	if err != nil {

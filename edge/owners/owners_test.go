@@ -140,6 +140,23 @@ func TestClaim(t *testing.T) {
 		}
 		wantHolder(t, a, host, "edge-b")
 	})
+	t.Run("ErrConflictOnTTL", func(t *testing.T) {
+		nc, err := nats.Connect(s.URL())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer nc.Close()
+		js, err := jetstream.New(nc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// An edge configured with another TTL would keep names for longer
+		// or shorter than the others expect.
+		_, err = owners.Open(ctx, js, owners.Config{TTL: time.Minute, Self: owners.Owner{Edge: "edge-c"}})
+		if domain.ErrorCode(err) != domain.CodeConflict {
+			t.Fatalf("open with another TTL: %v, want a conflict", err)
+		}
+	})
 	t.Run("ErrInvalid", func(t *testing.T) {
 		for _, h := range []string{"", "a..b", "*.x", "a b", "x>"} {
 			if _, err := owners.HostName(h); domain.ErrorCode(err) != domain.CodeInvalid {

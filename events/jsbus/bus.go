@@ -104,6 +104,9 @@ type Publisher struct {
 // cannot be reached).
 func NewPublisher(cfg Config) (*Publisher, error) {
 	cfg.defaults()
+	// A publish while disconnected fails at once (the relay retries with
+	// backoff from the log) rather than queue in the client and time out.
+	cfg.Options = append([]nats.Option{nats.ReconnectBufSize(-1)}, cfg.Options...)
 	nc, err := connect(cfg)
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package jsbus
 
 import (
 	"context"
+	"crypto/tls"
 	"sync"
 	"time"
 
@@ -34,7 +35,16 @@ type Config struct {
 	// MaxAge bounds how long a topic's stream keeps messages (default
 	// 7 days): longer than any outage a node is expected to come back from.
 	MaxAge time.Duration
-	// Options are extra connection options (credentials, nkey, TLS).
+	// NKeySeedFile authenticates with the nkey seed in this file (the
+	// embedded server's ServerConfig.NKeys lists its public key).
+	NKeySeedFile string
+	// CredsFile authenticates with a NATS credentials file (an external
+	// server with accounts and JWTs).
+	CredsFile string
+	// TLS, if set, is the client's TLS configuration (root CAs, client
+	// certificate) for a server that speaks TLS.
+	TLS *tls.Config
+	// Options are extra connection options.
 	Options []nats.Option
 	// Logger for watermill-nats (default: none).
 	Logger watermill.LoggerAdapter
@@ -77,11 +87,25 @@ func streamConfig(topic string, maxAge time.Duration) jetstream.StreamConfig {
 // connect dials NATS, retrying for ever once connected: a node outlives
 // the bus going away and coming back.
 func connect(cfg Config) (*nats.Conn, error) {
-	opts := append([]nats.Option{
+	opts := []nats.Option{
 		nats.Name(cfg.Name),
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(250 * time.Millisecond),
-	}, cfg.Options...)
+	}
+	if cfg.NKeySeedFile != "" {
+		o, err := nats.NkeyOptionFromSeed(cfg.NKeySeedFile)
+		if err != nil {
+			return nil, domain.Errorf(domain.CodeInvalid, "the NATS nkey seed %s: %v", cfg.NKeySeedFile, err)
+		}
+		opts = append(opts, o)
+	}
+	if cfg.CredsFile != "" {
+		opts = append(opts, nats.UserCredentials(cfg.CredsFile))
+	}
+	if cfg.TLS != nil {
+		opts = append(opts, nats.Secure(cfg.TLS))
+	}
+	opts = append(opts, cfg.Options...)
 	nc, err := nats.Connect(cfg.URL, opts...)
 	if err != nil {
 		return nil, domain.Errorf(domain.CodeUnavailable, "connecting to NATS at %s: %v", cfg.URL, err)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nkeys"
 
 	"warren/domain"
 )
@@ -22,6 +23,11 @@ type ServerConfig struct {
 	// MaxPayload caps one message (default 8 MiB, room for a capture's
 	// bodies at the largest plan's capture limit).
 	MaxPayload int32
+	// NKeys are the public user nkeys ("U...") allowed to connect: the
+	// control plane's and each edge's. With none, any client on Host may
+	// connect, so a Host beyond loopback requires them: whoever can
+	// publish captures writes into the log.
+	NKeys []string
 }
 
 // Server is an nats-server with JetStream running in this process: what
@@ -48,11 +54,22 @@ func StartServer(cfg ServerConfig) (*Server, error) {
 	if cfg.MaxPayload == 0 {
 		cfg.MaxPayload = 8 << 20
 	}
+	if len(cfg.NKeys) == 0 && !loopback(cfg.Host) {
+		return nil, domain.Errorf(domain.CodeInvalid, "an embedded NATS server listening on %s needs nkeys: without them anyone who reaches it can write captures into the log", cfg.Host)
+	}
+	var users []*server.NkeyUser
+	for _, k := range cfg.NKeys {
+		if !nkeys.IsValidPublicUserKey(k) {
+			return nil, domain.Errorf(domain.CodeInvalid, "%q is not a public user nkey", k)
+		}
+		users = append(users, &server.NkeyUser{Nkey: k})
+	}
 	port := cfg.Port
 	if port == 0 {
 		port = server.RANDOM_PORT
 	}
 	ns, err := server.NewServer(&server.Options{
+		Nkeys:      users,
 		ServerName: "warren",
 		Host:       cfg.Host,
 		Port:       port,
@@ -80,6 +97,15 @@ func StartServer(cfg ServerConfig) (*Server, error) {
 	}
 	cfg.Port = ns.Addr().(*net.TCPAddr).Port
 	return &Server{ns: ns, cfg: cfg}, nil
+}
+
+// loopback reports whether host names this machine only.
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // URL is the address clients connect to (nats://host:port).

@@ -44,9 +44,10 @@ type Draft struct {
 	Bodies  [][]byte  // raw bytes stored compressed under (id, index); see Log.Body
 	Version int       // schema version of Data; zero: its payload type's (see payloads.go), or 1
 
-	compressed bool // Bodies already compressed (Append does it off the writer)
-	encoded    bool // Data already a checked json.RawMessage (likewise)
-	value      any  // the typed Data before encoding, handed on as Event.Value
+	compressed bool      // Bodies already compressed (Append does it off the writer)
+	encoded    bool      // Data already a checked json.RawMessage (likewise)
+	value      any       // the typed Data before encoding, handed on as Event.Value
+	key        ulid.ULID // AppendOnce's idempotency key, recorded with the event (idempotent.go)
 }
 
 // Command decides, inside the write transaction, which events to append. It
@@ -341,29 +342,37 @@ func (l *Log) Append(ctx context.Context, in ...Draft) ([]Event, error) {
 	}
 	drafts = append(drafts, in...)
 	for i := range drafts {
-		// Marshal and check the JSON here, in parallel across appenders,
-		// rather than in the one writer goroutine.
-		data, err := marshalData(drafts[i].Data)
-		if err != nil {
-			return nil, &domain.Error{Code: domain.CodeInternal, Message: "encoding event data", Err: err}
-		}
-		if _, raw := drafts[i].Data.(json.RawMessage); !raw {
-			drafts[i].value = drafts[i].Data
-			drafts[i].Data = data // re-boxing a RawMessage would allocate for nothing
-		}
-		drafts[i].encoded = true
-		if len(drafts[i].Bodies) > 0 {
-			bodies := make([][]byte, len(drafts[i].Bodies))
-			for j, b := range drafts[i].Bodies {
-				if len(b) > 0 { // an empty part is not stored (Body says ok=false)
-					bodies[j] = l.codec.Compress(b)
-				}
-			}
-			drafts[i].Bodies, drafts[i].compressed = bodies, true
+		if err := l.prepare(&drafts[i]); err != nil {
+			return nil, err
 		}
 	}
 	r.drafts = drafts
 	return l.enqueue(ctx, r)
+}
+
+// prepare marshals and checks d's JSON and compresses its bodies: done by
+// the appender, in parallel across appenders, rather than in the one
+// writer goroutine.
+func (l *Log) prepare(d *Draft) error {
+	data, err := marshalData(d.Data)
+	if err != nil {
+		return &domain.Error{Code: domain.CodeInternal, Message: "encoding event data", Err: err}
+	}
+	if _, raw := d.Data.(json.RawMessage); !raw {
+		d.value = d.Data
+		d.Data = data // re-boxing a RawMessage would allocate for nothing
+	}
+	d.encoded = true
+	if len(d.Bodies) > 0 {
+		bodies := make([][]byte, len(d.Bodies))
+		for j, b := range d.Bodies {
+			if len(b) > 0 { // an empty part is not stored (Body says ok=false)
+				bodies[j] = l.codec.Compress(b)
+			}
+		}
+		d.Bodies, d.compressed = bodies, true
+	}
+	return nil
 }
 
 // Execute runs cmd inside a group-committed write transaction, appends the

@@ -339,6 +339,9 @@ func (w *txWriter) write(r *appendReq) error {
 		if err := w.events.Put(ev.ID[:], raw); err != nil {
 			return err
 		}
+		if err := w.recordKey(d.key, ev.ID); err != nil {
+			return err
+		}
 		w.head = Head{Count: w.head.Count + 1, ID: ev.ID, Hash: sha256.Sum256(raw)}
 	}
 	if l.opts.Applier != nil {

@@ -30,6 +30,12 @@ type planJSON struct {
 		Limit *int64 `json:"limit"`
 		Used  int64  `json:"used"`
 	} `json:"reservations"`
+	// ReservedPorts is Warren's addition: the TCP ports of the server's
+	// range the account reserved, a quota of its own beside subdomains.
+	ReservedPorts struct {
+		Limit *int64 `json:"limit"`
+		Used  int64  `json:"used"`
+	} `json:"reservedPorts"`
 }
 
 func (s *Server) routesAccount() []route {
@@ -57,5 +63,6 @@ func (s *Server) plan(w http.ResponseWriter, r *http.Request, c *call) error {
 	out.Plan = u.Plan.Name
 	out.Tunnels.Limit, out.Tunnels.Active = u.Plan.Limits.Tunnels, u.Tunnels
 	out.Reservations.Limit, out.Reservations.Used = u.Plan.Limits.Reservations, u.Reservations
+	out.ReservedPorts.Limit, out.ReservedPorts.Used = u.Plan.Limits.ReservedPorts, u.ReservedPorts
 	return writeJSON(w, http.StatusOK, out)
 }

@@ -19,7 +19,7 @@ func TestSeeds_Lrok(t *testing.T) {
 		wantStatus(t, st, 200, b)
 		var p map[string]any
 		mustJSON(t, b, &p)
-		want := `{"plan":"pro","reservations":{"limit":null,"used":0},"tunnels":{"active":1,"limit":null}}`
+		want := `{"plan":"pro","reservations":{"limit":null,"used":0},"reservedPorts":{"limit":20,"used":0},"tunnels":{"active":1,"limit":null}}`
 		if got := canon(t, b); got != want {
 			t.Fatalf("plan = %s, want %s", got, want)
 		}
@@ -27,7 +27,7 @@ func TestSeeds_Lrok(t *testing.T) {
 	t.Run("PlanFreeLimits", func(t *testing.T) {
 		_, k2 := e.account(t, "free@example.com", "free", false)
 		_, _, b := e.do(t, "GET", "/api/v1/me/plan", k2, "")
-		if got := canon(t, b); got != `{"plan":"free","reservations":{"limit":1,"used":0},"tunnels":{"active":0,"limit":10}}` {
+		if got := canon(t, b); got != `{"plan":"free","reservations":{"limit":1,"used":0},"reservedPorts":{"limit":1,"used":0},"tunnels":{"active":0,"limit":10}}` {
 			t.Fatalf("plan = %s", got)
 		}
 	})

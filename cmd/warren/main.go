@@ -46,7 +46,7 @@ func commands() command.Set {
 
 		// The agent.
 		"http":   {Summary: "expose a local HTTP or HTTPS service: warren http PORT|HOST:PORT|https://HOST:PORT [--subdomain S]", Run: cli.RunHTTP},
-		"tcp":    {Summary: "expose a local TCP service: warren tcp PORT|HOST:PORT", Run: cli.RunTCP},
+		"tcp":    {Summary: "expose a local TCP service: warren tcp PORT|HOST:PORT [--port N]", Run: cli.RunTCP},
 		"start":  {Summary: "open several tunnels from a config file: warren start --config FILE", Run: cli.RunStart},
 		"replay": {Summary: "re-send captured requests, as captured or edited: warren replay REQ_ID [--to URL] [--method, --path, --header K:V, --body-file F] | --tunnel S [--status 5xx] [--since 1h]", Run: cli.RunReplay},
 
@@ -59,9 +59,9 @@ func commands() command.Set {
 			"export": {Summary: "export a tunnel's captured requests as HAR 1.2 or ndjson", Run: cli.RunRequestsExport},
 			"show":   {Summary: "show one captured request: summary, headers, bodies by content type (--raw, --json)", Run: cli.RunRequestShow},
 		}},
-		"reservations": {Summary: "list, add or rm reserved subdomains", Run: cli.RunReservations, Subs: command.Set{
-			"add": {Summary: "reserve a subdomain: add NAME", Run: cli.RunReservationAdd},
-			"rm":  {Summary: "release a reserved subdomain: rm NAME", Run: cli.RunReservationRm},
+		"reservations": {Summary: "list, add or rm reserved subdomains and TCP ports", Run: cli.RunReservations, Subs: command.Set{
+			"add": {Summary: "reserve a subdomain: add NAME, or a TCP port: add --tcp [--port N]", Run: cli.RunReservationAdd},
+			"rm":  {Summary: "release a reservation: rm NAME|tcp:PORT", Run: cli.RunReservationRm},
 		}},
 		"keys": {Summary: "list, create or revoke API keys", Run: cli.RunKeys, Subs: command.Set{
 			"create": {Summary: "make a key (its secret is shown once): create [--description D]", Run: cli.RunKeyCreate},

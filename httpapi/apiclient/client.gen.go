@@ -805,11 +805,19 @@ type NewKey struct {
 
 // Plan defines model for Plan.
 type Plan struct {
-	Plan         string `json:"plan"`
+	Plan string `json:"plan"`
+
+	// Reservations reserved subdomains
 	Reservations struct {
 		Limit *int `json:"limit,omitempty"`
 		Used  *int `json:"used,omitempty"`
 	} `json:"reservations"`
+
+	// ReservedPorts reserved TCP ports of the server's range (Warren's addition; free 1, pro 20)
+	ReservedPorts *struct {
+		Limit *int `json:"limit,omitempty"`
+		Used  *int `json:"used,omitempty"`
+	} `json:"reservedPorts,omitempty"`
 	Tunnels struct {
 		Active *int `json:"active,omitempty"`
 		Limit  *int `json:"limit,omitempty"`

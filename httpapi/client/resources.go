@@ -103,9 +103,13 @@ func (c *Client) Requests(ctx context.Context, tunnel string, limit int) ([]Requ
 	return out, err
 }
 
-// Reservation is a reserved subdomain.
+// Reservation is a reserved subdomain ({Subdomain}) or TCP port
+// ({Proto: "tcp", Port, Name: "tcp:PORT"}); Name is what Release takes.
 type Reservation struct {
-	Subdomain string    `json:"subdomain"`
+	Subdomain string    `json:"subdomain,omitempty"`
+	Proto     string    `json:"proto,omitempty"`
+	Port      int       `json:"port,omitempty"`
+	Name      string    `json:"name,omitempty"`
 	CreatedAt time.Time `json:"createdAt"`
 }
 
@@ -130,7 +134,19 @@ func (c *Client) Reserve(ctx context.Context, sub string) (Reservation, error) {
 	return r, c.do(ctx, http.MethodPost, "/api/v1/me/reservations", map[string]string{"subdomain": sub}, &r)
 }
 
-// Release releases a reserved subdomain.
+// ReservePort reserves a TCP port of the server's range; port 0 takes the
+// lowest free one. Errors: 400 outside the range, 409 held by anyone, 429
+// past the plan's reservedPorts, 503 no TCP range or no port left.
+func (c *Client) ReservePort(ctx context.Context, port int) (Reservation, error) {
+	var r Reservation
+	body := map[string]any{"proto": "tcp"}
+	if port != 0 {
+		body["port"] = port
+	}
+	return r, c.do(ctx, http.MethodPost, "/api/v1/me/reservations", body, &r)
+}
+
+// Release releases a reserved subdomain, or a TCP port named "tcp:PORT".
 func (c *Client) Release(ctx context.Context, sub string) error {
 	return c.do(ctx, http.MethodDelete, "/api/v1/me/reservations/"+url.PathEscape(sub), nil, nil)
 }

@@ -59,10 +59,12 @@ func specs(ss ...agent.Spec) []tunnelSpec {
 	return out
 }
 
-// RunTCP is `warren tcp PORT|HOST:PORT`: one TCP tunnel until Ctrl-C.
+// RunTCP is `warren tcp PORT|HOST:PORT [--port N]`: one TCP tunnel until Ctrl-C.
 func RunTCP(ctx context.Context, e *command.Env, args []string) error {
-	fs := command.NewFlagSet(e, "tcp", "tcp PORT|HOST:PORT [--ca FILE] [--insecure]")
+	fs := command.NewFlagSet(e, "tcp", "tcp PORT|HOST:PORT [--port N|--remote-addr [HOST:]N] [--ca FILE] [--insecure]")
 	cf := addConnFlags(fs)
+	// The public port (tcp_port.go).
+	pf := addPortFlags(fs)
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -70,7 +72,12 @@ func RunTCP(ctx context.Context, e *command.Env, args []string) error {
 	if err := wantArgs(fs, pos, 1, "PORT or HOST:PORT"); err != nil {
 		return err
 	}
-	return serveTunnels(ctx, e, cf, specs(agent.Spec{Proto: domain.ProtoTCP, Local: pos[0]}))
+	want, err := pf.want()
+	if err != nil {
+		fs.Usage()
+		return &command.ExitError{Code: 2, Err: err}
+	}
+	return serveTunnels(ctx, e, cf, specs(agent.Spec{Proto: domain.ProtoTCP, Local: pos[0], WantPort: want}))
 }
 
 // RunStart is `warren start --config FILE`: the file's tunnels on one agent until Ctrl-C.
@@ -156,6 +163,10 @@ func serveTunnels(ctx context.Context, e *command.Env, cf *connFlags, specs []tu
 		if err != nil {
 			closeAgent(c)
 			return fmt.Errorf("opening %s tunnel to %s: %w", s.Proto, s.Local, err)
+		}
+		if err := gotWantedPort(s.Spec, t); err != nil {
+			closeAgent(c)
+			return err
 		}
 		local := t.Local
 		if s.up != nil {

@@ -149,7 +149,7 @@ func TestCLI_DomainsReservationsUsage(t *testing.T) {
 	t.Run("Reservations", func(t *testing.T) {
 		warrentest.CLIOK(t, env, "reservations", "add", "my-app")
 		warrentest.CLIFails(t, env, "", "reservations", "add", "Bad_Name")
-		if out := warrentest.CLIOK(t, env, "reservations"); !strings.Contains(out, "SUBDOMAIN") || !strings.Contains(out, "my-app") {
+		if out := warrentest.CLIOK(t, env, "reservations"); !strings.Contains(out, "KIND") || !strings.Contains(out, "my-app") { // KIND/NAME: subdomains and TCP ports
 			t.Fatalf("reservations:\n%s", out)
 		}
 		warrentest.CLIOK(t, env, "reservations", "rm", "my-app")

@@ -119,13 +119,11 @@ func TestInspectorReplayWithAnEditedBodyReachesTheService(t *testing.T) {
 	if body := jsString(t, ctx, `document.querySelector("#side-request pre.body-view").textContent`); !strings.Contains(body, `"edited"`) {
 		t.Fatalf("the replay's detail shows request body %q", body)
 	}
-	// "edited" comes with the replay's modified field (another change adds
-	// it to the API): once the server says so, the list and pane show it.
-	if rs[0].Modified != nil && *rs[0].Modified {
-		do(t, ctx, chromedp.WaitVisible(chromedp.CSS(`#requests tr.row .badge.edited`)), chromedp.WaitVisible(chromedp.CSS(`#detail .badge.edited`)))
-	} else {
-		t.Log("the API does not mark edited replays yet (modified); the edited badge is not checked")
+	// The API marks the replay as edited, and so do the list and the pane.
+	if rs[0].Modified == nil || !*rs[0].Modified {
+		t.Fatalf("the replay with an edited body is not marked modified: %+v", rs[0])
 	}
+	do(t, ctx, chromedp.WaitVisible(chromedp.CSS(`#requests tr.row .badge.edited`)), chromedp.WaitVisible(chromedp.CSS(`#detail .badge.edited`)))
 	// The link goes back to the original.
 	do(t, ctx, chromedp.Click(chromedp.CSS("#replay-of")), chromedp.WaitNotPresent(chromedp.CSS("#replay-of")),
 		chromedp.WaitVisible(chromedp.CSS("#side-request pre.body-view")))

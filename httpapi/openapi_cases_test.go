@@ -119,6 +119,10 @@ func TestOpenAPI_Contract(t *testing.T) {
 	k.send(t, off, 400, "POST", u(re.path), key, `{"nope":1}`)
 	k.send(t, bg, 404, "POST", u("/api/v1/me/tunnels/hooks/requests/"+unknownReq+"/replay"), key, "")
 
+	// Plans.
+	k.send(t, bg, 200, "GET", u("/api/v1/plans"), key, "")
+	k.send(t, off, 401, "GET", u("/api/v1/plans"), "", "")
+
 	// Reservations.
 	k.send(t, bg, 201, "POST", u("/api/v1/me/reservations"), key, `{"subdomain":"stripe-dev"}`)
 	k.send(t, bg, 409, "POST", u("/api/v1/me/reservations"), key, `{"subdomain":"stripe-dev"}`)

@@ -66,6 +66,7 @@ func (s *Server) routes() []route {
 		s.routesSessions(),  // session.go: sign-in, sign-out, your sessions
 		s.routesDevice(),    // device.go: warren login through the browser (RFC 8628)
 		s.routesDashboard(), // dashboard.go: the web app's pages and files
+		s.routesPlans(),     // plans.go: the plans and their limits
 	} {
 		rs = append(rs, group...)
 	}

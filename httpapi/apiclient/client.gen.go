@@ -824,6 +824,30 @@ type Plan struct {
 	} `json:"tunnels"`
 }
 
+// PlanOffer defines model for PlanOffer.
+type PlanOffer struct {
+	// Limits each limit of the plan; null is unlimited
+	Limits struct {
+		AgentSessions       *int `json:"agentSessions,omitempty"`
+		AgentSessionsPerKey *int `json:"agentSessionsPerKey,omitempty"`
+
+		// BandwidthBytes per calendar month (UTC), in + out
+		BandwidthBytes *int `json:"bandwidthBytes,omitempty"`
+
+		// CaptureBodyBytes bytes of each body stored
+		CaptureBodyBytes *int `json:"captureBodyBytes,omitempty"`
+		Domains          *int `json:"domains,omitempty"`
+		Reservations     *int `json:"reservations,omitempty"`
+		ReservedPorts    *int `json:"reservedPorts,omitempty"`
+
+		// RetentionDays days captured bodies are kept
+		RetentionDays *int `json:"retentionDays,omitempty"`
+		TcpPorts      *int `json:"tcpPorts,omitempty"`
+		Tunnels       *int `json:"tunnels,omitempty"`
+	} `json:"limits"`
+	Name string `json:"name"`
+}
+
 // Quantities defines model for Quantities.
 type Quantities struct {
 	BandwidthBytes *int `json:"bandwidthBytes"`
@@ -2068,6 +2092,11 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/password (the `UsePasswordLink` operationId).
 	UsePasswordLink(ctx context.Context, body UsePasswordLinkJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListPlans The plans this server offers and every limit of each (null is unlimited).
+	//
+	// Corresponds with GET /api/v1/plans (the `ListPlans` operationId).
+	ListPlans(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// SignOut Sign out. Ends the session the cookie names and clears the cookie; with an API key (which has no session) 400.
 	//
 	// Corresponds with DELETE /api/v1/session (the `SignOut` operationId).
@@ -2911,6 +2940,21 @@ func (c *Client) UsePasswordLinkWithBody(ctx context.Context, contentType string
 // Corresponds with POST /api/v1/password (the `UsePasswordLink` operationId).
 func (c *Client) UsePasswordLink(ctx context.Context, body UsePasswordLinkJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUsePasswordLinkRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListPlans The plans this server offers and every limit of each (null is unlimited).
+//
+// Corresponds with GET /api/v1/plans (the `ListPlans` operationId).
+func (c *Client) ListPlans(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListPlansRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -5001,6 +5045,33 @@ func NewUsePasswordLinkRequestWithBody(server string, contentType string, body i
 	return req, nil
 }
 
+// NewListPlansRequest constructs an http.Request for the ListPlans method
+func NewListPlansRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/plans")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewSignOutRequest constructs an http.Request for the SignOut method
 func NewSignOutRequest(server string) (*http.Request, error) {
 	var err error
@@ -6177,6 +6248,13 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/password (the `UsePasswordLink` operationId).
 	UsePasswordLinkWithResponse(ctx context.Context, body UsePasswordLinkJSONRequestBody, reqEditors ...RequestEditorFn) (*UsePasswordLinkResponse, error)
+
+	// ListPlansWithResponse The plans this server offers and every limit of each (null is unlimited).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/plans (the `ListPlans` operationId).
+	ListPlansWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListPlansResponse, error)
 
 	// SignOutWithResponse Sign out. Ends the session the cookie names and clears the cookie; with an API key (which has no session) 400.
 	//
@@ -9370,6 +9448,66 @@ func (r UsePasswordLinkResponse) ContentType() string {
 	return ""
 }
 
+// ListPlansResponse401Headers the declared response headers of an HTTP 401 response for ListPlans
+type ListPlansResponse401Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+type ListPlansResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Plans []PlanOffer `json:"plans"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListPlansResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListPlansResponse) GetJSON200() *struct {
+	Plans []PlanOffer `json:"plans"`
+} {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListPlansResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetBody returns the raw response body bytes
+func (r ListPlansResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListPlansResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListPlansResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListPlansResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // SignOutResponse400Headers the declared response headers of an HTTP 400 response for SignOut
 type SignOutResponse400Headers struct {
 	RetryAfter      *int
@@ -11138,6 +11276,19 @@ func (c *ClientWithResponses) UsePasswordLinkWithResponse(ctx context.Context, b
 		return nil, err
 	}
 	return ParseUsePasswordLinkResponse(rsp)
+}
+
+// ListPlansWithResponse The plans this server offers and every limit of each (null is unlimited).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/plans (the `ListPlans` operationId).
+func (c *ClientWithResponses) ListPlansWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListPlansResponse, error) {
+	rsp, err := c.ListPlans(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListPlansResponse(rsp)
 }
 
 // SignOutWithResponse Sign out. Ends the session the cookie names and clears the cookie; with an API key (which has no session) 400.
@@ -14854,6 +15005,61 @@ func ParseUsePasswordLinkResponse(rsp *http.Response) (*UsePasswordLinkResponse,
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListPlansResponse parses an HTTP response from a ListPlansWithResponse call
+func ParseListPlansResponse(rsp *http.Response) (*ListPlansResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListPlansResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Plans []PlanOffer `json:"plans"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListPlansResponse401Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil

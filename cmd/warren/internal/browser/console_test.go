@@ -194,6 +194,13 @@ func TestOperatorCreatesAnAccountAndChangesItsPlan(t *testing.T) {
 	w := watchConsole(t, ctx)
 	d.signIn(t, ctx)
 	visit(t, ctx, d.URL+"/admin")
+	// The plans and their limits come from the server.
+	plans := get(t, ctx, chromedp.Text(chromedp.CSS("#plans-table")))
+	for _, want := range []string{"free", "pro", "unlimited", "50.0 GiB"} {
+		if !strings.Contains(plans, want) {
+			t.Fatalf("the plans table lacks %q:\n%s", want, plans)
+		}
+	}
 	do(t, ctx,
 		chromedp.SendKeys(chromedp.CSS("#new-account-email"), "grace@example.com"),
 		chromedp.SendKeys(chromedp.CSS("#new-account-name"), "Grace Hopper"),

@@ -1,16 +1,28 @@
 // admin.js: the operator console (operator accounts only; the API refuses
 // anyone else with 403 too): every account, create one (its first key is
 // shown once), change an account's plan, mint a one-time set-password link.
-import { h, mount, copyButton, clear } from "../lib/dom.js";
+import { h, mount, copyButton, clear, fmtBytes } from "../lib/dom.js";
 import { api } from "../lib/api.js";
-import { head, alertBox, show, table, when, busy, pager, moreButton, monthsBack, ready, filterBox } from "../lib/console.js";
+import { head, alertBox, show, table, when, busy, pager, moreButton, monthsBack, ready, filterBox, fmtNum } from "../lib/console.js";
 
-// The plans the server knows (domain.PlanNames); an account on another one
-// keeps it listed.
-const plans = ["free", "pro"];
+// The plans the server offers come from GET /api/v1/plans (an account on
+// a plan no longer offered keeps it listed in its own picker).
+let plans = ["free", "pro"];
+
+// planCell shows one limit: null is unlimited.
+function limitText(v, fmt = fmtNum) {
+  return v === null || v === undefined ? "unlimited" : fmt(v);
+}
 
 export default async function admin(main, ctx) {
   const alert = alertBox("admin-error");
+  let offered = [];
+  try {
+    offered = (await api("/api/v1/plans")).plans;
+    plans = offered.map((p) => p.name);
+  } catch (e) {
+    show(alert, e);
+  }
   const shown = h("div#admin-secret"); // a new key or link, shown once
   const email = h("input#new-account-email", { type: "email", required: true, placeholder: "grace@example.com", autocomplete: "off" });
   const name = h("input#new-account-name", { type: "text", placeholder: "Grace Hopper", autocomplete: "off" });
@@ -48,6 +60,7 @@ export default async function admin(main, ctx) {
     head("Operator console",
       h("a.btn.small", { href: `/api/v1/admin/statements/${month}?format=csv`, download: `warren-statements-${month}.csv` }, "All statements (", month, ", CSV)")),
     h("h3", "Create an account"), form, alert, shown,
+    h("h3", "Plans"), plansTable(offered),
     h("div.page-head", h("h3", "Accounts"), h("div.spacer"), filter.input), list);
 
   // once shows a secret (a key, a link) until dismissed or the page goes.
@@ -88,6 +101,18 @@ export default async function admin(main, ctx) {
       }, "Set-password link"),
     },
   ];
+
+  function plansTable(ps) {
+    const limits = [
+      ["Live tunnels", "tunnels"], ["TCP tunnels", "tcpPorts"], ["Reserved subdomains", "reservations"],
+      ["Reserved TCP ports", "reservedPorts"], ["Custom domains", "domains"], ["Bandwidth / month", "bandwidthBytes", fmtBytes],
+      ["Agents", "agentSessions"], ["Agents per key", "agentSessionsPerKey"], ["Body captured", "captureBodyBytes", fmtBytes],
+      ["Bodies kept (days)", "retentionDays"],
+    ];
+    const planCols = [{ title: "Plan", cell: (p) => h("strong", p.name) },
+      ...limits.map(([title, k, fmt]) => ({ title, cell: (p) => limitText(p.limits[k], fmt) }))];
+    return table(planCols, ps, { id: "plans-table" });
+  }
 
   async function load() {
     const p = pager("/api/v1/admin/accounts?limit=100", "accounts");

@@ -56,11 +56,14 @@ func TestSecondSignalEndsACommandStuckOnStdout(t *testing.T) {
 		<-exited
 	}()
 	time.Sleep(500 * time.Millisecond) // it fills the pipe and blocks
+	// A second apart: the first signal's handler restores the default
+	// action from a goroutine, which a loaded CI machine (2 cores, -race)
+	// once took longer than 200 ms to schedule.
 	for range 2 {
 		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(time.Second)
 	}
 	select {
 	case <-exited:

@@ -41,7 +41,9 @@ func TestRoleFlags_Settings(t *testing.T) {
 			want: func(s RoleSettings) bool { return len(s.AllowNKeys) == 2 && s.AllowNKeys[1] == pub }},
 		{name: "Edge", args: edge, want: func(s RoleSettings) bool { return s.Role == RoleEdge && s.ControlURL == "https://warren.example.com" }},
 		{name: "EnvTwins", env: map[string]string{"WARREN_ROLE": "edge", "WARREN_NATS_URL": "nats://n:4222", "WARREN_CONTROL_URL": "http://c", "WARREN_EDGE_TOKEN": "ak_y"},
-			want: func(s RoleSettings) bool { return s.Role == RoleEdge && s.NATSURL == "nats://n:4222" && s.EdgeToken == "ak_y" }},
+			want: func(s RoleSettings) bool {
+				return s.Role == RoleEdge && s.NATSURL == "nats://n:4222" && s.EdgeToken == "ak_y"
+			}},
 		{name: "ErrEdgeWithoutNATSURL", args: []string{"--role", "edge", "--control-url", "http://c", "--edge-token", "ak_x"}, errFlag: "--nats-url"},
 		{name: "ErrEdgeWithoutControlURL", args: []string{"--role", "edge", "--nats-url", "nats://n:4222", "--edge-token", "ak_x"}, errFlag: "--control-url"},
 		{name: "ErrEdgeWithoutToken", args: []string{"--role", "edge", "--nats-url", "nats://n:4222", "--control-url", "http://c"}, errFlag: "--edge-token"},

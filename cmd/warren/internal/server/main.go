@@ -73,6 +73,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			m.Close()
 		}
 	}()
+	if m.cfg.Roles.role() == RoleEdge { // roles_edge.go
+		return errEdgeNotWired()
+	}
 	// GoChannel is the in-process bus; a bounded buffer per subscriber, and
 	// the log, not the bus, is the truth (see DESIGN.md, Watermill).
 	// BlockPublishUntilSubscriberAck keeps each topic in log order (without

@@ -21,6 +21,11 @@ type controlState struct {
 	stopRelay context.CancelFunc
 	relayDone chan struct{}
 	consumer  *jsbus.Consumer
+	// sender, when sendCaptures is set before Run, takes this process's
+	// own edge's captures over JetStream as an edge node's would go
+	// (roles_edge.go): the one-process test of the edge's capture path.
+	sender       *jsbus.Sender
+	sendCaptures bool
 }
 
 // natsConfig is the connection configuration this node's NATS clients use.
@@ -62,6 +67,11 @@ func (m *Main) startControl() error {
 	}}, m.Log); err != nil {
 		return err
 	}
+	if m.control.sendCaptures {
+		if m.control.sender, err = m.startSender(url); err != nil {
+			return err
+		}
+	}
 	ctx, stop := context.WithCancel(context.Background())
 	m.control.stopRelay, m.control.relayDone = stop, make(chan struct{})
 	go func() {
@@ -73,12 +83,16 @@ func (m *Main) startControl() error {
 	return nil
 }
 
-// stopControl stops, in order, the Consumer (its appends finish before
+// stopControl stops, in order, the capture sender, the Consumer (its appends finish before
 // the log closes), the JetStream relay (it stores its position), the
 // publisher and the embedded server. Safe on a partly started state.
 func (m *Main) stopControl() error {
 	var errs []error
 	c := &m.control
+	if c.sender != nil { // after the edge's last captures, before the consumer
+		errs = append(errs, c.sender.Close())
+		c.sender = nil
+	}
 	if c.consumer != nil {
 		errs = append(errs, c.consumer.Close())
 		c.consumer = nil

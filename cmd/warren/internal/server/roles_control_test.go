@@ -4,9 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nkeys"
 	"github.com/oklog/ulid/v2"
 
 	"warren/events"
@@ -99,4 +103,52 @@ func logCount(t *testing.T, m *Main) uint64 {
 		t.Fatal(err)
 	}
 	return h.Count
+}
+
+// TestControlRole_EmbeddedNATSWithNKeys: with nkeys, the control plane
+// connects to its own embedded server with its seed, an edge with an
+// allowed seed delivers captures, and a client without one is refused.
+func TestControlRole_EmbeddedNATSWithNKeys(t *testing.T) {
+	dir := t.TempDir()
+	seed := func(name string) (file, pub string) {
+		kp, err := nkeys.CreateUser()
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, _ := kp.Seed()
+		pub, _ = kp.PublicKey()
+		file = filepath.Join(dir, name)
+		if err := os.WriteFile(file, s, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return file, pub
+	}
+	ctlSeed, ctlPub := seed("control.nk")
+	edgeSeed, edgePub := seed("edge.nk")
+	m := NewMain(Config{DataDir: t.TempDir(), Addr: "127.0.0.1:0", Domain: "warren.test", OperatorEmail: "root@warren.test",
+		Stdout: io.Discard, Roles: RoleSettings{Role: RoleControl, NATSHost: "127.0.0.1", NKeySeedFile: ctlSeed, AllowNKeys: []string{edgePub, ctlPub}}})
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	if nc, err := nats.Connect(m.NATSURL()); err == nil {
+		nc.Close()
+		t.Fatal("a client without an nkey connected to the embedded server")
+	}
+	snd, err := jsbus.NewSender(jsbus.SenderConfig{Bus: jsbus.Config{URL: m.NATSURL(), Name: "test-edge", NKeySeedFile: edgeSeed}, SpoolDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snd.Close()
+	if err := snd.Send(ulid.Make(), events.Draft{Type: events.RequestCaptured, Account: "acc_edge",
+		Data: json.RawMessage(`{"tunnelId":"tun_edge","kind":"http","path":"/"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for m.control.consumer.Stats().Appended < 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the edge's capture was not appended within 20 s: sender %+v", snd.Stats())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

@@ -23,7 +23,7 @@ func contextWithExchange(ctx context.Context, x *exchange) context.Context {
 // is bounded twice: by count, and by the bytes of the bodies it holds, since
 // 4096 exchanges with a pro plan's two 10 MiB bodies would be 80 GiB.
 type capturer struct {
-	log    *events.Log
+	log    CaptureSink // capture_sink.go: the log, or the control plane's sender
 	q      chan captureItem
 	bytes  *byteBudget
 	logger *slog.Logger
@@ -85,7 +85,7 @@ const lingerFor = 20 * time.Millisecond
 // a server's memory.
 const maxQueuedBytes = 256 << 20
 
-func newCapturer(log *events.Log, size, appenders int, logger *slog.Logger) *capturer {
+func newCapturer(log CaptureSink, size, appenders int, logger *slog.Logger) *capturer {
 	c := &capturer{log: log, q: make(chan captureItem, size), bytes: newByteBudget(maxQueuedBytes), logger: logger}
 	for range appenders {
 		c.wg.Add(1)

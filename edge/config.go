@@ -83,6 +83,9 @@ type Config struct {
 	// unless ServeUncaptured is set.
 	Writable        func() error
 	ServeUncaptured bool
+
+	// Captures is where captured exchanges go (capture_sink.go); nil: Log.
+	Captures CaptureSink
 }
 
 func (c *Config) defaults() error {

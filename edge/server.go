@@ -68,7 +68,7 @@ func New(cfg Config) (*Server, error) {
 	s.capMem = &memBudget{max: cfg.CaptureMemory}
 	s.stats = newRequestStats()
 	s.writable = &writableGate{check: cfg.Writable}
-	s.cap = newCapturer(cfg.Log, cfg.CaptureQueue, cfg.Appenders, cfg.Logger)
+	s.cap = newCapturer(cfg.captureSink(), cfg.CaptureQueue, cfg.Appenders, cfg.Logger)
 	s.proxy = s.newProxy()
 	err := s.repair()
 	if err == nil {

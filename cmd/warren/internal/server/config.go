@@ -56,6 +56,9 @@ type Config struct {
 	// Metrics (metrics.go). MetricsAddr is the address of the listener
 	// serving /metrics, /debug/pprof/ and /readyz ("": none).
 	MetricsAddr string
+
+	// Roles: --role and how this node reaches NATS (roles.go).
+	Roles RoleSettings
 }
 
 func (c *Config) defaults() {

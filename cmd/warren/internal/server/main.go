@@ -51,6 +51,8 @@ type Main struct {
 	// that redirects to https; both nil without TLS.
 	certs CertSource
 	plain *listener
+
+	control controlState // roles_control.go: --role control's NATS side
 }
 
 // NewMain returns an unstarted server.
@@ -71,6 +73,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			m.Close()
 		}
 	}()
+	if m.cfg.Roles.role() == RoleEdge { // roles_edge.go
+		return errEdgeNotWired()
+	}
 	// GoChannel is the in-process bus; a bounded buffer per subscriber, and
 	// the log, not the bus, is the truth (see DESIGN.md, Watermill).
 	// BlockPublishUntilSubscriberAck keeps each topic in log order (without
@@ -92,6 +97,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		m.cfg.Logger.Warn("publishing committed events failed; retrying", "err", err)
 	}}); err != nil {
 		return err
+	}
+	if m.cfg.Roles.role() == RoleControl { // roles_control.go
+		if err = m.startControl(); err != nil {
+			return err
+		}
 	}
 	// A key that cannot be made or read stops the start: checkpoints are
 	// the log's tamper evidence.
@@ -202,6 +212,7 @@ func (m *Main) Close() error {
 	}
 	m.retention.stop()
 	m.retention = nil
+	errs = append(errs, m.stopControl()) // roles_control.go: before the log closes
 	if m.relayDone != nil {
 		// After the edge's last appends; it stores its position as it stops.
 		m.stopRelay()

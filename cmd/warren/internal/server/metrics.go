@@ -84,6 +84,7 @@ func (m *Main) listenMetrics(h handlers) error {
 		reg.Register(collectors.NewGoCollector()),
 		reg.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})),
 		reg.Register(own),
+		reg.Register(m.roleCollector()), // roles_metrics.go
 	); err != nil {
 		return err
 	}

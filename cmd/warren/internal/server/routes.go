@@ -70,6 +70,7 @@ func (m *Main) handlers(resolver *net.Resolver) (handlers, error) {
 		Writable:          m.Log.Writable, // bound now: Close clears m.Log
 		ServeUncaptured:   m.cfg.ServeUncaptured,
 		SensitiveHeaders:  m.cfg.SensitiveHeaders,
+		Captures:          m.captureSink(), // roles_edge.go: nil, the log, unless over NATS
 	})
 	if err != nil {
 		return handlers{}, err

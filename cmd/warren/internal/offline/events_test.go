@@ -22,7 +22,9 @@ import (
 var headHashRe = regexp.MustCompile(`head hash: ([0-9a-f]{64})`)
 
 func TestEventsVerify(t *testing.T) {
-	// A log as a server leaves it (operator: 2 events) plus 2 accounts.
+	// A log as a server's first start leaves it (the operator's account,
+	// key and set-password link, and the billing rule: 4 events) plus 2
+	// accounts (2 events each).
 	newLog := func(t *testing.T) string {
 		data := t.TempDir()
 		warrentest.StartServer(t, data).Stop(t)
@@ -33,7 +35,7 @@ func TestEventsVerify(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
 		data := newLog(t)
 		r := warrentest.MustRun(t, "events", "verify", "--data", data)
-		if !strings.Contains(r.Stdout, "ok: 6 events") || !headHashRe.MatchString(r.Stdout) {
+		if !strings.Contains(r.Stdout, "ok: 8 events") || !headHashRe.MatchString(r.Stdout) {
 			t.Errorf("stdout:\n%s", r.Stdout)
 		}
 	})
@@ -43,7 +45,9 @@ func TestEventsVerify(t *testing.T) {
 	// JSON, so only the hash chain can tell).
 	for name, pick := range map[string]func(v []byte) int{
 		"ErrFlippedPrevHash": func([]byte) int { return 20 }, // prev starts at offset 17
-		"ErrFlippedData":     func(v []byte) int { return bytes.IndexByte(v, '@') - 1 },
+		// The third event is the set-password link: flip the last
+		// character of its last string value (expiresAt's "Z").
+		"ErrFlippedData": func(v []byte) int { return bytes.LastIndexByte(v, '}') - 2 },
 	} {
 		t.Run(name, func(t *testing.T) {
 			data := newLog(t)

@@ -30,3 +30,18 @@ func TestUnreachableServerIsExplained(t *testing.T) {
 		}
 	}
 }
+
+// A key/value table (the statement, usage) has no header: it starts with
+// its first row, not with a line of spaces.
+func TestTableWithoutHeaderStartsWithItsFirstRow(t *testing.T) {
+	var b strings.Builder
+	tb := newTable(&b, "", "")
+	tb.row("requests", "6")
+	tb.row("replays", "2")
+	if err := tb.flush(); err != nil {
+		t.Fatal(err)
+	}
+	if want := "requests  6\nreplays   2\n"; b.String() != want {
+		t.Fatalf("table:\n%q\nwant\n%q", b.String(), want)
+	}
+}

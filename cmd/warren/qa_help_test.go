@@ -46,7 +46,7 @@ func commandPaths(t *testing.T) [][]string {
 			}
 			continue
 		}
-		depth := (len(line) - len(strings.TrimLeft(line, " ")))/2 - 1
+		depth := (len(line)-len(strings.TrimLeft(line, " ")))/2 - 1
 		name := strings.Fields(line)[0]
 		stack = append(stack[:depth], name)
 		paths = append(paths, append([]string(nil), stack...))

@@ -33,7 +33,7 @@ func TestNarrowWindowShowsTheWholeNavigation(t *testing.T) {
 	}
 	for _, sel := range []string{"#signout", "#theme", "header.top .who"} {
 		lines := get(t, ctx, chromedp.Evaluate[float64](`(() => {
-			const e = document.querySelector("` + sel + `");
+			const e = document.querySelector("`+sel+`");
 			return e.getBoundingClientRect().height / parseFloat(getComputedStyle(e).lineHeight || "20");
 		})()`))
 		if lines >= 1.9 {

@@ -80,7 +80,11 @@ func TestSignIn(t *testing.T) {
 }
 
 func TestSignIn_RateLimited(t *testing.T) {
-	e := mustEnv(t, cheapPasswords)
+	// A clock that stands still: the limits refill with time (one failure
+	// every 6 s per address), and ten sign-ins under -race on a loaded
+	// machine took longer than that, so the 11th was let through.
+	clock := &fakeClock{now: time.Date(2026, 12, 7, 4, 0, 0, 0, time.UTC)}
+	e := mustEnvClock(t, clock, cheapPasswords)
 	a, _ := e.account(t, "a@example.com", "free", false)
 	e.mustPassword(t, a, "correct horse")
 	t.Run("PerAccount", func(t *testing.T) {

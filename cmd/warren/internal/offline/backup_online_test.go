@@ -21,7 +21,7 @@ func TestBackup_Server(t *testing.T) {
 
 	t.Run("OK", func(t *testing.T) {
 		r := warrentest.MustRun(t, "backup", "--server", s.URL, "--key", key, "--out", out)
-		if !strings.Contains(r.Stdout, "wrote "+out) || !strings.Contains(r.Stdout, "3 events verified") {
+		if !strings.Contains(r.Stdout, "wrote "+out) || !strings.Contains(r.Stdout, "4 events verified") {
 			t.Fatalf("stdout: %s", r.Stdout)
 		}
 		if fi, err := os.Stat(out); err != nil || fi.Mode().Perm() != 0o600 {

@@ -52,14 +52,15 @@ func TestEventsVerify_Checkpoint(t *testing.T) {
 	if err := os.WriteFile(cpFile, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(text, "localhost\n2\n") {
+	// 3 events: the operator's account, its key, its set-password link.
+	if !strings.HasPrefix(text, "localhost\n3\n") {
 		t.Fatalf("checkpoint of a fresh server:\n%s", text)
 	}
 	warrentest.SeedAccounts(t, data, 2) // the log grows past the checkpoint
 
 	t.Run("OK", func(t *testing.T) {
 		r := warrentest.MustRun(t, "events", "verify", "--data", data, "--checkpoint", cpFile)
-		if !strings.Contains(r.Stdout, "ok: checkpoint localhost of 2 events verified") || !strings.Contains(r.Stdout, "(6 events now)") {
+		if !strings.Contains(r.Stdout, "ok: checkpoint localhost of 3 events verified") || !strings.Contains(r.Stdout, "(7 events now)") {
 			t.Fatalf("stdout: %s", r.Stdout)
 		}
 	})

@@ -79,6 +79,9 @@ func (s *Server) buildRouter(rs []route) *httprouter.Router {
 	r.RedirectFixedPath = false
 	r.HandleMethodNotAllowed = true
 	r.NotFound = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if notFoundPage(w, req) { // notfound_page.go: a browser's mistyped address
+			return
+		}
 		s.writeError(w, req, domain.Errorf(domain.CodeNotFound, "no such route: %s %s", req.Method, req.URL.Path))
 	})
 	// httprouter sets Allow before calling this.

@@ -64,7 +64,10 @@ type table struct{ tw *tabwriter.Writer }
 
 func newTable(w io.Writer, header ...string) *table {
 	t := &table{tw: tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)}
-	t.row(header...)
+	// A key/value table has no titles: no header line of blanks then.
+	if strings.TrimSpace(strings.Join(header, "")) != "" {
+		t.row(header...)
+	}
 	return t
 }
 

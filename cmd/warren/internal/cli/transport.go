@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"net/http"
 	"path/filepath"
 	"strconv"
@@ -136,7 +137,7 @@ func (c conn) checkRedirect(req *http.Request, via []*http.Request) error {
 }
 
 // explainTLS turns a certificate failure into agent.ExplainTLS's message,
-// which names --ca.
+// which names --ca, and a failed dial into one naming the server.
 type explainTLS struct {
 	rt     http.RoundTripper
 	server string
@@ -145,6 +146,12 @@ type explainTLS struct {
 func (t explainTLS) RoundTrip(r *http.Request) (*http.Response, error) {
 	res, err := t.rt.RoundTrip(r)
 	if err != nil {
+		// A server that is not there: say which, and what to check.
+		var op *net.OpError
+		if errors.As(err, &op) && op.Op == "dial" {
+			return nil, fmt.Errorf("cannot reach the Warren server at %s (%w): is it running there? "+
+				"(the server is --server at `warren login`, or WARREN_SERVER)", t.server, op.Err)
+		}
 		return nil, agent.ExplainTLS(err, t.server)
 	}
 	return res, nil

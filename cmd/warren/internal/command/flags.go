@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"strings"
 )
 
@@ -61,17 +62,48 @@ func DomainFlag(e *Env, fs *flag.FlagSet) *string {
 	return fs.String("domain", EnvDefault(e, "WARREN_DOMAIN", DefaultDomain), "base domain: tunnels are <name>.<domain> (env WARREN_DOMAIN)")
 }
 
-// ParseFlags parses args and refuses stray positional arguments.
+// ParseFlags parses args and refuses stray positional arguments. A bad
+// flag prints the usage and then, last like every other usage error,
+// `warren CMD: what was wrong` (the flag package would print its message
+// first, where a long flag list scrolls it out of sight).
 func ParseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
+	out := fs.Output()
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	fs.SetOutput(out)
+	if err != nil {
+		fs.Usage()
 		if errors.Is(err, flag.ErrHelp) {
 			return &ExitError{Code: 0}
 		}
-		return &ExitError{Code: 2}
+		return &ExitError{Code: 2, Err: flagError(fs, err)}
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()
 		return &ExitError{Code: 2, Err: fmt.Errorf("unexpected argument %q", fs.Arg(0))}
 	}
 	return nil
+}
+
+// flagError spells the flag package's messages as help spells the flags,
+// with two dashes ("-limit" becomes "--limit"), and says what a value that
+// did not parse should have been ("parse error" says nothing).
+func flagError(fs *flag.FlagSet, err error) error {
+	msg := err.Error()
+	if name, ok := strings.CutSuffix(msg, ": parse error"); ok {
+		if i := strings.LastIndex(name, " -"); i >= 0 {
+			if f := fs.Lookup(name[i+2:]); f != nil {
+				if kind, _ := flag.UnquoteUsage(f); kind != "" {
+					msg = name + ": not a valid " + kind
+				}
+			}
+		}
+	}
+	for _, p := range []string{"for flag -", "for -", "argument: -", "not defined: -"} {
+		if i := strings.Index(msg, p); i >= 0 && !strings.HasPrefix(msg[i+len(p):], "-") {
+			msg = msg[:i+len(p)] + msg[i+len(p)-1:]
+			break
+		}
+	}
+	return errors.New(msg)
 }

@@ -18,6 +18,8 @@ func writeHelp(w io.Writer, cmd *cobra.Command) {
 		fmt.Fprintf(w, "usage: warren %s\n", usage)
 	case !cmd.HasParent():
 		fmt.Fprintf(w, "usage: warren COMMAND [flags]\n")
+	case !cmd.HasAvailableSubCommands():
+		fmt.Fprintf(w, "usage: %s\n", cmd.CommandPath())
 	default:
 		fmt.Fprintf(w, "usage: %s SUBCOMMAND [flags]\n", cmd.CommandPath())
 	}

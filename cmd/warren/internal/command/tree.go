@@ -54,10 +54,20 @@ func Root(e *Env, set Set, version string) *cobra.Command {
 		switch c.Name() {
 		case "help":
 			c.Short = "help about any command: warren help COMMAND [SUBCOMMAND]"
+			c.Run, c.RunE = nil, helpRun(root)
 		case "completion":
 			c.Short = "print a shell completion script: warren completion bash|zsh|fish|powershell"
 			for _, sh := range c.Commands() {
 				sh.Short = "print the completion script for " + sh.Name()
+			}
+			// Without a known shell: a usage error, not help and exit 0
+			// (which `> warren.bash` would install as a script).
+			c.Args = cobra.ArbitraryArgs
+			c.RunE = func(cmd *cobra.Command, args []string) error {
+				if len(args) == 0 {
+					return usageError(cmd, errors.New("missing shell: bash, zsh, fish or powershell"))
+				}
+				return usageError(cmd, fmt.Errorf("unknown shell %q: bash, zsh, fish or powershell", args[0]))
 			}
 		}
 	}
@@ -176,6 +186,25 @@ func Execute(ctx context.Context, e *Env, root *cobra.Command, args []string) in
 		fmt.Fprintf(e.Stderr, "%s: %v\n", cmd.CommandPath(), ee.Err)
 	}
 	return ee.Code
+}
+
+// helpRun is `warren help [COMMAND…]`: the named command's help, or a
+// usage error for a name that is no command (cobra's own prints the root
+// help and exits 0).
+func helpRun(root *cobra.Command) func(*cobra.Command, []string) error {
+	return func(_ *cobra.Command, args []string) error {
+		target, rest, err := root.Find(args)
+		if err != nil {
+			return usageError(root, err)
+		}
+		if len(rest) > 0 {
+			if target == root {
+				return usageError(root, fmt.Errorf("unknown command %q", rest[0]))
+			}
+			return usageError(target, fmt.Errorf("unknown subcommand %q", rest[0]))
+		}
+		return target.Help()
+	}
 }
 
 // versionCommand is `warren version`: the same line as `warren --version`.

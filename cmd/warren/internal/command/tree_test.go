@@ -3,6 +3,7 @@ package command
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -24,6 +25,15 @@ func testSet(ran *string) Set {
 	return Set{
 		"grp":  {Summary: "a group", Subs: Set{"a": {Summary: "the a", Run: leaf("grp a")}}},
 		"list": {Summary: "a list", Run: leaf("list"), Subs: Set{"rm": {Summary: "remove", Run: leaf("list rm")}}},
+		"count": {Summary: "takes a number", Run: func(_ context.Context, e *Env, args []string) error {
+			fs := NewFlagSet(e, "count", "count [--n N]")
+			n := fs.Int("n", 1, "how many")
+			if err := ParseFlags(fs, args); err != nil {
+				return err
+			}
+			*ran = fmt.Sprint("count n=", *n)
+			return nil
+		}},
 	}
 }
 

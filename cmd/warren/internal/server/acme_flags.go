@@ -46,7 +46,7 @@ func addACMEFlags(e *command.Env, fs *flag.FlagSet) *acmeFlags {
 		caRoot:  fs.String("acme-ca-root", command.EnvDefault(e, "WARREN_ACME_CA_ROOT", ""), "PEM file of the roots that sign a private ACME server's own TLS certificate (env WARREN_ACME_CA_ROOT)"),
 		rfc2136: fs.String("dns-rfc2136-server", command.EnvDefault(e, "WARREN_DNS_RFC2136_SERVER", ""), "host:port of the primary DNS server that takes RFC 2136 updates for the DNS-01 wildcard *.<domain> (env WARREN_DNS_RFC2136_SERVER)"),
 		tsig:    fs.String("dns-rfc2136-tsig-key", command.EnvDefault(e, "WARREN_DNS_RFC2136_TSIG_KEY", ""), "name:base64secret of the hmac-sha256 TSIG key that signs the updates (env WARREN_DNS_RFC2136_TSIG_KEY)"),
-		exec:    fs.String("dns-exec", command.EnvDefault(e, "WARREN_DNS_EXEC", ""), "script run as `PATH set|unset ZONE NAME VALUE` to publish DNS-01's TXT records for the wildcard *.<domain> (env WARREN_DNS_EXEC)"),
+		exec:    fs.String("dns-exec", command.EnvDefault(e, "WARREN_DNS_EXEC", ""), "script `PATH`, run as PATH set|unset ZONE NAME VALUE to publish DNS-01's TXT records for the wildcard *.<domain> (env WARREN_DNS_EXEC)"),
 	}
 }
 

@@ -95,5 +95,6 @@ export default async function reservations(main, ctx) {
   }
   await load();
   ready(main);
-  name.focus();
+  // No focus on load: the page is reached by "g r" too, and a focused field
+  // would swallow the next shortcut ("g d" typed into it).
 }

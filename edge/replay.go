@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -101,6 +102,11 @@ func (s *Server) Replay(ctx context.Context, accountID, sub string, reqID ulid.U
 		}
 	}
 	overrides := changedFields(orig, o, method, path, before, r.Header)
+	// The transport writes Content-Length from r.ContentLength (it skips the
+	// header); set the header too so the capture shows what was sent.
+	if r.ContentLength > 0 {
+		r.Header.Set("Content-Length", strconv.FormatInt(r.ContentLength, 10))
+	}
 	if o.MarkReplay {
 		r.Header.Set(ReplayOfHeader, domain.RequestIDPrefix+reqID.String())
 	}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -152,5 +153,25 @@ func TestReplayMarkHeaderIsOptIn(t *testing.T) {
 			t.Errorf("mark=%v: the mark counted as an override: %q", mark, cr.Overrides)
 		}
 		rr.nextLine(t)
+	}
+}
+
+// TestReplayCaptureHoldsTheContentLengthItSent: the capture of a replay
+// shows the Content-Length the local service received (it was dropped as
+// a hop header and set again by the transport, so the capture lacked it).
+func TestReplayCaptureHoldsTheContentLengthItSent(t *testing.T) {
+	rr := newReplayRig(t)
+	body := `{"id":"evt_22","edited":true}`
+	for name, o := range map[string]domain.ReplayOverrides{"faithful": {}, "body override": {Body: &body}} {
+		answered, _, stored, _ := rr.replay(t, o)
+		want := len(`{"id":"evt_1"}`)
+		if o.Body != nil {
+			want = len(body)
+		}
+		for _, cr := range []domain.CapturedRequest{answered, stored} {
+			if got := http.Header(cr.ReqHeaders).Get("Content-Length"); got != strconv.Itoa(want) {
+				t.Errorf("%s: captured Content-Length %q, want %d", name, got, want)
+			}
+		}
 	}
 }

@@ -69,6 +69,8 @@ type RequestCapturedV2 struct {
 	Error       string              `json:"error,omitempty"`
 	ReplayOf    string              `json:"replayOf,omitempty"`
 	Secret      *SecretHeadersV2    `json:"secretHeaders,omitempty"`
+	// issue 17: optional, so a capture without it encodes as before.
+	Webhook *WebhookV1 `json:"webhook,omitempty"`
 
 	// checked: every string is valid UTF-8 (CapturedFromDomain made it so),
 	// so decoding the JSON would give this value back and the projections
@@ -101,6 +103,7 @@ func CapturedFromDomain(r domain.CapturedRequest) RequestCapturedV2 {
 		Status: r.Status, TTFBMs: r.TTFBMs, DurationMs: r.DurationMs, BytesIn: r.BytesIn, BytesOut: r.BytesOut,
 		IP: r.IP, UserAgent: r.UserAgent, Proto: r.Proto, Host: r.Host, ReqHeaders: r.ReqHeaders, RespHeaders: r.RespHeaders,
 		ReqBody: bodyFromDomain(r.ReqBody), RespBody: bodyFromDomain(r.RespBody), Error: r.Error, ReplayOf: r.ReplayOf}
+	p.Webhook = webhookFromDomain(r.Webhook) // payloads_webhook.go
 	for _, s := range [...]*string{&p.TunnelID, &p.Tunnel, &p.Kind, &p.Method, &p.Path, &p.IP, &p.UserAgent,
 		&p.Proto, &p.Host, &p.ReqBody.SHA256, &p.RespBody.SHA256, &p.Error, &p.ReplayOf} {
 		*s = mendUTF8(*s)
@@ -135,6 +138,7 @@ func (p *RequestCapturedV2) Domain() domain.CapturedRequest {
 	if p.Secret != nil {
 		r.Secrets = &domain.SecretHeaders{Request: p.Secret.Request, Response: p.Secret.Response}
 	}
+	r.Webhook = p.Webhook.domain()
 	return r
 }
 

@@ -70,6 +70,9 @@ func (p RequestCapturedV2) AppendJSON(b []byte) ([]byte, error) {
 		}
 		b = append(b, '}')
 	}
+	if p.Webhook != nil {
+		b = p.Webhook.appendJSON(append(b, `,"webhook":`...))
+	}
 	return append(b, '}'), nil
 }
 

@@ -49,7 +49,8 @@ var (
 		bReservations, bReservByAccount, bDomains, bDomainsByName, bDomainsByAcct,
 		bTunnels, bTunnelsByAcct, bTunnelsLive, bTunnelsLiveAcct, bTunnelsHeld, bRequests, bRequestsByTun,
 		bUsageMonth, bUsageDay, bUsageTunnelDay, bHoldings, bPruned, bEventsByAcct, bCheckpoints,
-		bPasswords, bPasswordLinks, bSessions, bSessionsByAcct}
+		bPasswords, bPasswordLinks, bSessions, bSessionsByAcct,
+		bWebhooks} // webhooks.go
 )
 
 // Prefix marks projection buckets.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill/message"
 
+	"warren/edge/sealed"
 	"warren/events"
 	"warren/projections"
 )
@@ -83,6 +84,12 @@ type Config struct {
 	// unless ServeUncaptured is set.
 	Writable        func() error
 	ServeUncaptured bool
+
+	// Secrets is the sealed store webhook verifiers' signing secrets live in
+	// (issue 17; edge/sealed, opened and closed by the composition root).
+	// Nil: tunnels cannot verify webhooks (an open with --verify-webhook is
+	// refused as unavailable).
+	Secrets *sealed.Store
 }
 
 func (c *Config) defaults() error {

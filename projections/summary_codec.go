@@ -27,6 +27,9 @@ func encodeSummary(r *domain.CapturedRequest) []byte {
 	for _, s := range strs {
 		size += binary.MaxVarintLen64 + len(s)
 	}
+	if w := r.Webhook; w != nil {
+		size += 1 + 2*binary.MaxVarintLen64 + len(w.Provider) + len(w.Reason)
+	}
 	b := make([]byte, 0, size)
 	b = append(b, summaryFormat)
 	for _, s := range strs {
@@ -39,7 +42,8 @@ func encodeSummary(r *domain.CapturedRequest) []byte {
 	}
 	b = binary.BigEndian.AppendUint64(b, math.Float64bits(r.TTFBMs))
 	b = binary.BigEndian.AppendUint64(b, math.Float64bits(r.DurationMs))
-	return append(b, boolByte(r.ReqBody.Truncated), boolByte(r.RespBody.Truncated))
+	b = append(b, boolByte(r.ReqBody.Truncated), boolByte(r.RespBody.Truncated))
+	return appendWebhookSummary(b, r.Webhook) // summary_webhook.go
 }
 
 func boolByte(v bool) byte {
@@ -73,8 +77,12 @@ func decodeSummary(b []byte) (domain.CapturedRequest, error) {
 		}
 		ints[i], p = n, p+w
 	}
-	if len(b)-p != 18 {
+	if len(b)-p < 18 {
 		return r, errSummary
+	}
+	var err error
+	if r.Webhook, err = decodeWebhookSummary(b[p+18:]); err != nil { // summary_webhook.go
+		return r, err
 	}
 	r.Status, r.BytesIn, r.BytesOut = int(ints[0]), ints[1], ints[2]
 	r.CreatedAt = time.Unix(0, ints[3]).UTC()

@@ -53,6 +53,12 @@ type Msg struct {
 	Port      int    `json:"port,omitempty"`
 	// Lines asks for a request line per captured exchange (the CLI prints them).
 	Lines bool `json:"lines,omitempty"`
+	// open, issue 17: webhook verifiers as --verify-webhook specs (secrets
+	// included: this stream is the agent's authenticated connection; the
+	// server seals them and never logs a message), and whether a delivery
+	// that does not verify is refused with a 401.
+	Webhooks       []string `json:"webhooks,omitempty"`
+	WebhookEnforce bool     `json:"webhookEnforce,omitempty"`
 
 	// error
 	Code    string `json:"code,omitempty"`

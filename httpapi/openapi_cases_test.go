@@ -124,6 +124,7 @@ func TestOpenAPI_Contract(t *testing.T) {
 	k.send(t, bg, 409, "POST", u("/api/v1/me/reservations"), key, `{"subdomain":"stripe-dev"}`)
 	k.send(t, bg, 200, "GET", u("/api/v1/me/reservations"), key, "")
 	k.send(t, off, 400, "GET", u("/api/v1/me/reservations?limit=101"), key, "")
+	webhookCases(t, bg, k, u, key) // webhooks_test.go: the reservation's webhook verifiers
 	k.send(t, bg, 204, "DELETE", u("/api/v1/me/reservations/stripe-dev"), key, "")
 	k.send(t, bg, 404, "DELETE", u("/api/v1/me/reservations/stripe-dev"), key, "")
 

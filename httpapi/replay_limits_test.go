@@ -41,13 +41,13 @@ type replayEnv struct {
 func mustReplayEnv(tb testing.TB, plan string, origin http.Handler, tweak ...func(*Config)) *replayEnv {
 	tb.Helper()
 	fwd := &edgeReplayer{}
-	e := mustEnv(tb, append([]func(*Config){func(c *Config) { c.Replayer = fwd }}, tweak...)...)
+	e := mustEnv(tb, append([]func(*Config){func(c *Config) { c.Replayer, c.Webhooks = fwd, fwd }}, tweak...)...)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
 	}
 	es, err := edge.New(edge.Config{Log: e.log, BaseDomain: "warren.test", Subscriber: e.ps, API: e.srv.Handler(),
-		PublicPort: ln.Addr().(*net.TCPAddr).Port})
+		PublicPort: ln.Addr().(*net.TCPAddr).Port, Secrets: mustSealed(tb)}) // mustSealed: webhooks_test.go
 	if err != nil {
 		tb.Fatal(err)
 	}

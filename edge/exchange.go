@@ -435,5 +435,6 @@ func requestLine(cr domain.CapturedRequest, at time.Time) wire.Msg {
 	return wire.Msg{Type: wire.TypeRequest, Request: &wire.RequestLine{
 		Tunnel: cr.Tunnel, Kind: cr.Kind, Method: cr.Method, Path: path, Status: cr.Status,
 		DurationMs: cr.DurationMs, BytesIn: cr.BytesIn, BytesOut: cr.BytesOut, Error: cr.Error, At: at.UTC(),
+		Webhook: webhookLine(cr.Webhook), // verify_capture.go
 	}}
 }

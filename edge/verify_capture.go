@@ -8,6 +8,7 @@ import (
 
 	"warren/domain"
 	"warren/edge/webhook"
+	"warren/edge/wire"
 )
 
 // webhookCheck is one delivery being verified against its tunnel's
@@ -153,3 +154,11 @@ func (h *hookReader) Read(p []byte) (int, error) {
 }
 
 func (h *hookReader) Close() error { return h.rc.Close() }
+
+// webhookLine is the verdict as the agent's request line carries it.
+func webhookLine(w *domain.WebhookResult) *wire.WebhookLine {
+	if w == nil {
+		return nil
+	}
+	return &wire.WebhookLine{Provider: w.Provider, Verified: w.Verified, Reason: w.Reason, Enforced: w.Enforced, Resigned: w.Resigned}
+}

@@ -236,3 +236,24 @@ func signed(sc webhook.Scheme, h http.Header) bool {
 		return sc.Header != "" && h.Get(sc.Header) != ""
 	}
 }
+
+// dropStaleWebhooks ends, at start, the agents' verifiers a crash left
+// (their tunnels are all gone): each is recorded removed and its secret
+// destroyed, as a clean close would have done.
+func (s *Server) dropStaleWebhooks() error {
+	ws, err := projections.View(s.cfg.Log.DB(), projections.AgentWebhooks)
+	if err != nil || len(ws) == 0 {
+		return err
+	}
+	for _, w := range ws {
+		if _, err := s.cfg.Log.Execute(bg(), projections.RemoveWebhook(w.AccountID, w.Subdomain, w.SecretID, "tunnel_closed")); err != nil {
+			return err
+		}
+		if s.cfg.Secrets != nil {
+			if err := s.cfg.Secrets.Delete(w.SecretID); err != nil && domain.ErrorCode(err) != domain.CodeNotFound {
+				return err
+			}
+		}
+	}
+	return nil
+}

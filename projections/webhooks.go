@@ -91,3 +91,20 @@ func RemoveWebhook(accountID, sub, secretID, reason string) events.Command {
 			Data: events.WebhookVerifierRemovedData{SecretID: secretID, Subdomain: sub, TunnelID: w.TunnelID, Reason: reason}}}, nil
 	}
 }
+
+// AgentWebhooks lists every agent's verifier (TunnelID set) on any name:
+// at start none of their tunnels is live, so these are a crash's leftovers.
+func AgentWebhooks(tx *bolt.Tx) ([]Webhook, error) {
+	var out []Webhook
+	err := tx.Bucket(bWebhooks).ForEach(func(_, v []byte) error {
+		var w Webhook
+		if err := json.Unmarshal(v, &w); err != nil {
+			return err
+		}
+		if w.TunnelID != "" {
+			out = append(out, w)
+		}
+		return nil
+	})
+	return out, err
+}

@@ -85,6 +85,17 @@ type RequestLine struct {
 	BytesOut   int64     `json:"bytesOut"`
 	Error      string    `json:"error,omitempty"`
 	At         time.Time `json:"at"`
+	// issue 17: the webhook verifier's verdict (nil: the tunnel has none).
+	Webhook *WebhookLine `json:"webhook,omitempty"`
+}
+
+// WebhookLine is a captured delivery's webhook verdict, for the agent's line.
+type WebhookLine struct {
+	Provider string `json:"provider"`
+	Verified bool   `json:"verified"`
+	Reason   string `json:"reason,omitempty"`
+	Enforced bool   `json:"enforced,omitempty"`
+	Resigned bool   `json:"resigned,omitempty"`
 }
 
 // Conn reads and writes control messages on a stream. Writes are serialised;

@@ -15,6 +15,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/pubsub/gochannel"
 
 	"warren/edge"
+	"warren/edge/sealed"
 	"warren/events"
 	"warren/httpapi"
 )
@@ -51,6 +52,8 @@ type Main struct {
 	// that redirects to https; both nil without TLS.
 	certs CertSource
 	plain *listener
+
+	secrets *sealed.Store // secrets.go: webhook signing secrets, out of the log
 }
 
 // NewMain returns an unstarted server.
@@ -84,6 +87,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 	}
 	if m.Log, err = OpenLog(m.cfg.DataDir, OpenOptions{CaughtUp: caughtUp}, events.Options{Now: m.cfg.Now}); err != nil {
+		return err
+	}
+	if err = m.openSecrets(); err != nil { // secrets.go
 		return err
 	}
 	// The outbox relay publishes committed events from the log; it starts
@@ -199,6 +205,7 @@ func (m *Main) Close() error {
 		errs = append(errs, m.Edge.Shutdown(ctx))
 		m.Edge = nil
 	}
+	errs = append(errs, m.closeSecrets()) // secrets.go: after the edge destroyed its agents' secrets
 	m.retention.stop()
 	m.retention = nil
 	if m.relayDone != nil {

@@ -47,6 +47,7 @@ func (m *Main) handlers(resolver *net.Resolver) (handlers, error) {
 		Logger:     m.cfg.Logger,
 		Replayer:   replayer,
 		Now:        m.cfg.Now,
+		Webhooks:   edgeWebhooks{replayer}, // secrets.go
 	})
 	if err != nil {
 		return handlers{}, err
@@ -69,6 +70,7 @@ func (m *Main) handlers(resolver *net.Resolver) (handlers, error) {
 		Writable:          m.Log.Writable, // bound now: Close clears m.Log
 		ServeUncaptured:   m.cfg.ServeUncaptured,
 		SensitiveHeaders:  m.cfg.SensitiveHeaders,
+		Secrets:           m.secrets, // secrets.go
 	})
 	if err != nil {
 		return handlers{}, err

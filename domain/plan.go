@@ -11,8 +11,12 @@ type Limits struct {
 	// TCPPorts caps the account's live TCP tunnels, each of which holds a
 	// port of the server's range: a range all accounts share, so no plan
 	// leaves it uncapped.
-	TCPPorts       *int64 `json:"tcpPorts"`
-	Reservations   *int64 `json:"reservations"`
+	TCPPorts     *int64 `json:"tcpPorts"`
+	Reservations *int64 `json:"reservations"` // of subdomains
+	// ReservedPorts caps the TCP ports of the server's range the account
+	// holds reserved, live or not: like TCPPorts, taken from a range all
+	// accounts share, so no plan leaves it uncapped.
+	ReservedPorts  *int64 `json:"reservedPorts"`
 	Domains        *int64 `json:"domains"`
 	BandwidthBytes *int64 `json:"bandwidthBytes"` // per calendar month (UTC), in + out
 	// AgentSessions caps the account's connected agents at once, and
@@ -59,6 +63,7 @@ func PlanByName(name string) (Plan, error) {
 			Tunnels:             limit(10),
 			TCPPorts:            limit(2),
 			Reservations:        limit(1),
+			ReservedPorts:       limit(1),
 			Domains:             limit(2),
 			BandwidthBytes:      limit(50 * gib),
 			AgentSessions:       limit(10),
@@ -71,6 +76,7 @@ func PlanByName(name string) (Plan, error) {
 			Tunnels:        Unlimited(),
 			TCPPorts:       limit(100),
 			Reservations:   Unlimited(),
+			ReservedPorts:  limit(20),
 			Domains:        Unlimited(),
 			BandwidthBytes: Unlimited(),
 			// A thousand agents on one key is what the idle-agents

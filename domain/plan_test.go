@@ -26,6 +26,7 @@ func TestPlanByName(t *testing.T) {
 		}{
 			{"tunnels", l.Tunnels, 10},
 			{"reservations", l.Reservations, 1},
+			{"reserved TCP ports", l.ReservedPorts, 1},
 			{"domains", l.Domains, 2},
 			{"bandwidth", l.BandwidthBytes, 50 << 30},
 			{"agent sessions", l.AgentSessions, 10},
@@ -47,6 +48,9 @@ func TestPlanByName(t *testing.T) {
 		l := p.Limits
 		if l.Tunnels != domain.Unlimited() || l.Reservations != domain.Unlimited() || l.Domains != domain.Unlimited() || l.BandwidthBytes != domain.Unlimited() {
 			t.Errorf("pro tunnels, reservations, domains, bandwidth not unlimited: %+v", l)
+		}
+		if l.ReservedPorts == nil || *l.ReservedPorts != 20 {
+			t.Errorf("pro reserved TCP ports = %v, want 20 (a range all accounts share)", l.ReservedPorts)
 		}
 		if l.AgentSessions == nil || *l.AgentSessions != 2000 || l.AgentSessionsPerKey == nil || *l.AgentSessionsPerKey != 1000 {
 			t.Errorf("pro agent sessions = %v/%v per key, want 2000/1000", l.AgentSessions, l.AgentSessionsPerKey)

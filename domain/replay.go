@@ -18,6 +18,9 @@ type ReplayOverrides struct {
 	// tunnel's verifier, so a receiver's freshness check passes; off by
 	// default, so a replay is byte-exact unless asked.
 	Resign bool `json:"resign,omitempty"`
+	// MarkReplay adds a Warren-Replay-Of: req_… header to the request the
+	// local service gets (off: the replay is byte for byte the capture).
+	MarkReplay bool `json:"markReplay,omitempty"`
 }
 
 // managedHeaders are set by the edge for every request it sends: an override

@@ -52,8 +52,11 @@ type CapturedRequest struct {
 	RespBody    BodyInfo            `json:"responseBody"`
 	Error       string              `json:"error,omitempty"` // agent_gone, local_refused, client_abort, quota, timeout…
 	ReplayOf    string              `json:"replayOf,omitempty"`
-	CreatedAt   time.Time           `json:"createdAt,omitzero"`
-	Secrets     *SecretHeaders      `json:"secretHeaders,omitempty"` // nil: no header was sealed
+	// Overrides names what a replay changed from the capture it replays
+	// ("method", "path", "headers", "body"); empty for a faithful replay.
+	Overrides []string       `json:"overrides,omitempty"`
+	CreatedAt time.Time      `json:"createdAt,omitzero"`
+	Secrets   *SecretHeaders `json:"secretHeaders,omitempty"` // nil: no header was sealed
 	// issue 17: webhook verification (nil: the tunnel verifies none).
 	Webhook *WebhookResult `json:"webhook,omitempty"`
 }

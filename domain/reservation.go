@@ -2,9 +2,11 @@ package domain
 
 import "time"
 
-// Reservation holds a subdomain for one account, online or offline.
+// Reservation holds a subdomain, or a TCP port of the server's range, for
+// one account, online or offline. Exactly one of Subdomain and Port is set.
 type Reservation struct {
-	Subdomain string    `json:"subdomain"`
+	Subdomain string    `json:"subdomain,omitempty"`
+	Port      int       `json:"port,omitempty"`
 	AccountID string    `json:"accountId"`
 	CreatedAt time.Time `json:"createdAt"`
 }
@@ -40,6 +42,43 @@ func CheckReserve(plan Plan, sub, holder, caller string, used int64) error {
 	}
 	if !Allows(plan.Limits.Reservations, used) {
 		return Errorf(CodeQuota, "the %s plan allows %d reservations", plan.Name, *plan.Limits.Reservations)
+	}
+	return nil
+}
+
+// ClaimPort applies the claim rule to a TCP tunnel asking for port:
+// reserved by another account → CodeConflict; otherwise it may be had (if
+// free). holder is "" when nobody reserved the port.
+func ClaimPort(caller string, port int, holder string) error {
+	if holder != "" && holder != caller {
+		return Errorf(CodeConflict, "port %d is reserved by another account", port)
+	}
+	return nil
+}
+
+// CheckReservePort decides whether caller may reserve a TCP port: in the
+// server's range lo..hi (CodeInvalid; CodeUnavailable when the server has
+// no range), held by nobody (CodeConflict, also when the caller holds it),
+// not live for another account (liveOwner, CodeConflict), and within the
+// plan's reserved-port limit (CodeQuota).
+func CheckReservePort(plan Plan, port, lo, hi int, holder, liveOwner, caller string, used int64) error {
+	if lo == 0 {
+		return Errorf(CodeUnavailable, "this server has no TCP port range")
+	}
+	if port < lo || port > hi {
+		return Errorf(CodeInvalid, "port %d is not in this server's TCP range %d-%d", port, lo, hi)
+	}
+	if holder != "" && holder == caller {
+		return Errorf(CodeConflict, "you have already reserved port %d", port)
+	}
+	if holder != "" {
+		return Errorf(CodeConflict, "port %d is reserved by another account", port)
+	}
+	if liveOwner != "" && liveOwner != caller {
+		return Errorf(CodeConflict, "port %d is in use by another account", port)
+	}
+	if !Allows(plan.Limits.ReservedPorts, used) {
+		return Errorf(CodeQuota, "the %s plan allows %d reserved TCP ports", plan.Name, *plan.Limits.ReservedPorts)
 	}
 	return nil
 }

@@ -347,7 +347,7 @@ func (s *Server) finish(x *exchange, r *http.Request) {
 	if r != nil { // nil: a TCP connection, not an HTTP request
 		s.stats.served(cr.Status, time.Duration(cr.DurationMs*float64(time.Millisecond)), x.kind != domain.KindHTTP)
 	}
-	s.usage.add(x.t.info.AccountID, cr.BytesIn+cr.BytesOut)
+	s.usage.add(x.t.info.AccountID, &cr)
 	it := captureItem{}
 	if x.t.sess != nil && x.t.sess.wantLines.Load() {
 		it.sess, it.line = x.t.sess, requestLine(cr, s.cfg.Now())

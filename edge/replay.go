@@ -23,7 +23,8 @@ func hopHeaders() []string {
 
 // Replay re-sends one of the account's captured HTTP requests through the
 // live tunnel sub (and only there), records the exchange as a new
-// request.captured with ReplayOf, and returns it. It is the edge's half of
+// request.captured with ReplayOf (and Overrides: what o changed, see
+// changedFields), and returns it. o.MarkReplay adds ReplayOfHeader. It is the edge's half of
 // POST /api/v1/me/tunnels/{sub}/requests/{id}/replay: httpapi serves the
 // route (auth, overrides, error JSON) and calls this through its Replayer.
 // Errors: CodeNotFound (no such request of this account on sub),
@@ -92,12 +93,17 @@ func (s *Server) Replay(ctx context.Context, accountID, sub string, reqID ulid.U
 	for _, h := range hopHeaders() {
 		r.Header.Del(h)
 	}
+	before := r.Header.Clone()
 	for k, v := range o.Headers {
 		if v == "" {
 			r.Header.Del(k)
 		} else {
 			r.Header.Set(k, v)
 		}
+	}
+	overrides := changedFields(orig, o, method, path, before, r.Header)
+	if o.MarkReplay {
+		r.Header.Set(ReplayOfHeader, domain.RequestIDPrefix+reqID.String())
 	}
 	r.Host, r.RemoteAddr, r.RequestURI, r.Proto = orig.Host, orig.IP+":0", path, "HTTP/1.1"
 	var changed []string
@@ -115,7 +121,8 @@ func (s *Server) Replay(ctx context.Context, accountID, sub string, reqID ulid.U
 		x.markResigned(changed) // verify_replay.go
 	}
 	cr := s.captured(x, r)
-	s.usage.add(accountID, cr.BytesIn+cr.BytesOut)
+	cr.Overrides = overrides
+	s.usage.add(accountID, &cr)
 	evs, err := s.cfg.Log.Append(ctx, s.draft(x, cr))
 	x.releaseCapture()
 	if err != nil {
@@ -124,6 +131,7 @@ func (s *Server) Replay(ctx context.Context, accountID, sub string, reqID ulid.U
 	cr.ID, cr.AccountID, cr.CreatedAt = evs[0].ID.String(), evs[0].Account, evs[0].At
 	line := requestLine(cr, s.cfg.Now())
 	line.Request.ID = domain.RequestIDPrefix + cr.ID
+	line.Request.ReplayOf, line.Request.Overrides = cr.ReplayOf, cr.Overrides
 	t.sess.notify(line)
 	return cr, nil
 }

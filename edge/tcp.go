@@ -16,32 +16,43 @@ import (
 )
 
 // listenTCP binds a port of the range for accountID's TCP tunnel: want (a
-// reopen's previous port) when it is free and its last tunnel was the
-// account's, else the next free port, round robin so a port just released
-// is not handed out again at once. Round robin skips ports whose last
-// tunnel, another account's, closed within domain.ReconnectHold with its
-// agent likely coming back (shutdown, agent_gone): that agent asks for it.
+// reopen's previous port, or a port the account reserved) when it is free
+// and either reserved by the account or last held by one of its tunnels,
+// else the next free port, round robin so a port just released is not
+// handed out again at once. Round robin skips reserved ports, whoever holds
+// them, and ports whose last tunnel, another account's, closed within
+// domain.ReconnectHold with its agent likely coming back (shutdown,
+// agent_gone): that agent asks for it.
 //
-// A want still live on the account (the tunnel of a connection the server
-// has not yet seen drop) is a CodeConflict, which the agent's reopen
-// retries, rather than another port.
+// A want reserved by another account is a CodeConflict; so is a want still
+// live on the account (the tunnel of a connection the server has not yet
+// seen drop), which the agent's reopen retries, rather than another port.
+// A reserved want that cannot be bound is a CodeConflict too: the agent
+// asked for that port, not any.
 func (s *Server) listenTCP(accountID string, want int) (net.Listener, int, error) {
 	lo, hi := s.cfg.TCPPorts[0], s.cfg.TCPPorts[1]
 	if lo == 0 {
 		return nil, 0, domain.Errorf(domain.CodeUnavailable, "this server has no TCP port range (serve --tcp-ports)")
 	}
 	if want >= lo && want <= hi {
-		last, err := s.portHeldBy(want)
+		ps, err := s.portState(want)
 		if err != nil {
 			return nil, 0, err
 		}
-		if last.ID != "" && last.AccountID == accountID {
-			if last.Live() {
-				return nil, 0, domain.Errorf(domain.CodeConflict,
-					"port %d is still held by this account's previous connection; retry once the server drops it", want)
-			}
+		if err := domain.ClaimPort(accountID, want, ps.reservedBy); err != nil {
+			return nil, 0, err
+		}
+		mine := ps.reservedBy == accountID
+		if ps.last.ID != "" && ps.last.AccountID == accountID && ps.last.Live() {
+			return nil, 0, domain.Errorf(domain.CodeConflict,
+				"port %d is still held by this account's previous connection; retry once the server drops it", want)
+		}
+		if mine || ps.last.ID != "" && ps.last.AccountID == accountID {
 			if ln, ok := s.bindPort(want); ok {
 				return ln, want, nil
+			}
+			if mine {
+				return nil, 0, domain.Errorf(domain.CodeConflict, "port %d is reserved by this account but in use", want)
 			}
 		}
 	}
@@ -85,20 +96,33 @@ func (s *Server) bindPort(p int) (net.Listener, bool) {
 	return ln, true
 }
 
-// portHeldBy reads the port's last tunnel from the projections.
-func (s *Server) portHeldBy(port int) (domain.Tunnel, error) {
-	return projections.View(s.cfg.Log.DB(), func(tx *bolt.Tx) (domain.Tunnel, error) {
-		return projections.PortHeldBy(tx, port)
+// portState is what the projections say of a port: its last tunnel (ID
+// "" for none) and the account that reserved it ("" for none).
+type portState struct {
+	last       domain.Tunnel
+	reservedBy string
+}
+
+func (s *Server) portState(port int) (portState, error) {
+	return projections.View(s.cfg.Log.DB(), func(tx *bolt.Tx) (portState, error) {
+		last, err := projections.PortHeldBy(tx, port)
+		if err != nil {
+			return portState{}, err
+		}
+		r, _, err := projections.PortReservation(tx, port)
+		return portState{last: last, reservedBy: r.AccountID}, err
 	})
 }
 
-// portIsFor reports whether round robin may give port to accountID: not
-// while it is held for another account's reconnecting agent.
+// portIsFor reports whether round robin may give port to accountID: not a
+// reserved port (its holder asks for it by number), nor one held for
+// another account's reconnecting agent.
 func (s *Server) portIsFor(accountID string, port int) bool {
-	last, err := s.portHeldBy(port)
-	if err != nil {
+	ps, err := s.portState(port)
+	if err != nil || ps.reservedBy != "" {
 		return false
 	}
+	last := ps.last
 	return last.ID == "" || last.AccountID == accountID || !domain.Reconnecting(last, s.cfg.Now())
 }
 

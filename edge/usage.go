@@ -27,8 +27,9 @@ type usageCache struct {
 
 type acctUsage struct {
 	plan    domain.Plan
-	used    int64 // bandwidth this month, bytes
-	local   int64 // bytes proxied since fetched
+	used    int64 // bandwidth this month, bytes, under the month's rule
+	local   int64 // bytes proxied since fetched, likewise
+	wire    bool  // the month counts heads (events.RuleWire)
 	fetched time.Time
 }
 
@@ -53,7 +54,7 @@ func (c *usageCache) get(accountID string) (acctUsage, error) {
 	if err != nil {
 		return acctUsage{}, err
 	}
-	fresh := &acctUsage{plan: un.Plan, used: un.BandwidthBytes, fetched: now}
+	fresh := &acctUsage{plan: un.Plan, used: un.BandwidthBytes, wire: un.Bandwidth.Rule == events.RuleWire, fetched: now}
 	c.mu.Lock()
 	c.m[accountID] = fresh
 	snap := *fresh
@@ -61,10 +62,18 @@ func (c *usageCache) get(accountID string) (acctUsage, error) {
 	return snap, nil
 }
 
-// add counts bytes proxied since the last fetch.
-func (c *usageCache) add(accountID string, n int64) {
+// add counts an exchange proxied since the last fetch as the month's rule
+// does: its bodies, and its heads under the wire rule. (The projection
+// measures sealed headers as sealed; the few bytes that differ here last
+// until the next fetch.)
+func (c *usageCache) add(accountID string, cr *domain.CapturedRequest) {
+	n := cr.BytesIn + cr.BytesOut
 	c.mu.Lock()
 	if u := c.m[accountID]; u != nil {
+		if u.wire {
+			h := events.CapturedHeads(cr)
+			n += h.In + h.Out
+		}
 		u.local += n
 	}
 	c.mu.Unlock()

@@ -1,11 +1,14 @@
 package edge
 
 import (
+	"context"
 	"testing"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 
+	"warren/domain"
+	"warren/events"
 	"warren/projections"
 )
 
@@ -17,7 +20,7 @@ func TestUsageCache_Get(t *testing.T) {
 	if err != nil || u.plan.Name != "free" || u.over() {
 		t.Fatalf("%+v %v", u, err)
 	}
-	c.add(acc, 50<<30)
+	c.add(acc, &domain.CapturedRequest{BytesOut: 50 << 30})
 	if u, _ := c.get(acc); !u.over() {
 		t.Fatal("local bytes not counted")
 	}
@@ -30,6 +33,37 @@ func TestUsageCache_Get(t *testing.T) {
 			t.Fatal("no error")
 		}
 	})
+}
+
+// TestBandwidthQuotaCountsTheWire: under the wire rule the plan's
+// bandwidth is spent by heads as well as bodies, between two reads of the
+// projection too; before it, by bodies alone.
+func TestBandwidthQuotaCountsTheWire(t *testing.T) {
+	te := MustEdge(t)
+	acc, _ := te.MustAccount(t, "u@example.com", "free")
+	limit := int64(50 << 30) // the free plan's
+	exchange := &domain.CapturedRequest{Kind: domain.KindHTTP, Method: "GET", Path: "/", Proto: "HTTP/1.1", Host: "x.example",
+		Status: 200, BytesOut: limit - 10}
+	c := newUsageCache(te.log, time.Hour, time.Now)
+	if _, err := c.get(acc); err != nil {
+		t.Fatal(err)
+	}
+	c.add(acc, exchange)
+	if u, _ := c.get(acc); u.over() {
+		t.Fatal("before the wire rule, heads spent the bandwidth")
+	}
+	if _, err := te.log.Append(context.Background(), events.Draft{Type: events.BillingRuleChanged,
+		Data: events.BillingRuleChangedData{Rule: events.RuleWire, From: time.Now().UTC().Format("2006-01")}}); err != nil {
+		t.Fatal(err)
+	}
+	c.forget(acc)
+	if _, err := c.get(acc); err != nil {
+		t.Fatal(err)
+	}
+	c.add(acc, exchange)
+	if u, _ := c.get(acc); !u.over() {
+		t.Fatalf("%d body bytes and a head of %d did not spend %d", limit-10, events.CapturedHeads(exchange).In+events.CapturedHeads(exchange).Out, limit)
+	}
 }
 
 // BenchmarkUsage compares the hot path's cached check with a bbolt read per request.

@@ -35,17 +35,17 @@ const (
 var registry = [...]entry{
 	{AccountCreated, []decoder{as[AccountCreatedV1]}},
 	{AccountPlanChanged, []decoder{as[AccountPlanChangedV1]}},
-	{KeyCreated, []decoder{as[KeyCreatedV1]}},
+	{KeyCreated, []decoder{upgraded((*KeyCreatedV1).upgrade), as[KeyCreatedV2]}}, // payloads_key.go
 	{KeyRevoked, []decoder{as[KeyRevokedV1]}},
-	{ReservationCreated, []decoder{as[ReservationV1]}},
-	{ReservationReleased, []decoder{as[ReservationV1]}},
+	{ReservationCreated, []decoder{upgraded((*ReservationV1).upgrade), as[ReservationV2]}},
+	{ReservationReleased, []decoder{upgraded((*ReservationV1).upgrade), as[ReservationV2]}},
 	{DomainAdded, []decoder{as[DomainAddedV1]}},
 	{DomainVerified, []decoder{as[DomainV1]}},
 	{DomainVerificationFailed, []decoder{as[DomainVerificationFailedV1]}},
 	{DomainRemoved, []decoder{as[DomainV1]}},
 	{TunnelOpened, []decoder{as[TunnelOpenedV1]}},
 	{TunnelClosed, []decoder{as[TunnelClosedV1]}},
-	{RequestCaptured, []decoder{upgraded((*RequestCapturedV1).upgrade), as[RequestCapturedV2]}},
+	{RequestCaptured, []decoder{upgraded((*RequestCapturedV1).upgrade), upgraded((*RequestCapturedV2).upgrade), as[RequestCapturedV3]}},
 	{BodiesPruned, []decoder{as[BodiesPrunedV1]}},
 	// payloads_signin.go: passwords and dashboard sessions
 	{AccountPasswordSet, []decoder{as[AccountPasswordSetV1]}},
@@ -56,6 +56,8 @@ var registry = [...]entry{
 	// payloads_webhook.go: webhook verifiers (their secrets are sealed elsewhere)
 	{WebhookVerifierAdded, []decoder{as[WebhookVerifierAddedV1]}},
 	{WebhookVerifierRemoved, []decoder{as[WebhookVerifierRemovedV1]}},
+	// payloads_billing.go: how usage is measured
+	{BillingRuleChanged, []decoder{as[BillingRuleChangedV1]}},
 }
 
 type entry struct {

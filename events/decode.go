@@ -18,7 +18,7 @@ type selfDecoding interface {
 
 // decoded: the copy is marked unchecked, as a decoded payload is, so the two
 // compare equal.
-func (p RequestCapturedV2) decoded(o DecodeOptions) (any, bool) {
+func (p RequestCapturedV3) decoded(o DecodeOptions) (any, bool) {
 	ok := p.checked
 	p.checked = false
 	if o.SkipHeaders {

@@ -44,7 +44,10 @@ func goldenCapturedV1() RequestCapturedV1 {
 
 func goldenCapturedV2() RequestCapturedV2 {
 	v1 := goldenCapturedV1()
-	p := *v1.upgrade()
+	p := RequestCapturedV2{TunnelID: v1.TunnelID, Tunnel: v1.Tunnel, Kind: v1.Kind, Method: v1.Method, Path: v1.Path,
+		Status: v1.Status, TTFBMs: v1.TTFBMs, DurationMs: v1.DurationMs, BytesIn: v1.BytesIn, BytesOut: v1.BytesOut,
+		IP: v1.IP, UserAgent: v1.UserAgent, Proto: v1.Proto, Host: v1.Host,
+		ReqBody: v1.ReqBody, RespBody: v1.RespBody, Error: v1.Error, ReplayOf: v1.ReplayOf}
 	p.ReqHeaders = map[string][]string{"Authorization": {"hmac-sha256:5d41402abc4b2a76b9719d911017c592ae3c2d4f7e0d8f2c6ab8c0e3f1b2a3c4"},
 		"Content-Type": {"application/json"}, "Cookie": {"hmac-sha256:aa", "hmac-sha256:bb"}}
 	p.RespHeaders = map[string][]string{"Set-Cookie": {"hmac-sha256:cc"}}
@@ -52,17 +55,30 @@ func goldenCapturedV2() RequestCapturedV2 {
 	return p
 }
 
+// goldenCapturedV3 is a replay sent with every override.
+func goldenCapturedV3() RequestCapturedV3 {
+	v2 := goldenCapturedV2()
+	p := *v2.upgrade()
+	p.Modified, p.Overrides = true, []string{OverrideMethod, OverridePath, OverrideHeaders, OverrideBody}
+	return p
+}
+
 // goldens holds one value per registered type and version, by file name.
 func goldens() map[string]golden {
-	v1 := goldenCapturedV1()
+	v1, v2 := goldenCapturedV1(), goldenCapturedV2()
+	key1 := KeyCreatedV1{KeyID: gKey, Prefix: "ak_7Hq2",
+		Hash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", Description: "laptop \"ci\" ü"}
 	return map[string]golden{
 		"account.created.v1":      {value: AccountCreatedV1{Email: "ada@example.com", Name: "Ada <Lovelace> & Co", Plan: "pro", Operator: true}},
 		"account.plan_changed.v1": {value: AccountPlanChangedV1{Plan: "pro", From: "free"}},
-		"key.created.v1": {value: KeyCreatedV1{KeyID: gKey, Prefix: "ak_7Hq2",
-			Hash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", Description: "laptop \"ci\" ü"}},
+		"key.created.v1":          {value: key1, decoded: key1.upgrade()},
+		"key.created.v2": {value: KeyCreatedV2{KeyID: gKey, Prefix: "ak_7Hq2", Hash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+			Description: "warren login on 203.0.113.7", Via: KeyViaDevice, SessionID: "web_01JD5ZE0000000000000000000"}},
 		"key.revoked.v1":                {value: KeyRevokedV1{KeyID: gKey}},
-		"reservation.created.v1":        {value: ReservationV1{Subdomain: "hooks"}},
-		"reservation.released.v1":       {value: ReservationV1{Subdomain: "hooks"}},
+		"reservation.created.v1":        {value: ReservationV1{Subdomain: "hooks"}, decoded: &ReservationV2{Subdomain: "hooks"}},
+		"reservation.released.v1":       {value: ReservationV1{Subdomain: "hooks"}, decoded: &ReservationV2{Subdomain: "hooks"}},
+		"reservation.created.v2":        {value: ReservationV2{Port: 20005}},
+		"reservation.released.v2":       {value: ReservationV2{Port: 20005}},
 		"domain.added.v1":               {value: DomainAddedV1{DomainID: gDomain, Name: "api.example.com", Token: "warren-verify-3q2+7w=="}},
 		"domain.verified.v1":            {value: DomainV1{DomainID: gDomain}},
 		"domain.verification_failed.v1": {value: DomainVerificationFailedV1{DomainID: gDomain, Reason: "no TXT record at _warren.api.example.com"}},
@@ -71,7 +87,8 @@ func goldens() map[string]golden {
 			Proto: "http", Subdomain: "hooks", URL: "https://hooks.warren.example", Local: "localhost:3000", RemoteAddr: "198.51.100.4:52113"}},
 		"tunnel.closed.v1":    {value: TunnelClosedV1{TunnelID: gTunnel, Reason: "agent_gone"}},
 		"request.captured.v1": {value: v1, decoded: v1.upgrade()},
-		"request.captured.v2": {value: goldenCapturedV2()},
+		"request.captured.v2": {value: v2, decoded: v2.upgrade()},
+		"request.captured.v3": {value: goldenCapturedV3()},
 		"bodies.pruned.v1":    {value: BodiesPrunedV1{From: "01JD5ZB0000000000000000000", To: "01JD5ZC0000000000000000000", Count: 42, Bytes: 1 << 20}},
 		"account.password_set.v1": {value: AccountPasswordSetV1{Via: "link", LinkID: "pwl_01JD5ZD0000000000000000000",
 			Hash: "$argon2id$v=19$m=65536,t=3,p=4$AQEBAQEBAQEBAQEBAQEBAQ$AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI"}},
@@ -80,8 +97,9 @@ func goldens() map[string]golden {
 		"session.created.v1": {value: SessionCreatedV1{SessionID: "web_01JD5ZE0000000000000000000",
 			IDHash: "2689367b205c16ce32ed4200942b8b8b1e262dfc70d9bc9fbc77c49699a4f1df", IP: "203.0.113.7",
 			UserAgent: "Mozilla/5.0 (X11; Linux x86_64) \"quoted\" <b>", IdleFor: 43200, ExpiresAt: time.Date(2026, 12, 14, 4, 30, 0, 0, time.UTC)}},
-		"session.revoked.v1": {value: SessionRevokedV1{SessionID: "web_01JD5ZE0000000000000000000", Reason: "everywhere"}},
-		"signin.failed.v1":   {value: SigninFailedV1{IP: "2001:db8::1", UserAgent: "curl/8.5.0", Reason: "bad_password"}},
+		"session.revoked.v1":      {value: SessionRevokedV1{SessionID: "web_01JD5ZE0000000000000000000", Reason: "everywhere"}},
+		"signin.failed.v1":        {value: SigninFailedV1{IP: "2001:db8::1", UserAgent: "curl/8.5.0", Reason: "bad_password"}},
+		"billing.rule_changed.v1": {value: BillingRuleChangedV1{Rule: RuleWire, From: "2027-01"}},
 		// payloads_webhook.go
 		"webhook.verifier_added.v1": {value: WebhookVerifierAddedV1{SecretID: "sec_GEZDGNBVGY3TQOJQ", Fingerprint: "fp_0123456789abcdef",
 			Subdomain: "hooks", TunnelID: gTunnel, Provider: "hmac-sha256", Header: "X-Signature", Enforce: true}},

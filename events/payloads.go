@@ -89,16 +89,16 @@ type BodiesPrunedV1 struct {
 type (
 	AccountCreatedData           = AccountCreatedV1
 	AccountPlanChangedData       = AccountPlanChangedV1
-	KeyCreatedData               = KeyCreatedV1
+	KeyCreatedData               = KeyCreatedV2 // payloads_key.go
 	KeyRevokedData               = KeyRevokedV1
-	ReservationData              = ReservationV1
+	ReservationData              = ReservationV2 // payloads_reservation.go
 	DomainAddedData              = DomainAddedV1
 	DomainData                   = DomainV1
 	DomainVerificationFailedData = DomainVerificationFailedV1
 	TunnelOpenedData             = TunnelOpenedV1
 	TunnelClosedData             = TunnelClosedV1
 	BodiesPrunedData             = BodiesPrunedV1
-	RequestCapturedData          = RequestCapturedV2
+	RequestCapturedData          = RequestCapturedV3
 )
 
 // payload is implemented by every payload type: the schema version its
@@ -118,3 +118,4 @@ func (TunnelClosedV1) payloadVersion() int             { return 1 }
 func (BodiesPrunedV1) payloadVersion() int             { return 1 }
 func (RequestCapturedV1) payloadVersion() int          { return 1 }
 func (RequestCapturedV2) payloadVersion() int          { return 2 }
+func (RequestCapturedV3) payloadVersion() int          { return 3 }

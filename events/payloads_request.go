@@ -69,13 +69,6 @@ type RequestCapturedV2 struct {
 	Error       string              `json:"error,omitempty"`
 	ReplayOf    string              `json:"replayOf,omitempty"`
 	Secret      *SecretHeadersV2    `json:"secretHeaders,omitempty"`
-	// issue 17: optional, so a capture without it encodes as before.
-	Webhook *WebhookV1 `json:"webhook,omitempty"`
-
-	// checked: every string is valid UTF-8 (CapturedFromDomain made it so),
-	// so decoding the JSON would give this value back and the projections
-	// may take it as it is (see DecodePayload).
-	checked bool
 }
 
 // SecretHeadersV2 names the sealed headers of a request.captured v2.
@@ -84,12 +77,14 @@ type SecretHeadersV2 struct {
 	Response []string `json:"response,omitempty"`
 }
 
-// upgrade reads a v1 payload as v2: nothing was sealed.
-func (p *RequestCapturedV1) upgrade() *RequestCapturedV2 {
-	return &RequestCapturedV2{TunnelID: p.TunnelID, Tunnel: p.Tunnel, Kind: p.Kind, Method: p.Method, Path: p.Path,
+// upgrade reads a v1 payload as the current version: nothing was sealed
+// or overridden.
+func (p *RequestCapturedV1) upgrade() *RequestCapturedV3 {
+	v2 := RequestCapturedV2{TunnelID: p.TunnelID, Tunnel: p.Tunnel, Kind: p.Kind, Method: p.Method, Path: p.Path,
 		Status: p.Status, TTFBMs: p.TTFBMs, DurationMs: p.DurationMs, BytesIn: p.BytesIn, BytesOut: p.BytesOut,
 		IP: p.IP, UserAgent: p.UserAgent, Proto: p.Proto, Host: p.Host, ReqHeaders: p.ReqHeaders, RespHeaders: p.RespHeaders,
 		ReqBody: p.ReqBody, RespBody: p.RespBody, Error: p.Error, ReplayOf: p.ReplayOf}
+	return v2.upgrade()
 }
 
 // CapturedFromDomain maps a captured exchange to the payload, as is (no
@@ -98,11 +93,12 @@ func (p *RequestCapturedV1) upgrade() *RequestCapturedV2 {
 // encoding would mend them (each bad byte a U+FFFD), so the payload is what
 // decoding its encoding gives back. The header maps are shared, not copied,
 // unless one needs mending.
-func CapturedFromDomain(r domain.CapturedRequest) RequestCapturedV2 {
-	p := RequestCapturedV2{TunnelID: r.TunnelID, Tunnel: r.Tunnel, Kind: r.Kind, Method: r.Method, Path: r.Path,
+func CapturedFromDomain(r domain.CapturedRequest) RequestCapturedV3 {
+	p := RequestCapturedV3{TunnelID: r.TunnelID, Tunnel: r.Tunnel, Kind: r.Kind, Method: r.Method, Path: r.Path,
 		Status: r.Status, TTFBMs: r.TTFBMs, DurationMs: r.DurationMs, BytesIn: r.BytesIn, BytesOut: r.BytesOut,
 		IP: r.IP, UserAgent: r.UserAgent, Proto: r.Proto, Host: r.Host, ReqHeaders: r.ReqHeaders, RespHeaders: r.RespHeaders,
-		ReqBody: bodyFromDomain(r.ReqBody), RespBody: bodyFromDomain(r.RespBody), Error: r.Error, ReplayOf: r.ReplayOf}
+		ReqBody: bodyFromDomain(r.ReqBody), RespBody: bodyFromDomain(r.RespBody), Error: r.Error, ReplayOf: r.ReplayOf,
+		Modified: len(r.Overrides) > 0, Overrides: mendStrings(r.Overrides)}
 	p.Webhook = webhookFromDomain(r.Webhook) // payloads_webhook.go
 	for _, s := range [...]*string{&p.TunnelID, &p.Tunnel, &p.Kind, &p.Method, &p.Path, &p.IP, &p.UserAgent,
 		&p.Proto, &p.Host, &p.ReqBody.SHA256, &p.RespBody.SHA256, &p.Error, &p.ReplayOf} {
@@ -130,11 +126,12 @@ func (b BodyV1) domain() domain.BodyInfo {
 // Domain maps the payload back to a captured exchange, without the
 // envelope's id, account and time. Sealed headers keep their hashes and
 // Secrets lists them as not available: CapturedRequestTx reveals them.
-func (p *RequestCapturedV2) Domain() domain.CapturedRequest {
+func (p *RequestCapturedV3) Domain() domain.CapturedRequest {
 	r := domain.CapturedRequest{TunnelID: p.TunnelID, Tunnel: p.Tunnel, Kind: p.Kind, Method: p.Method, Path: p.Path,
 		Status: p.Status, TTFBMs: p.TTFBMs, DurationMs: p.DurationMs, BytesIn: p.BytesIn, BytesOut: p.BytesOut,
 		IP: p.IP, UserAgent: p.UserAgent, Proto: p.Proto, Host: p.Host, ReqHeaders: p.ReqHeaders, RespHeaders: p.RespHeaders,
-		ReqBody: p.ReqBody.domain(), RespBody: p.RespBody.domain(), Error: p.Error, ReplayOf: p.ReplayOf}
+		ReqBody: p.ReqBody.domain(), RespBody: p.RespBody.domain(), Error: p.Error, ReplayOf: p.ReplayOf,
+		Overrides: p.Overrides}
 	if p.Secret != nil {
 		r.Secrets = &domain.SecretHeaders{Request: p.Secret.Request, Response: p.Secret.Response}
 	}

@@ -12,7 +12,7 @@ import (
 // fuzz test holds it to that, byte for byte). Every public request is one
 // request.captured, and reflection made encoding it the largest single cost
 // of capture; this is about five times faster.
-func (p RequestCapturedV2) AppendJSON(b []byte) ([]byte, error) {
+func (p RequestCapturedV3) AppendJSON(b []byte) ([]byte, error) {
 	b = appendJSONString(append(b, `{"tunnelId":`...), p.TunnelID)
 	b = appendJSONString(append(b, `,"tunnel":`...), p.Tunnel)
 	b = appendJSONString(append(b, `,"kind":`...), p.Kind)
@@ -51,6 +51,12 @@ func (p RequestCapturedV2) AppendJSON(b []byte) ([]byte, error) {
 	}
 	if p.ReplayOf != "" {
 		b = appendJSONString(append(b, `,"replayOf":`...), p.ReplayOf)
+	}
+	if p.Modified {
+		b = append(b, `,"modified":true`...)
+	}
+	if len(p.Overrides) > 0 {
+		b = appendJSONStrings(append(b, `,"overrides":`...), p.Overrides)
 	}
 	if p.Secret != nil {
 		b = append(b, `,"secretHeaders":{`...)

@@ -15,7 +15,7 @@ func FuzzCapturedRequestJSON(f *testing.F) {
 	f.Add("PO\x00ST", "/caf\xe9\u2028\u2029", "bad\xff\xfe", "X-\"Quote\"", "a\\b\tc\n\r\b\f", 1e-7, 1e21, int64(math.MaxInt64), int64(math.MinInt64), true)
 	f.Add("PUT", "/ü/ñ/日本", "<script>&amp;</script>", "", "", 123456789.123, 5e-324, int64(1), int64(1700000000), false)
 	f.Fuzz(func(t *testing.T, method, path, ua, hk, hv string, ttfb, dur float64, bytesIn, unix int64, withMaps bool) {
-		p := RequestCapturedV2{TunnelID: "tun_1", Tunnel: path, Kind: "http", Method: method, Path: path,
+		p := RequestCapturedV3{TunnelID: "tun_1", Tunnel: path, Kind: "http", Method: method, Path: path,
 			Status: int(bytesIn % 1000), TTFBMs: ttfb, DurationMs: dur, BytesIn: bytesIn, BytesOut: -bytesIn, IP: ua,
 			UserAgent: ua, Proto: method, Host: hv, Error: hk, ReplayOf: ua,
 			ReqBody:  BodyV1{Size: bytesIn, Stored: unix, SHA256: hv, Truncated: withMaps},
@@ -30,6 +30,7 @@ func FuzzCapturedRequestJSON(f *testing.F) {
 			if unix%3 == 0 {
 				p.Secret = &SecretHeadersV2{Response: []string{}}
 			}
+			p.Modified, p.Overrides = unix%5 != 0, []string{hk, OverrideBody}
 		}
 		want, wantErr := json.Marshal(p)
 		got, gotErr := p.AppendJSON(nil)
@@ -43,7 +44,7 @@ func FuzzCapturedRequestJSON(f *testing.F) {
 }
 
 func BenchmarkCapturedRequestJSON(b *testing.B) {
-	p := RequestCapturedV2{TunnelID: "tun_01JABCDEFGHJKMNPQRSTVWXYZ0", Tunnel: "bench-app", Kind: "http", Method: "GET", Path: "/",
+	p := RequestCapturedV3{TunnelID: "tun_01JABCDEFGHJKMNPQRSTVWXYZ0", Tunnel: "bench-app", Kind: "http", Method: "GET", Path: "/",
 		Status: 200, TTFBMs: 0.123456, DurationMs: 0.234567, BytesOut: 2, IP: "127.0.0.1", UserAgent: "Go-http-client/1.1",
 		Proto: "HTTP/1.1", Host: "bench-app.warren.test",
 		ReqHeaders:  map[string][]string{"User-Agent": {"Go-http-client/1.1"}, "Accept-Encoding": {"gzip"}},

@@ -51,9 +51,9 @@ func FuzzLiveCapturedEqualsItsDecoding(f *testing.F) {
 
 func TestDecodePayload(t *testing.T) {
 	t.Run("ErrNewerVersion", func(t *testing.T) {
-		ev := Event{Type: RequestCaptured, Version: 3, Data: json.RawMessage(`{}`)}
+		ev := Event{Type: RequestCaptured, Version: 4, Data: json.RawMessage(`{}`)}
 		if _, err := DecodePayload(&ev); domain.ErrorCode(err) != domain.CodeInternal {
-			t.Fatalf("v3 decoded: %v", err)
+			t.Fatalf("v4 decoded: %v", err)
 		}
 	})
 	t.Run("ErrBadData", func(t *testing.T) {
@@ -71,7 +71,8 @@ func TestDecodePayload(t *testing.T) {
 	t.Run("SkipHeaders", func(t *testing.T) {
 		ev := Event{Type: RequestCaptured, Version: 2, Data: mustGolden(t, "request.captured.v2")}
 		p, err := NewDecoder(DecodeOptions{SkipHeaders: true}).Decode(&ev)
-		want := goldenCapturedV2()
+		v2 := goldenCapturedV2()
+		want := *v2.upgrade()
 		want.ReqHeaders, want.RespHeaders = nil, nil
 		if err != nil || !reflect.DeepEqual(p, &want) {
 			t.Fatalf("decoded %#v, %v", p, err)
@@ -80,11 +81,11 @@ func TestDecodePayload(t *testing.T) {
 	t.Run("LiveValueUnchecked", func(t *testing.T) {
 		// A payload built by hand (not by CapturedFromDomain) may hold
 		// invalid UTF-8: the live path decodes its JSON, as rebuild will.
-		p := RequestCapturedV2{Tunnel: "t\xff", Kind: "http"}
+		p := RequestCapturedV3{Tunnel: "t\xff", Kind: "http"}
 		data, _ := p.AppendJSON(nil)
-		ev := Event{Type: RequestCaptured, Version: 2, Data: data, value: p}
+		ev := Event{Type: RequestCaptured, Version: 3, Data: data, value: p}
 		dec, err := DecodePayload(&ev)
-		if err != nil || dec.(*RequestCapturedV2).Tunnel != "t\uFFFD" {
+		if err != nil || dec.(*RequestCapturedV3).Tunnel != "t\uFFFD" {
 			t.Fatalf("decoded %#v, %v", dec, err)
 		}
 	})
@@ -109,7 +110,7 @@ func TestAppendStampsThePayloadVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, want := range []int{2, 1, 1, 2, 1} {
+	for i, want := range []int{3, 1, 1, 2, 1} {
 		if evs[i].Version != want {
 			t.Errorf("event %d (%T) stamped v%d, want v%d", i, evs[i].Value(), evs[i].Version, want)
 		}

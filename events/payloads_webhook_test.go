@@ -11,18 +11,18 @@ import (
 	"warren/domain"
 )
 
-// goldenCapturedWebhook is a request.captured v2 with the optional webhook
-// member (issue 17): a capture without it encodes as before (the v2
+// goldenCapturedWebhook is a request.captured v3 with the optional webhook
+// member (issue 17): a capture without it encodes as before (the v3
 // golden file is unchanged), and one with it encodes as this file.
-func goldenCapturedWebhook() RequestCapturedV2 {
-	p := goldenCapturedV2()
+func goldenCapturedWebhook() RequestCapturedV3 {
+	p := goldenCapturedV3()
 	p.Webhook = &WebhookV1{Provider: "stripe", Verified: false, Reason: "timestamp_expired", Enforced: true,
 		Resigned: true, Changed: []string{"Stripe-Signature"}}
 	return p
 }
 
 // TestCapturedWebhookMemberGolden: the webhook member encodes byte for byte
-// as testdata/webhook/request.captured.v2.webhook.json, as encoding/json
+// as testdata/webhook/request.captured.v3.webhook.json, as encoding/json
 // would, and decodes back to the same value and domain result.
 func TestCapturedWebhookMemberGolden(t *testing.T) {
 	p := goldenCapturedWebhook()
@@ -30,7 +30,7 @@ func TestCapturedWebhookMemberGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join("testdata", "webhook", "request.captured.v2.webhook.json")
+	path := filepath.Join("testdata", "webhook", "request.captured.v3.webhook.json")
 	if *update {
 		if err := os.WriteFile(path, got, 0o644); err != nil {
 			t.Fatal(err)
@@ -46,7 +46,7 @@ func TestCapturedWebhookMemberGolden(t *testing.T) {
 	if std, err := json.Marshal(p); err != nil || !bytes.Equal(std, want) {
 		t.Fatalf("encoding/json gives %s, %v", std, err)
 	}
-	dec, err := DecodePayload(&Event{Type: RequestCaptured, Version: 2, Data: want})
+	dec, err := DecodePayload(&Event{Type: RequestCaptured, Version: 3, Data: want})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func TestCapturedWebhookMemberGolden(t *testing.T) {
 	}
 	wantDomain := &domain.WebhookResult{Provider: "stripe", Reason: "timestamp_expired", Enforced: true,
 		Resigned: true, ChangedHeaders: []string{"Stripe-Signature"}}
-	if d := dec.(*RequestCapturedV2).Domain(); !reflect.DeepEqual(d.Webhook, wantDomain) {
+	if d := dec.(*RequestCapturedV3).Domain(); !reflect.DeepEqual(d.Webhook, wantDomain) {
 		t.Fatalf("domain webhook %#v, want %#v", d.Webhook, wantDomain)
 	}
 	if back := CapturedFromDomain(p.Domain()); !reflect.DeepEqual(back.Webhook, p.Webhook) {
@@ -72,7 +72,7 @@ func TestCapturedWebhookMemberMatchesEncodingJSON(t *testing.T) {
 		{Provider: "caf\xe9", Reason: "\u2028<b>", Changed: []string{"A", "B"}},
 		{Provider: "standard", Verified: true, Resigned: true},
 	} {
-		p := goldenCapturedV2()
+		p := goldenCapturedV3()
 		p.Webhook = w
 		got, err := p.AppendJSON(nil)
 		if err != nil {

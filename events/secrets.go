@@ -43,7 +43,7 @@ type sealedValues struct {
 
 // sealHeaders seals p's sensitive headers (the defaults and extra) in
 // place and returns the SecretsPart to store (ok=false: nothing to seal).
-func sealHeaders(p *RequestCapturedV2, extra []string) ([]byte, bool) {
+func sealHeaders(p *RequestCapturedV3, extra []string) ([]byte, bool) {
 	var sv sealedValues
 	var secret SecretHeadersV2
 	p.ReqHeaders, sv.Request, secret.Request = seal(p.ReqHeaders, extra, &sv.Key)

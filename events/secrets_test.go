@@ -28,7 +28,7 @@ func TestCapturedDraft(t *testing.T) {
 		if r.ReqHeaders["Authorization"][0] != "Bearer secret" {
 			t.Fatal("the domain value's headers were changed")
 		}
-		p := d.Data.(RequestCapturedV2)
+		p := d.Data.(RequestCapturedV3)
 		data, _ := p.AppendJSON(nil)
 		for _, secret := range []string{"Bearer secret", "a=1", "b=2", "tok", "sid=1"} {
 			if bytes.Contains(data, []byte(secret)) {
@@ -51,7 +51,7 @@ func TestCapturedDraft(t *testing.T) {
 	t.Run("NothingToSeal", func(t *testing.T) {
 		r := domain.CapturedRequest{Tunnel: "hooks", Kind: domain.KindHTTP, ReqHeaders: map[string][]string{"Accept": {"*/*"}}}
 		d := CapturedDraft("acc_a", time.Time{}, r, nil, nil)
-		if p := d.Data.(RequestCapturedV2); p.Secret != nil || d.Bodies != nil {
+		if p := d.Data.(RequestCapturedV3); p.Secret != nil || d.Bodies != nil {
 			t.Fatalf("sealed %+v, bodies %q", p.Secret, d.Bodies)
 		}
 	})

@@ -171,6 +171,10 @@ func TestCookieWorksLikeKey(t *testing.T) {
 		"POST /api/v1/session":   "signs in: takes neither",
 		"POST /api/v1/password":  "takes a link's token: neither",
 		"DELETE /api/v1/session": "ends the cookie's session: a key has none (400, TestSessions_Revoke)",
+		// device_approve.go: a key is refused by design (TestDeviceApprovalNeedsASignedInPersonNotAKey)
+		"GET /api/v1/device/pending/:user_code": "session only: a key gets 403",
+		"POST /api/v1/device/approve":           "session only: a key gets 403",
+		"POST /api/v1/device/deny":              "session only: a key gets 403",
 	}
 	routes := mustEnv(t).srv.Routes()
 	routes = append(routes, [2]string{"GET", "/api/v1/me/tunnels/:sub/requests/stream"})

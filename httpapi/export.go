@@ -163,6 +163,7 @@ type ndjsonLine struct {
 	RequestBodyBase64  *string    `json:"requestBodyBase64"`  // "" for an empty body; null: not stored (pruned)
 	ResponseBodyBase64 *string    `json:"responseBodyBase64"` // likewise
 	BodiesPrunedAt     *time.Time `json:"bodiesPrunedAt,omitempty"`
+	Modified           bool       `json:"modified"` // a replay whose overrides changed it (listed in overrides)
 }
 
 type ndjsonExporter struct {
@@ -177,6 +178,7 @@ func (e *ndjsonExporter) entry(x *exported) error {
 	line := ndjsonLine{CapturedRequest: x.cr, ID: domain.RequestIDPrefix + x.id.String()}
 	line.DurationMs, line.DurationUs = apiDuration(x.cr.DurationMs)
 	line.TTFBMs, line.TTFBUs = apiDuration(x.cr.TTFBMs)
+	line.Modified = len(x.cr.Overrides) > 0
 	if x.cr.Host != "" && x.cr.Kind != domain.KindTCP {
 		line.URL = e.scheme + "://" + x.cr.Host + x.cr.Path
 	}

@@ -91,6 +91,11 @@ type (
 		Error  string `json:"_error,omitempty"`
 		// issue 17: the webhook verifier's verdict, when the tunnel has one.
 		Webhook *domain.WebhookResult `json:"_webhook,omitempty"`
+		// A replay's: the request it replays, whether its overrides
+		// changed it (false: the captured bytes again) and which fields.
+		ReplayOf  string   `json:"_replayOf,omitempty"`
+		Modified  *bool    `json:"_modified,omitempty"`
+		Overrides []string `json:"_overrides,omitempty"`
 	}
 )
 
@@ -159,6 +164,10 @@ func (e *harExporter) toEntry(x *exported) harEntry {
 	}
 	if cr.Method == "" {
 		en.Request.Method = http.MethodGet
+	}
+	if cr.ReplayOf != "" {
+		modified := len(cr.Overrides) > 0
+		en.ReplayOf, en.Modified, en.Overrides = replayID(cr.ReplayOf), &modified, cr.Overrides
 	}
 	if cr.ReqBody.Size > 0 || x.bodies[0] != nil {
 		pd := &harPostData{MimeType: reqH.Get("Content-Type"), Params: []harNV{}}

@@ -206,6 +206,30 @@ func TestOpenAPI_Contract(t *testing.T) {
 	k.send(t, bg, 200, "GET", u("/api/v1/admin/backup"), op, "")
 	k.send(t, bg, 403, "GET", u("/api/v1/admin/backup"), key, "")
 
+	// Device login (RFC 8628): form-encoded OAuth routes, then the
+	// session-only approval routes.
+	form := []string{"Content-Type", "application/x-www-form-urlencoded"}
+	_, b = k.send(t, bg, 200, "POST", u("/api/v1/device/code"), "", "client_id=warren-cli", form...)
+	var dc struct {
+		DeviceCode string `json:"device_code"`
+		UserCode   string `json:"user_code"`
+	}
+	mustJSON(t, b, &dc)
+	k.send(t, off, 401, "POST", u("/api/v1/device/code"), "", "client_id=someone-else", form...)
+	grant := "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code&client_id=warren-cli&device_code="
+	k.send(t, bg, 400, "POST", u("/api/v1/device/token"), "", grant+"not-a-device-code", form...) // invalid_grant
+	web := e.mustSignIn(t, "op@example.com", "operator pass")
+	k.send(t, bg, 200, "GET", u("/api/v1/device/pending/"+dc.UserCode), "", "", "Cookie", web)
+	k.send(t, off, 403, "GET", u("/api/v1/device/pending/"+dc.UserCode), op, "") // a key, not a person
+	k.send(t, bg, 404, "GET", u("/api/v1/device/pending/BBBB-BBBB"), "", "", "Cookie", web)
+	k.send(t, bg, 200, "POST", u("/api/v1/device/approve"), "", `{"userCode":"`+dc.UserCode+`"}`, "Cookie", web)
+	k.send(t, bg, 404, "POST", u("/api/v1/device/approve"), "", `{"userCode":"BBBB-BBBB"}`, "Cookie", web)
+	k.send(t, bg, 200, "POST", u("/api/v1/device/token"), "", grant+dc.DeviceCode, form...)
+	_, b = k.send(t, bg, 200, "POST", u("/api/v1/device/code"), "", "client_id=warren-cli", form...)
+	mustJSON(t, b, &dc)
+	k.send(t, bg, 204, "POST", u("/api/v1/device/deny"), "", `{"userCode":"`+dc.UserCode+`"}`, "Cookie", web)
+	k.send(t, bg, 404, "POST", u("/api/v1/device/deny"), "", `{"userCode":"`+dc.UserCode+`"}`, "Cookie", web) // denied already: gone
+
 	// The agent's door, on the edge.
 	agentURL := re.edgeURL + "/api/v1/agent/connect"
 	upgrade := []string{"Upgrade", "warren-agent/1", "Connection", "Upgrade"}

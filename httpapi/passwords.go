@@ -2,9 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"io"
 	"net/http"
 	"strings"
@@ -105,7 +102,7 @@ func (s *Server) createPasswordLink(w http.ResponseWriter, r *http.Request, c *c
 	}
 	d, _ := projections.PasswordLinkFromEvents(evs)
 	return writeJSON(w, http.StatusCreated, map[string]any{
-		"url": s.baseURL(r) + "/set-password#" + token, "expiresAt": d.ExpiresAt.UTC()})
+		"url": dashboard.SetPasswordURL(s.baseURL(r), token), "expiresAt": d.ExpiresAt.UTC()})
 }
 
 // usePasswordLink is POST /api/v1/password {"token","password"}: 204, and
@@ -164,17 +161,14 @@ func (s *Server) accountRef(ref string) (string, error) {
 	})
 }
 
-// newToken is 256 random bits, base64url without padding.
+// newToken is dashboard.NewToken with a coded error.
 func newToken(rnd io.Reader) (string, error) {
-	b := make([]byte, 32)
-	if _, err := io.ReadFull(rnd, b); err != nil {
+	t, err := dashboard.NewToken(rnd)
+	if err != nil {
 		return "", &domain.Error{Code: domain.CodeInternal, Message: "reading a token", Err: err}
 	}
-	return base64.RawURLEncoding.EncodeToString(b), nil
+	return t, nil
 }
 
-// tokenHash is what the log keeps of a token or session id: SHA-256, hex.
-func tokenHash(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
-}
+// tokenHash is what the log keeps of a token or session id.
+func tokenHash(token string) string { return dashboard.TokenHash(token) }

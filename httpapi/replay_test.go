@@ -88,7 +88,7 @@ func TestServer_ReplayRequest(t *testing.T) {
 		}
 		// The answer is the request summary the lists and SSE show.
 		want := `{"bytes":0,"bytesIn":0,"bytesOut":0,"createdAt":"2025-01-02T03:04:05Z","durationMs":0,"durationUs":0,"error":null,"host":"",` +
-			`"id":"req_01JAAAAAAAAAAAAAAAAAAAAAAA","ip":"","kind":"http","method":"POST","path":"/via-api?a=1\u0026b=2","proto":"",` +
+			`"id":"req_01JAAAAAAAAAAAAAAAAAAAAAAA","ip":"","kind":"http","method":"POST","modified":false,"path":"/via-api?a=1\u0026b=2","proto":"",` +
 			`"replayOf":"req_` + id.String() + `","status":201,"ttfbMs":0,"ttfbUs":0,"tunnel":"hooks","userAgent":""}`
 		if got := canon(t, body); got != want {
 			t.Fatalf("body\n got %s\nwant %s", got, want)

@@ -16,26 +16,30 @@ import (
 // requestJSON is a captured request's summary: list items and SSE data.
 // It carries lrok's and osmRouter's fields (bytes = in + out).
 type requestJSON struct {
-	ID         string    `json:"id"`
-	Tunnel     string    `json:"tunnel"`
-	Kind       string    `json:"kind"`
-	Method     string    `json:"method"`
-	Path       string    `json:"path"`
-	Status     int       `json:"status"`
-	DurationMs int64     `json:"durationMs"` // rounded: osmRouter's example is an integer
-	DurationUs int64     `json:"durationUs"` // the sub-millisecond precision durationMs drops
-	TTFBMs     int64     `json:"ttfbMs"`
-	TTFBUs     int64     `json:"ttfbUs"`
-	Bytes      int64     `json:"bytes"`
-	BytesIn    int64     `json:"bytesIn"`
-	BytesOut   int64     `json:"bytesOut"`
-	IP         string    `json:"ip"`
-	UserAgent  string    `json:"userAgent"`
-	Proto      string    `json:"proto"`
-	Host       string    `json:"host"`
-	Error      *string   `json:"error"`
-	ReplayOf   *string   `json:"replayOf"`
-	CreatedAt  time.Time `json:"createdAt"`
+	ID         string  `json:"id"`
+	Tunnel     string  `json:"tunnel"`
+	Kind       string  `json:"kind"`
+	Method     string  `json:"method"`
+	Path       string  `json:"path"`
+	Status     int     `json:"status"`
+	DurationMs int64   `json:"durationMs"` // rounded: osmRouter's example is an integer
+	DurationUs int64   `json:"durationUs"` // the sub-millisecond precision durationMs drops
+	TTFBMs     int64   `json:"ttfbMs"`
+	TTFBUs     int64   `json:"ttfbUs"`
+	Bytes      int64   `json:"bytes"`
+	BytesIn    int64   `json:"bytesIn"`
+	BytesOut   int64   `json:"bytesOut"`
+	IP         string  `json:"ip"`
+	UserAgent  string  `json:"userAgent"`
+	Proto      string  `json:"proto"`
+	Host       string  `json:"host"`
+	Error      *string `json:"error"`
+	ReplayOf   *string `json:"replayOf"`
+	// Modified: a replay whose overrides changed what was sent, and
+	// Overrides which ("method", "path", "headers", "body").
+	Modified  bool      `json:"modified"`
+	Overrides []string  `json:"overrides,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
 	// issue 17: what the tunnel's webhook verifier said (absent: it has none).
 	Webhook *domain.WebhookResult `json:"webhook,omitempty"`
 }
@@ -53,13 +57,20 @@ func toRequestJSON(c domain.CapturedRequest) requestJSON {
 		j.Error = &e
 	}
 	if c.ReplayOf != "" {
-		ro := c.ReplayOf
-		if !strings.HasPrefix(ro, domain.RequestIDPrefix) {
-			ro = domain.RequestIDPrefix + ro
-		}
+		ro := replayID(c.ReplayOf)
 		j.ReplayOf = &ro
 	}
+	j.Modified, j.Overrides = len(c.Overrides) > 0, c.Overrides
 	return j
+}
+
+// replayID is a capture's replayOf as the API shows it: req_<ULID> (the
+// edge records it so; older captures may lack the prefix).
+func replayID(ro string) string {
+	if !strings.HasPrefix(ro, domain.RequestIDPrefix) {
+		ro = domain.RequestIDPrefix + ro
+	}
+	return ro
 }
 
 // apiDuration maps a stored duration (float milliseconds, the event format)
@@ -132,14 +143,17 @@ func (s *Server) writeRequestPage(w http.ResponseWriter, r *http.Request, c *cal
 			return asCursorError(domain.Errorf(domain.CodeNotFound, "no such request"), p.Before)
 		}
 	}
-	var rs []domain.CapturedRequest
-	if err := s.view(func(tx *bolt.Tx) error {
-		rs, err = projections.Requests(tx, c.Account.ID, tunnel, before, p.fetch())
+	f, err := parseRequestFilter(r.URL.Query())
+	if err != nil {
 		return err
-	}); err != nil {
+	}
+	pg, err := projections.View(s.db, func(tx *bolt.Tx) (projections.RequestPage, error) {
+		return projections.RequestsFiltered(tx, c.Account.ID, tunnel, before, p.fetch(), &f, s.maxRequestScan())
+	})
+	if err != nil {
 		return asCursorError(err, p.Before)
 	}
-	rs, more := cutPage(rs, p)
+	rs, more := cutPage(pg.Requests, p)
 	out := make([]requestJSON, 0, len(rs))
 	last := ""
 	for _, cr := range rs {
@@ -147,7 +161,16 @@ func (s *Server) writeRequestPage(w http.ResponseWriter, r *http.Request, c *cal
 		out = append(out, j)
 		last = j.ID
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"requests": out, "next_page_uri": s.nextPageURI(r, p, more, last)})
+	body := map[string]any{"requests": out}
+	if pg.ScanLimited && !more {
+		// The scan stopped short of a full page: continue below the last
+		// request it read, not the last one it found.
+		last = domain.RequestIDPrefix + pg.ScanBefore.String()
+		body["scanLimited"], body["scanBeforeId"] = true, last
+		more = true
+	}
+	body["next_page_uri"] = s.nextPageURI(r, p, more, last)
+	return writeJSON(w, http.StatusOK, body)
 }
 
 // getRequest is GET /api/v1/me/tunnels/{sub}/requests/{id}: the full

@@ -65,6 +65,7 @@ func (s *Server) routes() []route {
 		s.routesAudit(),     // audit.go (audit): events, checkpoint, backup, export
 		s.routesPasswords(), // passwords.go: operator-set passwords, set-password links
 		s.routesSessions(),  // session.go: sign-in, sign-out, your sessions
+		s.routesDevice(),    // device.go: warren login through the browser (RFC 8628)
 		s.routesDashboard(), // dashboard.go: the web app's pages and files
 	} {
 		rs = append(rs, group...)

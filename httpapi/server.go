@@ -58,6 +58,9 @@ type Config struct {
 	// ReplaysPerAccount bounds the replays one account runs at once; past
 	// it, 429 (0: 2).
 	ReplaysPerAccount int
+	// TCPPorts is the edge's TCP port range, from which accounts reserve
+	// ports (reservations.go); zero refuses port reservations (503).
+	TCPPorts [2]int
 	// Signer signs GET /api/v1/checkpoint: the data directory's key, which
 	// the composition root loads once at start (events.LoadOrCreateSigner).
 	// Nil: New loads or creates it beside the log file, once.
@@ -71,6 +74,10 @@ type Config struct {
 	PasswordParams dashboard.Params // argon2id cost (zero: dashboard.RFC9106Second)
 	SessionIdle    time.Duration    // a session unused this long ends (0: 12 h)
 	SessionTTL     time.Duration    // a session ends this long after sign-in (0: 7 days)
+
+	// RequestScan bounds the summaries one filtered request-list page reads
+	// (requests_filter.go; 0: projections.MaxRequestScan).
+	RequestScan int
 }
 
 // Server is the API. Every request reads the projections and changes state
@@ -96,6 +103,8 @@ type Server struct {
 	streams atomic.Int64 // SSE streams open now (Stats)
 
 	signin // session.go: password hashing slots, login limits, last-seen times
+
+	devices *deviceStore // device_store.go: pending device logins (RFC 8628)
 }
 
 // New checks cfg and builds the router. It fails with CodeInvalid for a
@@ -145,6 +154,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{auth: cfg.Auth, replays: &replaySlots{max: cfg.ReplaysPerAccount, n: map[string]int{}}, cfg: cfg, log: cfg.Log, db: cfg.Log.DB(), logger: cfg.Logger, now: cfg.Now, rnd: cfg.Rand, hubs: map[string]*hub{}}
 	s.initSignin()
+	s.devices = newDeviceStore(s.now) // device_store.go
 	s.app = dashboard.NewApp(s.now())
 	s.table = s.routes()
 	s.router = s.buildRouter(s.table)

@@ -80,7 +80,11 @@ func TestSignIn(t *testing.T) {
 }
 
 func TestSignIn_RateLimited(t *testing.T) {
-	e := mustEnv(t, cheapPasswords)
+	// A frozen clock: the limits refill with time (one try per 6 s per
+	// address), and a loaded machine can take longer than that for the
+	// sign-ins below, which made this test flaky on the wall clock.
+	frozen := time.Date(2026, 12, 7, 6, 0, 0, 0, time.UTC)
+	e := mustEnv(t, cheapPasswords, func(c *Config) { c.Now = func() time.Time { return frozen } })
 	a, _ := e.account(t, "a@example.com", "free", false)
 	e.mustPassword(t, a, "correct horse")
 	t.Run("PerAccount", func(t *testing.T) {

@@ -102,19 +102,33 @@ func wantsCSV(r *http.Request) (bool, error) {
 var statementColumns = []string{"accountId", "email", "plan", "month", "closed", "requests", "bytesIn",
 	"bytesOut", "bytesTotal", "tunnelSeconds", "peakConcurrentTunnels", "reservationDays", "domainDays", "replays"}
 
+// wireColumns follow statementColumns in a month under the wire rule
+// (every statement of a month has the same rule); a month before it keeps
+// the columns it always had, so its CSV never changes.
+var wireColumns = []string{"bandwidthRule", "bodyBytesIn", "bodyBytesOut"}
+
 func writeStatementsCSV(w http.ResponseWriter, month string, sts []projections.Statement) error {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="warren-statement-`+month+`.csv"`)
 	cw := csv.NewWriter(w)
-	if err := cw.Write(statementColumns); err != nil {
+	wire := len(sts) > 0 && sts[0].BandwidthRule != ""
+	cols := statementColumns
+	if wire {
+		cols = append(append([]string(nil), statementColumns...), wireColumns...)
+	}
+	if err := cw.Write(cols); err != nil {
 		return nil // the client went away; nothing left to tell it
 	}
 	i64 := func(n int64) string { return strconv.FormatInt(n, 10) }
 	f64 := func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 	for _, st := range sts {
-		_ = cw.Write([]string{st.AccountID, st.Email, st.Plan, st.Month, strconv.FormatBool(st.Closed),
+		row := []string{st.AccountID, st.Email, st.Plan, st.Month, strconv.FormatBool(st.Closed),
 			i64(st.Requests), i64(st.BytesIn), i64(st.BytesOut), i64(st.BytesTotal), i64(st.TunnelSeconds),
-			strconv.Itoa(st.PeakTunnels), f64(st.ReservationDays), f64(st.DomainDays), i64(st.Replays)})
+			strconv.Itoa(st.PeakTunnels), f64(st.ReservationDays), f64(st.DomainDays), i64(st.Replays)}
+		if wire && st.BodyBytesIn != nil {
+			row = append(row, st.BandwidthRule, i64(*st.BodyBytesIn), i64(*st.BodyBytesOut))
+		}
+		_ = cw.Write(row)
 	}
 	cw.Flush()
 	return nil

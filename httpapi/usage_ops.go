@@ -16,15 +16,29 @@ type quantitiesJSON struct {
 	BandwidthBytes *int64 `json:"bandwidthBytes"`
 }
 
-// usageJSON is GET /v1/usage, in osmRouter's shape.
+// usageJSON is GET /v1/usage, in osmRouter's shape, and the month's
+// bandwidth in detail beside it.
 type usageJSON struct {
-	Plan   string         `json:"plan"`
-	Limits quantitiesJSON `json:"limits"`
-	Used   quantitiesJSON `json:"used"`
+	Plan      string             `json:"plan"`
+	Limits    quantitiesJSON     `json:"limits"`
+	Used      quantitiesJSON     `json:"used"`
+	Bandwidth monthBandwidthJSON `json:"bandwidth"`
+}
+
+// monthBandwidthJSON is this month's traffic: bytesIn and bytesOut under
+// the month's rule ("wire": bodies and heads; "body": bodies only, the
+// rule of months before the wire rule), bodies alone beside them.
+// used.bandwidthBytes is bytesIn + bytesOut.
+type monthBandwidthJSON struct {
+	Rule         string `json:"rule"`
+	BytesIn      int64  `json:"bytesIn"`
+	BytesOut     int64  `json:"bytesOut"`
+	BodyBytesIn  int64  `json:"bodyBytesIn"`
+	BodyBytesOut int64  `json:"bodyBytesOut"`
 }
 
 // currentUsage is the account's plan, its limits and what it uses at now
-// (bandwidth: in + out this calendar month, UTC).
+// (bandwidth: in + out this calendar month, UTC, under the month's rule).
 func currentUsage(db *bolt.DB, accountID string, now time.Time) (usageJSON, error) {
 	u, err := projections.View(db, func(tx *bolt.Tx) (projections.UsageNow, error) {
 		return projections.Usage(tx, accountID, now)
@@ -38,10 +52,13 @@ func currentUsage(db *bolt.DB, accountID string, now time.Time) (usageJSON, erro
 			Domains: u.Plan.Limits.Domains, Tunnels: u.Plan.Limits.Tunnels, BandwidthBytes: u.Plan.Limits.BandwidthBytes,
 		},
 		Used: quantitiesJSON{Domains: &u.Domains, Tunnels: &u.Tunnels, BandwidthBytes: &u.BandwidthBytes},
+		Bandwidth: monthBandwidthJSON{Rule: u.Bandwidth.Rule, BytesIn: u.Bandwidth.BytesIn, BytesOut: u.Bandwidth.BytesOut,
+			BodyBytesIn: u.Bandwidth.BodyBytesIn, BodyBytesOut: u.Bandwidth.BodyBytesOut},
 	}, nil
 }
 
-// bandwidthJSON is one day's bytes.
+// bandwidthJSON is one day's bytes, under the rule of its month (see
+// monthBandwidthJSON).
 type bandwidthJSON struct {
 	In    int64 `json:"in"`
 	Out   int64 `json:"out"`

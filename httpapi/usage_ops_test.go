@@ -34,10 +34,12 @@ func TestUsage_Ops(t *testing.T) {
 			t.Fatal(err)
 		}
 		b, _ := json.Marshal(u)
-		want := `{"plan":"free","limits":{"domains":2,"tunnels":10,"bandwidthBytes":53687091200},"used":{"domains":0,"tunnels":0,"bandwidthBytes":1269}}`
+		want := `{"plan":"free","limits":{"domains":2,"tunnels":10,"bandwidthBytes":53687091200},"used":{"domains":0,"tunnels":0,"bandwidthBytes":1269},` +
+			`"bandwidth":{"rule":"body","bytesIn":300,"bytesOut":969,"bodyBytesIn":300,"bodyBytesOut":969}}`
 		if now.Day() < 3 {
 			// day(-2) fell in the previous month.
-			want = `{"plan":"free","limits":{"domains":2,"tunnels":10,"bandwidthBytes":53687091200},"used":{"domains":0,"tunnels":0,"bandwidthBytes":846}}`
+			want = `{"plan":"free","limits":{"domains":2,"tunnels":10,"bandwidthBytes":53687091200},"used":{"domains":0,"tunnels":0,"bandwidthBytes":846},` +
+				`"bandwidth":{"rule":"body","bytesIn":200,"bytesOut":646,"bodyBytesIn":200,"bodyBytesOut":646}}`
 		}
 		if string(b) != want {
 			t.Fatalf("usage = %s\nwant    %s", b, want)
@@ -49,7 +51,8 @@ func TestUsage_Ops(t *testing.T) {
 			t.Fatal(err)
 		}
 		b, _ := json.Marshal(u)
-		if want := `{"plan":"pro","limits":{"domains":null,"tunnels":null,"bandwidthBytes":null},"used":{"domains":0,"tunnels":0,"bandwidthBytes":0}}`; string(b) != want {
+		if want := `{"plan":"pro","limits":{"domains":null,"tunnels":null,"bandwidthBytes":null},"used":{"domains":0,"tunnels":0,"bandwidthBytes":0},` +
+			`"bandwidth":{"rule":"body","bytesIn":0,"bytesOut":0,"bodyBytesIn":0,"bodyBytesOut":0}}`; string(b) != want {
 			t.Fatalf("usage = %s\nwant    %s", b, want)
 		}
 	})

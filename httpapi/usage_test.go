@@ -38,14 +38,18 @@ func TestUsage_Routes(t *testing.T) {
 	t.Run("SeedCurlExample", func(t *testing.T) {
 		// curl https://api.osmrouter.com/v1/usage -H "Authorization: Bearer $OSM_TOKEN"
 		r := a.call(t, "GET", "/v1/usage", key, "", "").want(t, 200, nil)
-		want := `{"plan":"free","limits":{"domains":2,"tunnels":10,"bandwidthBytes":53687091200},"used":{"domains":0,"tunnels":1,"bandwidthBytes":846}}`
+		// Every member of the seed's answer, as it has it; beside them the
+		// month's bandwidth in detail (before the wire rule: bodies only).
+		want := `{"plan":"free","limits":{"domains":2,"tunnels":10,"bandwidthBytes":53687091200},"used":{"domains":0,"tunnels":1,"bandwidthBytes":846},
+			"bandwidth":{"rule":"body","bytesIn":818,"bytesOut":28,"bodyBytesIn":818,"bodyBytesOut":28}}`
 		if !jsonEqual(t, r.Body, want) {
 			t.Fatalf("GET /v1/usage = %s\nthe seed:        %s", r.Body, want)
 		}
 	})
 	t.Run("UnlimitedIsNull", func(t *testing.T) {
 		r := a.call(t, "GET", "/v1/usage", proKey, "", "").want(t, 200, nil)
-		want := `{"plan":"pro","limits":{"domains":null,"tunnels":null,"bandwidthBytes":null},"used":{"domains":0,"tunnels":0,"bandwidthBytes":0}}`
+		want := `{"plan":"pro","limits":{"domains":null,"tunnels":null,"bandwidthBytes":null},"used":{"domains":0,"tunnels":0,"bandwidthBytes":0},
+			"bandwidth":{"rule":"body","bytesIn":0,"bytesOut":0,"bodyBytesIn":0,"bodyBytesOut":0}}`
 		if !jsonEqual(t, r.Body, want) {
 			t.Fatalf("GET /v1/usage = %s, want %s", r.Body, want)
 		}

@@ -33,6 +33,11 @@ func randomWorkload(t *testing.T, l *events.Log, n int, seed uint64) map[events.
 	var openTunnels []events.TunnelOpenedData
 	var openTunnelAcc []string
 	for i := 0; i < n; i++ {
+		if i == n/2 { // the upgrade: heads count from the next month on
+			if _, err := l.Execute(ctx, AdoptWireRule()); err != nil {
+				t.Fatal(err)
+			}
+		}
 		acc := accounts[rng.IntN(len(accounts))]
 		var cmd events.Command
 		switch r := rng.IntN(100); {
@@ -56,9 +61,15 @@ func randomWorkload(t *testing.T, l *events.Log, n int, seed uint64) map[events.
 			continue
 		case r < 67:
 			sub := fmt.Sprintf("name-%d", rng.IntN(40))
-			if rng.IntN(2) == 0 {
+			port := 20000 + rng.IntN(10)
+			switch rng.IntN(6) {
+			case 0:
+				cmd = ReservePort(acc, port, 20000, 20009)
+			case 1:
+				cmd = ReleasePort(acc, port)
+			case 2, 3:
 				cmd = Reserve(acc, sub)
-			} else {
+			default:
 				cmd = Release(acc, sub)
 			}
 		case r < 75:

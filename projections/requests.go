@@ -16,7 +16,8 @@ type requestSummary struct {
 	tunnel            string
 	bytesIn, bytesOut int64
 	replay            bool
-	stored            []byte // encodeSummary's
+	heads             events.Heads // set by decodePayload (usage: wire bytes)
+	stored            []byte       // encodeSummary's
 }
 
 func newRequestSummary(ev *events.Event, p *events.RequestCapturedData) *requestSummary {
@@ -34,7 +35,7 @@ func applyRequestCaptured(tx *bolt.Tx, ev *events.Event, s *requestSummary, u us
 	if err := tx.Bucket(bRequestsByTun).Put(key(acc, []byte(s.tunnel), ev.ID[:]), []byte{}); err != nil {
 		return err
 	}
-	u.addRequest(ev.Account, s.tunnel, ev.At, s.bytesIn, s.bytesOut, s.replay)
+	u.addRequest(ev.Account, s.tunnel, ev.At, s.bytesIn, s.bytesOut, s.heads, s.replay)
 	return nil
 }
 

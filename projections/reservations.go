@@ -1,6 +1,8 @@
 package projections
 
 import (
+	"strings"
+
 	"github.com/oklog/ulid/v2"
 	bolt "go.etcd.io/bbolt"
 
@@ -15,23 +17,38 @@ type reservationRecord struct {
 	Seq ulid.ULID `json:"seq"`
 }
 
+// reservationName is a reservation's key in p_reservations, its name in
+// the holdings and its place in lists: the subdomain, or TCPHost(port) for
+// a TCP port (no subdomain holds a colon).
+func reservationName(d *events.ReservationData) string {
+	if d.Port != 0 {
+		return TCPHost(d.Port)
+	}
+	return d.Subdomain
+}
+
+// isPortName reports whether a reservation name is a TCP port's.
+func isPortName(name string) bool { return strings.HasPrefix(name, "tcp:") }
+
 func applyReservationCreated(tx *bolt.Tx, ev *events.Event, d *events.ReservationData) error {
-	r := reservationRecord{Reservation: domain.Reservation{Subdomain: d.Subdomain, AccountID: ev.Account, CreatedAt: ev.At}, Seq: ev.ID}
-	if err := putJSON(tx.Bucket(bReservations), []byte(d.Subdomain), r); err != nil {
+	name := reservationName(d)
+	r := reservationRecord{Reservation: domain.Reservation{Subdomain: d.Subdomain, Port: d.Port, AccountID: ev.Account, CreatedAt: ev.At}, Seq: ev.ID}
+	if err := putJSON(tx.Bucket(bReservations), []byte(name), r); err != nil {
 		return err
 	}
-	if err := startHolding(tx, ev.Account, holdReservation, ev.ID, d.Subdomain, ev.At); err != nil {
+	if err := startHolding(tx, ev.Account, holdReservation, ev.ID, name, ev.At); err != nil {
 		return err
 	}
-	return tx.Bucket(bReservByAccount).Put(key([]byte(ev.Account), ev.ID[:]), []byte(d.Subdomain))
+	return tx.Bucket(bReservByAccount).Put(key([]byte(ev.Account), ev.ID[:]), []byte(name))
 }
 
 func applyReservationReleased(tx *bolt.Tx, ev *events.Event, d *events.ReservationData) error {
-	r, ok, err := reservation(tx, d.Subdomain)
+	name := reservationName(d)
+	r, ok, err := reservation(tx, name)
 	if err != nil || !ok {
 		return err
 	}
-	if err := tx.Bucket(bReservations).Delete([]byte(d.Subdomain)); err != nil {
+	if err := tx.Bucket(bReservations).Delete([]byte(name)); err != nil {
 		return err
 	}
 	if err := endHolding(tx, r.AccountID, holdReservation, r.Seq, ev.At); err != nil {
@@ -48,13 +65,36 @@ func reservation(tx *bolt.Tx, sub string) (reservationRecord, bool, error) {
 
 // Reservation returns who holds sub, with ok=false when nobody does.
 func Reservation(tx *bolt.Tx, sub string) (domain.Reservation, bool, error) {
+	if isPortName(sub) {
+		return domain.Reservation{}, false, nil // not a subdomain
+	}
 	r, ok, err := reservation(tx, sub)
 	return r.Reservation, ok, err
 }
 
-// Reservations lists an account's reservations newest first, before the
-// reservation whose subdomain is before ("": from the newest). An unknown
-// cursor is CodeInvalid.
+// PortReservation returns who holds a TCP port, with ok=false when nobody does.
+func PortReservation(tx *bolt.Tx, port int) (domain.Reservation, bool, error) {
+	r, ok, err := reservation(tx, TCPHost(port))
+	return r.Reservation, ok, err
+}
+
+// countReservations counts an account's reserved subdomains and ports.
+func countReservations(tx *bolt.Tx, accountID string) (subs, ports int64) {
+	p := key([]byte(accountID), nil)
+	c := tx.Bucket(bReservByAccount).Cursor()
+	for k, v := c.Seek(p); k != nil && len(k) == len(p)+16 && string(k[:len(p)]) == string(p); k, v = c.Next() {
+		if isPortName(string(v)) {
+			ports++
+		} else {
+			subs++
+		}
+	}
+	return subs, ports
+}
+
+// Reservations lists an account's reservations, subdomains and TCP ports,
+// newest first, before the reservation named before (a subdomain, or
+// "tcp:PORT"; "": from the newest). An unknown cursor is CodeInvalid.
 func Reservations(tx *bolt.Tx, accountID, before string, limit int) ([]domain.Reservation, error) {
 	var cursor ulid.ULID
 	if before != "" {
@@ -77,9 +117,9 @@ func Reservations(tx *bolt.Tx, accountID, before string, limit int) ([]domain.Re
 		}
 	}
 	var out []domain.Reservation
-	err := listNewest(tx.Bucket(bReservByAccount), []byte(accountID), cursor, limit, func(_, sub []byte) error {
-		r, _, err := Reservation(tx, string(sub))
-		out = append(out, r)
+	err := listNewest(tx.Bucket(bReservByAccount), []byte(accountID), cursor, limit, func(_, name []byte) error {
+		r, _, err := reservation(tx, string(name))
+		out = append(out, r.Reservation)
 		return err
 	})
 	return out, err
@@ -97,7 +137,7 @@ func Reserve(accountID, sub string) events.Command {
 		if err != nil {
 			return nil, err
 		}
-		used := countPrefix(tx.Bucket(bReservByAccount), []byte(accountID))
+		used, _ := countReservations(tx.Tx, accountID)
 		if err := domain.CheckReserve(plan, sub, r.AccountID, accountID, used); err != nil {
 			return nil, err
 		}
@@ -123,5 +163,76 @@ func Release(accountID, sub string) events.Command {
 			return nil, notFound("reservation", sub)
 		}
 		return []events.Draft{{Type: events.ReservationReleased, Account: accountID, Data: events.ReservationData{Subdomain: sub}}}, nil
+	}
+}
+
+// ReservePort reserves a TCP port of the server's range lo..hi for the
+// account: CodeInvalid outside the range (CodeUnavailable without one),
+// CodeConflict when anyone holds it, when another account's tunnel is live
+// on it or holds it for its reconnecting agent, CodeQuota past the plan's
+// reserved ports.
+//
+// Port 0 asks for any: the lowest port of the range that can be reserved
+// (CodeUnavailable when none can).
+func ReservePort(accountID string, port, lo, hi int) events.Command {
+	return func(tx *events.Tx) ([]events.Draft, error) {
+		_, plan, err := AccountPlan(tx.Tx, accountID)
+		if err != nil {
+			return nil, err
+		}
+		_, used := countReservations(tx.Tx, accountID)
+		check := func(p int) error {
+			r, _, err := PortReservation(tx.Tx, p)
+			if err != nil {
+				return err
+			}
+			last, err := PortHeldBy(tx.Tx, p)
+			if err != nil {
+				return err
+			}
+			liveOwner := ""
+			if last.ID != "" && (last.Live() || domain.Reconnecting(last, tx.Now())) {
+				liveOwner = last.AccountID
+			}
+			return domain.CheckReservePort(plan, p, lo, hi, r.AccountID, liveOwner, accountID, used)
+		}
+		if port == 0 && lo != 0 {
+			if !domain.Allows(plan.Limits.ReservedPorts, used) {
+				return nil, check(lo) // the quota's error
+			}
+			// A live tunnel of the caller's own may be reserved by number,
+			// not handed out as "any": the caller asked for a port it can
+			// open a tunnel on.
+			for p := lo; p <= hi && port == 0; p++ {
+				if _, live, err := LiveTunnelByHost(tx.Tx, TCPHost(p)); err != nil {
+					return nil, err
+				} else if !live && check(p) == nil {
+					port = p
+				}
+			}
+			if port == 0 {
+				return nil, domain.Errorf(domain.CodeUnavailable, "no TCP port of %d-%d can be reserved", lo, hi)
+			}
+		}
+		if err := check(port); err != nil {
+			return nil, err
+		}
+		return []events.Draft{{Type: events.ReservationCreated, Account: accountID, Data: events.ReservationData{Port: port}}}, nil
+	}
+}
+
+// ReleasePort frees one of the account's reserved ports (CodeNotFound
+// otherwise, also when another account holds it). A live tunnel on it
+// stays; the port returns to the pool when that tunnel closes.
+func ReleasePort(accountID string, port int) events.Command {
+	return func(tx *events.Tx) ([]events.Draft, error) {
+		r, ok, err := PortReservation(tx.Tx, port)
+		if err != nil {
+			return nil, err
+		}
+		if !ok || r.AccountID != accountID {
+			return nil, notFound("reservation", TCPHost(port))
+		}
+		return []events.Draft{{Type: events.ReservationReleased, Account: accountID, Data: events.ReservationData{Port: port}}}, nil
 	}
 }

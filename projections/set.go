@@ -89,7 +89,9 @@ func decodePayload(dec *events.Decoder, ev *events.Event) (any, error) {
 		return nil, err
 	}
 	if r, ok := p.(*events.RequestCapturedData); ok {
-		return newRequestSummary(ev, r), nil
+		s := newRequestSummary(ev, r)
+		s.heads, err = events.EventHeads(ev, r) // billing.go: wire bytes
+		return s, err
 	}
 	return p, nil
 }
@@ -142,6 +144,8 @@ func applyDecoded(tx *bolt.Tx, ev *events.Event, p any, u usageBatch) error {
 		return applyWebhookAdded(tx, ev, p.(*events.WebhookVerifierAddedData))
 	case events.WebhookVerifierRemoved:
 		return applyWebhookRemoved(tx, p.(*events.WebhookVerifierRemovedData))
+	case events.BillingRuleChanged:
+		return applyBillingRuleChanged(tx, ev, p.(*events.BillingRuleChangedData))
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"warren/domain"
+	"warren/events"
 )
 
 // holding is a span during which an account held a reservation or a custom
@@ -74,15 +75,22 @@ func endHolding(tx *bolt.Tx, accountID, kind string, id ulid.ULID, at time.Time)
 // Statement is an account's bill of a calendar month (UTC), computed from
 // rollups and spans kept by the projections, never from the raw log.
 type Statement struct {
-	AccountID       string  `json:"accountId"`
-	Email           string  `json:"email"`
-	Plan            string  `json:"plan"`
-	Month           string  `json:"month"` // YYYY-MM
-	Closed          bool    `json:"closed"`
-	Requests        int64   `json:"requests"`
-	BytesIn         int64   `json:"bytesIn"`
-	BytesOut        int64   `json:"bytesOut"`
-	BytesTotal      int64   `json:"bytesTotal"`
+	AccountID  string `json:"accountId"`
+	Email      string `json:"email"`
+	Plan       string `json:"plan"`
+	Month      string `json:"month"` // YYYY-MM
+	Closed     bool   `json:"closed"`
+	Requests   int64  `json:"requests"`
+	BytesIn    int64  `json:"bytesIn"`
+	BytesOut   int64  `json:"bytesOut"`
+	BytesTotal int64  `json:"bytesTotal"`
+	// From the month of the wire rule on, bytesIn and bytesOut count the
+	// wire (bodies and heads) and these the bodies alone; before it they
+	// are absent and bytesIn/bytesOut count bodies, as those statements
+	// always did (a closed month renders byte for byte as it was).
+	BandwidthRule   string  `json:"bandwidthRule,omitempty"`
+	BodyBytesIn     *int64  `json:"bodyBytesIn,omitempty"`
+	BodyBytesOut    *int64  `json:"bodyBytesOut,omitempty"`
 	TunnelSeconds   int64   `json:"tunnelSeconds"`
 	PeakTunnels     int     `json:"peakConcurrentTunnels"`
 	ReservationDays float64 `json:"reservationDays"`
@@ -118,13 +126,19 @@ func MonthStatement(tx *bolt.Tx, accountID string, month, now time.Time) (Statem
 	if err != nil {
 		return st, err
 	}
+	var bodyIn, bodyOut int64
 	for _, d := range days {
 		st.Requests += d.Requests
-		st.BytesIn += d.BytesIn
-		st.BytesOut += d.BytesOut
+		st.BytesIn += d.bw.BytesIn
+		st.BytesOut += d.bw.BytesOut
+		bodyIn += d.bw.BodyBytesIn
+		bodyOut += d.bw.BodyBytesOut
 		st.TunnelSeconds += d.TunnelSeconds
 	}
 	st.BytesTotal = st.BytesIn + st.BytesOut
+	if wireMonth(WireFrom(tx), st.Month) {
+		st.BandwidthRule, st.BodyBytesIn, st.BodyBytesOut = events.RuleWire, &bodyIn, &bodyOut
+	}
 	st.Replays = readCounters(tx.Bucket(bUsageMonth).Get(key([]byte(accountID), []byte(st.Month)))).Replays
 
 	if st.PeakTunnels, err = peakTunnels(tx, accountID, start, upTo); err != nil {

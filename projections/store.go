@@ -44,12 +44,16 @@ var (
 	bPasswordLinks  = []byte("p_password_links")   // token hash → link; "id" 0 link id → token hash
 	bSessions       = []byte("p_sessions")         // cookie hash → domain.Session
 	bSessionsByAcct = []byte("p_sessions_account") // acc 0 ulid → cookie hash
+	// Billing rules (billing.go); new with head counts in the usage
+	// rollups, so an older data dir rebuilds them.
+	bBilling = []byte("p_billing") // rule → first month it applies (YYYY-MM)
 
 	allBuckets = [][]byte{bAccounts, bAccountsByEmail, bKeys, bKeysByHash, bKeysByAccount,
 		bReservations, bReservByAccount, bDomains, bDomainsByName, bDomainsByAcct,
 		bTunnels, bTunnelsByAcct, bTunnelsLive, bTunnelsLiveAcct, bTunnelsHeld, bRequests, bRequestsByTun,
 		bUsageMonth, bUsageDay, bUsageTunnelDay, bHoldings, bPruned, bEventsByAcct, bCheckpoints,
 		bPasswords, bPasswordLinks, bSessions, bSessionsByAcct,
+		bBilling,
 		bWebhooks} // webhooks.go
 )
 

@@ -242,6 +242,12 @@ func OpenTunnelCmd(in OpenTunnel) events.Command {
 			if _, live, err := LiveTunnelByHost(tx.Tx, TCPHost(in.Port)); err != nil || live {
 				return nil, firstErr(err, domain.Errorf(domain.CodeConflict, "port %d is in use", in.Port))
 			}
+			// A reserved port is its holder's alone (reservations.go).
+			if r, _, err := PortReservation(tx.Tx, in.Port); err != nil {
+				return nil, err
+			} else if err := domain.ClaimPort(in.AccountID, in.Port, r.AccountID); err != nil {
+				return nil, err
+			}
 			d.Port = in.Port
 		default:
 			return nil, domain.Errorf(domain.CodeInvalid, "unknown tunnel protocol %q (supported: http, tcp)", in.Proto)

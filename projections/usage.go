@@ -7,30 +7,47 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"warren/domain"
+	"warren/events"
 )
 
-// counters is a usage rollup, stored as five big-endian int64s.
+// counters is a usage rollup, stored as seven big-endian int64s. BytesIn
+// and BytesOut are body bytes; HeadIn and HeadOut the heads that carried
+// them (events.Heads), counted whatever the billing rule, so that a rule
+// taking effect has every figure it needs.
 type counters struct {
 	Requests      int64
 	BytesIn       int64
 	BytesOut      int64
 	TunnelSeconds int64
 	Replays       int64
+	HeadIn        int64
+	HeadOut       int64
 }
 
-const countersLen = 5 * 8
+const (
+	countersLen = 7 * 8
+	// countersLenV1 is the rollup before heads were counted (a data dir
+	// of an older binary, which rebuilds at start since p_billing is
+	// new to it; read as having no heads all the same).
+	countersLenV1 = 5 * 8
+)
 
 func readCounters(v []byte) counters {
-	if len(v) != countersLen {
+	if len(v) != countersLen && len(v) != countersLenV1 {
 		return counters{}
 	}
-	return counters{
+	c := counters{
 		Requests:      int64(binary.BigEndian.Uint64(v[0:])),
 		BytesIn:       int64(binary.BigEndian.Uint64(v[8:])),
 		BytesOut:      int64(binary.BigEndian.Uint64(v[16:])),
 		TunnelSeconds: int64(binary.BigEndian.Uint64(v[24:])),
 		Replays:       int64(binary.BigEndian.Uint64(v[32:])),
 	}
+	if len(v) == countersLen {
+		c.HeadIn = int64(binary.BigEndian.Uint64(v[40:]))
+		c.HeadOut = int64(binary.BigEndian.Uint64(v[48:]))
+	}
+	return c
 }
 
 func (c counters) bytes() []byte {
@@ -40,6 +57,8 @@ func (c counters) bytes() []byte {
 	binary.BigEndian.PutUint64(b[16:], uint64(c.BytesOut))
 	binary.BigEndian.PutUint64(b[24:], uint64(c.TunnelSeconds))
 	binary.BigEndian.PutUint64(b[32:], uint64(c.Replays))
+	binary.BigEndian.PutUint64(b[40:], uint64(c.HeadIn))
+	binary.BigEndian.PutUint64(b[48:], uint64(c.HeadOut))
 	return b
 }
 
@@ -49,6 +68,8 @@ func (c *counters) add(d counters) {
 	c.BytesOut += d.BytesOut
 	c.TunnelSeconds += d.TunnelSeconds
 	c.Replays += d.Replays
+	c.HeadIn += d.HeadIn
+	c.HeadOut += d.HeadOut
 }
 
 func bump(b *bolt.Bucket, k []byte, add counters) error {
@@ -87,9 +108,9 @@ func newUsageBatch() usageBatch {
 	return usageBatch{deltas: map[string]*usageDelta{}, recent: map[usageSlot]*[3]*usageDelta{}}
 }
 
-// addRequest counts one captured exchange in the account's month and day
-// and in the tunnel's day.
-func (u usageBatch) addRequest(accountID, tunnel string, at time.Time, in, out int64, replay bool) {
+// addRequest counts one captured exchange (bodies in and out, and heads) in
+// the account's month and day and in the tunnel's day.
+func (u usageBatch) addRequest(accountID, tunnel string, at time.Time, in, out int64, heads events.Heads, replay bool) {
 	at = at.UTC()
 	slot := usageSlot{account: accountID, tunnel: tunnel, year: at.Year(), yday: at.YearDay()}
 	ds := u.recent[slot]
@@ -111,7 +132,7 @@ func (u usageBatch) addRequest(accountID, tunnel string, at time.Time, in, out i
 		}
 		u.recent[slot] = ds
 	}
-	add := counters{Requests: 1, BytesIn: in, BytesOut: out}
+	add := counters{Requests: 1, BytesIn: in, BytesOut: out, HeadIn: heads.In, HeadOut: heads.Out}
 	if replay {
 		add.Replays = 1
 	}
@@ -168,35 +189,69 @@ func splitDays(from, to time.Time) []daySeconds {
 
 // UsageNow is an account's plan and what it uses now.
 type UsageNow struct {
-	Account        domain.Account
-	Plan           domain.Plan
-	Tunnels        int64 // live
-	Reservations   int64
-	Domains        int64
-	BandwidthBytes int64 // in + out this calendar month (UTC)
+	Account       domain.Account
+	Plan          domain.Plan
+	Tunnels       int64 // live
+	Reservations  int64 // subdomains
+	ReservedPorts int64 // TCP ports
+	Domains       int64
+	// BandwidthBytes is BytesIn + BytesOut: what the plan's bandwidth
+	// limit is held against.
+	BandwidthBytes int64
 	Requests       int64 // this calendar month
+	Bandwidth      Bandwidth
 }
 
-// Usage returns the account's usage at now (CodeNotFound for no account).
+// Bandwidth is a period's traffic under its billing rule: BytesIn and
+// BytesOut count the wire (bodies and heads) when Rule is
+// events.RuleWire, bodies only when it is RuleBody; the Body fields
+// count bodies either way.
+type Bandwidth struct {
+	Rule         string
+	BytesIn      int64
+	BytesOut     int64
+	BodyBytesIn  int64
+	BodyBytesOut int64
+}
+
+// RuleBody is the rule of months before the wire rule: bodies only.
+const RuleBody = "body"
+
+func bandwidth(c counters, wire bool) Bandwidth {
+	b := Bandwidth{Rule: RuleBody, BytesIn: c.BytesIn, BytesOut: c.BytesOut, BodyBytesIn: c.BytesIn, BodyBytesOut: c.BytesOut}
+	if wire {
+		b.Rule, b.BytesIn, b.BytesOut = events.RuleWire, c.BytesIn+c.HeadIn, c.BytesOut+c.HeadOut
+	}
+	return b
+}
+
+// Usage returns the account's usage at now (CodeNotFound for no account);
+// bandwidth is this calendar month's (UTC) under its rule.
 func Usage(tx *bolt.Tx, accountID string, now time.Time) (UsageNow, error) {
 	a, plan, err := AccountPlan(tx, accountID)
 	if err != nil {
 		return UsageNow{}, err
 	}
 	acc := []byte(accountID)
-	m := readCounters(tx.Bucket(bUsageMonth).Get(key(acc, []byte(now.UTC().Format(monthLayout)))))
+	month := now.UTC().Format(monthLayout)
+	m := readCounters(tx.Bucket(bUsageMonth).Get(key(acc, []byte(month))))
+	bw := bandwidth(m, wireMonth(WireFrom(tx), month))
+	subs, ports := countReservations(tx, accountID)
 	return UsageNow{
 		Account:        a,
 		Plan:           plan,
 		Tunnels:        countPrefix(tx.Bucket(bTunnelsLiveAcct), acc),
-		Reservations:   countPrefix(tx.Bucket(bReservByAccount), acc),
+		Reservations:   subs,
+		ReservedPorts:  ports,
 		Domains:        countPrefix(tx.Bucket(bDomainsByAcct), acc),
-		BandwidthBytes: m.BytesIn + m.BytesOut,
+		BandwidthBytes: bw.BytesIn + bw.BytesOut,
 		Requests:       m.Requests,
+		Bandwidth:      bw,
 	}, nil
 }
 
-// UsageDay is one day's rollup.
+// UsageDay is one day's rollup; BytesIn and BytesOut under the rule of its
+// month, as Bandwidth says.
 type UsageDay struct {
 	Date          string `json:"date"`
 	Requests      int64  `json:"requests"`
@@ -205,18 +260,36 @@ type UsageDay struct {
 	TunnelSeconds int64  `json:"tunnelSeconds"`
 }
 
+// dayUsage is a UsageDay with its bandwidth in full (statements need the
+// body-only figures beside).
+type dayUsage struct {
+	UsageDay
+	bw Bandwidth
+}
+
 // UsageDays returns one rollup per UTC day from..to inclusive, zeros for days
 // without traffic. Live tunnels count their seconds up to now.
 func UsageDays(tx *bolt.Tx, accountID string, from, to, now time.Time) ([]UsageDay, error) {
-	return usageDays(tx, accountID, "", from, to, now)
+	return plainDays(usageDays(tx, accountID, "", from, to, now))
 }
 
 // TunnelUsageDays is UsageDays for one tunnel name (subdomain or "tcp-<port>").
 func TunnelUsageDays(tx *bolt.Tx, accountID, tunnel string, from, to, now time.Time) ([]UsageDay, error) {
-	return usageDays(tx, accountID, tunnel, from, to, now)
+	return plainDays(usageDays(tx, accountID, tunnel, from, to, now))
 }
 
-func usageDays(tx *bolt.Tx, accountID, tunnel string, from, to, now time.Time) ([]UsageDay, error) {
+func plainDays(ds []dayUsage, err error) ([]UsageDay, error) {
+	if ds == nil {
+		return nil, err
+	}
+	out := make([]UsageDay, len(ds))
+	for i, d := range ds {
+		out[i] = d.UsageDay
+	}
+	return out, err
+}
+
+func usageDays(tx *bolt.Tx, accountID, tunnel string, from, to, now time.Time) ([]dayUsage, error) {
 	acc := []byte(accountID)
 	b, prefix := tx.Bucket(bUsageDay), acc
 	if tunnel != "" {
@@ -235,12 +308,14 @@ func usageDays(tx *bolt.Tx, accountID, tunnel string, from, to, now time.Time) (
 			live[d.day] += d.seconds
 		}
 	}
-	var out []UsageDay
+	var out []dayUsage
+	wireFrom := WireFrom(tx)
 	for d := dayStart(from); !d.After(dayStart(to)); d = d.AddDate(0, 0, 1) {
 		day := d.Format(dayLayout)
 		c := readCounters(b.Get(key(prefix, []byte(day))))
-		out = append(out, UsageDay{Date: day, Requests: c.Requests, BytesIn: c.BytesIn, BytesOut: c.BytesOut,
-			TunnelSeconds: c.TunnelSeconds + live[day]})
+		bw := bandwidth(c, wireMonth(wireFrom, day))
+		out = append(out, dayUsage{UsageDay{Date: day, Requests: c.Requests, BytesIn: bw.BytesIn, BytesOut: bw.BytesOut,
+			TunnelSeconds: c.TunnelSeconds + live[day]}, bw})
 	}
 	return out, nil
 }

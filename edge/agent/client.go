@@ -28,7 +28,8 @@ type Spec struct {
 	WebhookEnforce bool
 	// WantPort (tcp) asks for a port: a reopen asks for its previous one,
 	// which the server grants when it is free and its last tunnel was the
-	// account's; otherwise it picks another.
+	// account's; otherwise it picks another. A port the account reserved
+	// is granted when free; one another account reserved is refused.
 	WantPort int
 	// DialLocal, if set, connects each public stream to the local service
 	// instead of plain TCP to Local: the CLI's proxy to a TLS service, or

@@ -85,6 +85,10 @@ type RequestLine struct {
 	BytesOut   int64     `json:"bytesOut"`
 	Error      string    `json:"error,omitempty"`
 	At         time.Time `json:"at"`
+	// A replay's: the request it replays (req_…), and what its overrides
+	// changed ("method", "path", "headers", "body"; none: a faithful replay).
+	ReplayOf  string   `json:"replayOf,omitempty"`
+	Overrides []string `json:"overrides,omitempty"`
 	// issue 17: the webhook verifier's verdict (nil: the tunnel has none).
 	Webhook *WebhookLine `json:"webhook,omitempty"`
 }

@@ -57,6 +57,30 @@ func (e CaptureKind) Valid() bool {
 	}
 }
 
+// Defines values for CaptureOverrides.
+const (
+	CaptureOverridesBody    CaptureOverrides = "body"
+	CaptureOverridesHeaders CaptureOverrides = "headers"
+	CaptureOverridesMethod  CaptureOverrides = "method"
+	CaptureOverridesPath    CaptureOverrides = "path"
+)
+
+// Valid indicates whether the value is a known member of the CaptureOverrides enum.
+func (e CaptureOverrides) Valid() bool {
+	switch e {
+	case CaptureOverridesBody:
+		return true
+	case CaptureOverridesHeaders:
+		return true
+	case CaptureOverridesMethod:
+		return true
+	case CaptureOverridesPath:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DomainState.
 const (
 	Failed   DomainState = "failed"
@@ -111,6 +135,30 @@ func (e HARLogEntriesKind) Valid() bool {
 	}
 }
 
+// Defines values for HARLogEntriesOverrides.
+const (
+	HARLogEntriesOverridesBody    HARLogEntriesOverrides = "body"
+	HARLogEntriesOverridesHeaders HARLogEntriesOverrides = "headers"
+	HARLogEntriesOverridesMethod  HARLogEntriesOverrides = "method"
+	HARLogEntriesOverridesPath    HARLogEntriesOverrides = "path"
+)
+
+// Valid indicates whether the value is a known member of the HARLogEntriesOverrides enum.
+func (e HARLogEntriesOverrides) Valid() bool {
+	switch e {
+	case HARLogEntriesOverridesBody:
+		return true
+	case HARLogEntriesOverridesHeaders:
+		return true
+	case HARLogEntriesOverridesMethod:
+		return true
+	case HARLogEntriesOverridesPath:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for RequestDetailKind.
 const (
 	RequestDetailKindHttp      RequestDetailKind = "http"
@@ -132,6 +180,30 @@ func (e RequestDetailKind) Valid() bool {
 	}
 }
 
+// Defines values for RequestDetailOverrides.
+const (
+	RequestDetailOverridesBody    RequestDetailOverrides = "body"
+	RequestDetailOverridesHeaders RequestDetailOverrides = "headers"
+	RequestDetailOverridesMethod  RequestDetailOverrides = "method"
+	RequestDetailOverridesPath    RequestDetailOverrides = "path"
+)
+
+// Valid indicates whether the value is a known member of the RequestDetailOverrides enum.
+func (e RequestDetailOverrides) Valid() bool {
+	switch e {
+	case RequestDetailOverridesBody:
+		return true
+	case RequestDetailOverridesHeaders:
+		return true
+	case RequestDetailOverridesMethod:
+		return true
+	case RequestDetailOverridesPath:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for RequestSummaryKind.
 const (
 	RequestSummaryKindHttp      RequestSummaryKind = "http"
@@ -147,6 +219,60 @@ func (e RequestSummaryKind) Valid() bool {
 	case RequestSummaryKindTcp:
 		return true
 	case RequestSummaryKindWebsocket:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RequestSummaryOverrides.
+const (
+	RequestSummaryOverridesBody    RequestSummaryOverrides = "body"
+	RequestSummaryOverridesHeaders RequestSummaryOverrides = "headers"
+	RequestSummaryOverridesMethod  RequestSummaryOverrides = "method"
+	RequestSummaryOverridesPath    RequestSummaryOverrides = "path"
+)
+
+// Valid indicates whether the value is a known member of the RequestSummaryOverrides enum.
+func (e RequestSummaryOverrides) Valid() bool {
+	switch e {
+	case RequestSummaryOverridesBody:
+		return true
+	case RequestSummaryOverridesHeaders:
+		return true
+	case RequestSummaryOverridesMethod:
+		return true
+	case RequestSummaryOverridesPath:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReservationProto.
+const (
+	ReservationProtoTcp ReservationProto = "tcp"
+)
+
+// Valid indicates whether the value is a known member of the ReservationProto enum.
+func (e ReservationProto) Valid() bool {
+	switch e {
+	case ReservationProtoTcp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for StatementBandwidthRule.
+const (
+	StatementBandwidthRuleWire StatementBandwidthRule = "wire"
+)
+
+// Valid indicates whether the value is a known member of the StatementBandwidthRule enum.
+func (e StatementBandwidthRule) Valid() bool {
+	switch e {
+	case StatementBandwidthRuleWire:
 		return true
 	default:
 		return false
@@ -183,6 +309,24 @@ func (e TunnelStatus) Valid() bool {
 	case TunnelStatusClosed:
 		return true
 	case TunnelStatusLive:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UsageBandwidthRule.
+const (
+	UsageBandwidthRuleBody UsageBandwidthRule = "body"
+	UsageBandwidthRuleWire UsageBandwidthRule = "wire"
+)
+
+// Valid indicates whether the value is a known member of the UsageBandwidthRule enum.
+func (e UsageBandwidthRule) Valid() bool {
+	switch e {
+	case UsageBandwidthRuleBody:
+		return true
+	case UsageBandwidthRuleWire:
 		return true
 	default:
 		return false
@@ -267,6 +411,84 @@ const (
 func (e ConnectAgentParamsConnection) Valid() bool {
 	switch e {
 	case Upgrade:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DeviceCodeFormdataBodyClientId.
+const (
+	DeviceCodeFormdataBodyClientIdWarrenCli DeviceCodeFormdataBodyClientId = "warren-cli"
+)
+
+// Valid indicates whether the value is a known member of the DeviceCodeFormdataBodyClientId enum.
+func (e DeviceCodeFormdataBodyClientId) Valid() bool {
+	switch e {
+	case DeviceCodeFormdataBodyClientIdWarrenCli:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DeviceTokenFormdataBodyClientId.
+const (
+	DeviceTokenFormdataBodyClientIdWarrenCli DeviceTokenFormdataBodyClientId = "warren-cli"
+)
+
+// Valid indicates whether the value is a known member of the DeviceTokenFormdataBodyClientId enum.
+func (e DeviceTokenFormdataBodyClientId) Valid() bool {
+	switch e {
+	case DeviceTokenFormdataBodyClientIdWarrenCli:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DeviceTokenFormdataBodyGrantType.
+const (
+	UrnIetfParamsOauthGrantTypeDeviceCode DeviceTokenFormdataBodyGrantType = "urn:ietf:params:oauth:grant-type:device_code"
+)
+
+// Valid indicates whether the value is a known member of the DeviceTokenFormdataBodyGrantType enum.
+func (e DeviceTokenFormdataBodyGrantType) Valid() bool {
+	switch e {
+	case UrnIetfParamsOauthGrantTypeDeviceCode:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DeviceToken200JSONResponseBodyTokenType.
+const (
+	Bearer DeviceToken200JSONResponseBodyTokenType = "Bearer"
+)
+
+// Valid indicates whether the value is a known member of the DeviceToken200JSONResponseBodyTokenType enum.
+func (e DeviceToken200JSONResponseBodyTokenType) Valid() bool {
+	switch e {
+	case Bearer:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateReservationJSONBodyProto.
+const (
+	CreateReservationJSONBodyProtoHttp CreateReservationJSONBodyProto = "http"
+	CreateReservationJSONBodyProtoTcp  CreateReservationJSONBodyProto = "tcp"
+)
+
+// Valid indicates whether the value is a known member of the CreateReservationJSONBodyProto enum.
+func (e CreateReservationJSONBodyProto) Valid() bool {
+	switch e {
+	case CreateReservationJSONBodyProtoHttp:
+		return true
+	case CreateReservationJSONBodyProtoTcp:
 		return true
 	default:
 		return false
@@ -385,12 +607,18 @@ type Capture struct {
 	DurationMs *float32   `json:"durationMs,omitempty"`
 
 	// Error agent_gone, local_refused, client_abort, quota, timeout…; absent when none
-	Error           *string              `json:"error,omitempty"`
-	Host            *string              `json:"host,omitempty"`
-	Id              *string              `json:"id,omitempty"`
-	Ip              *string              `json:"ip,omitempty"`
-	Kind            *CaptureKind         `json:"kind,omitempty"`
-	Method          *string              `json:"method,omitempty"`
+	Error  *string      `json:"error,omitempty"`
+	Host   *string      `json:"host,omitempty"`
+	Id     *string      `json:"id,omitempty"`
+	Ip     *string      `json:"ip,omitempty"`
+	Kind   *CaptureKind `json:"kind,omitempty"`
+	Method *string      `json:"method,omitempty"`
+
+	// Modified a replay whose overrides changed what was sent
+	Modified *bool `json:"modified,omitempty"`
+
+	// Overrides with modified: the fields the overrides changed
+	Overrides       *[]CaptureOverrides  `json:"overrides,omitempty"`
 	Path            *string              `json:"path,omitempty"`
 	Proto           *string              `json:"proto,omitempty"`
 	ReplayOf        *string              `json:"replayOf,omitempty"`
@@ -414,6 +642,9 @@ type Capture struct {
 
 // CaptureKind defines model for Capture.Kind.
 type CaptureKind string
+
+// CaptureOverrides defines model for Capture.Overrides.
+type CaptureOverrides string
 
 // CapturedBody defines model for CapturedBody.
 type CapturedBody struct {
@@ -483,11 +714,18 @@ type HAR struct {
 // HARLogEntriesKind defines model for HAR.Log.Entries.Kind.
 type HARLogEntriesKind string
 
+// HARLogEntriesOverrides defines model for HAR.Log.Entries.Overrides.
+type HARLogEntriesOverrides string
+
 // HAR_Log_Entries_Item defines model for HAR.Log.Entries.Item.
 type HAR_Log_Entries_Item struct {
 	// UnderscoreId the captured request, req_<ULID>
 	UnderscoreId   *string            `json:"_id,omitempty"`
 	UnderscoreKind *HARLogEntriesKind `json:"_kind,omitempty"`
+
+	// UnderscoreModified a replay whose overrides changed what was sent (absent when not)
+	UnderscoreModified  *bool                     `json:"_modified,omitempty"`
+	UnderscoreOverrides *[]HARLogEntriesOverrides `json:"_overrides,omitempty"`
 
 	// UnderscoreReplayOf req_<ULID> of the request this one replayed (absent when not a replay)
 	UnderscoreReplayOf   *string                `json:"_replayOf,omitempty"`
@@ -609,12 +847,18 @@ type RequestDetail struct {
 	Ip         string            `json:"ip"`
 	Kind       RequestDetailKind `json:"kind"`
 	Method     string            `json:"method"`
-	Path       string            `json:"path"`
-	Proto      string            `json:"proto"`
-	PrunedAt   *time.Time        `json:"prunedAt"`
-	ReplayOf   *string           `json:"replayOf"`
-	Request    Exchange          `json:"request"`
-	Response   Exchange          `json:"response"`
+
+	// Modified a replay whose overrides changed what was sent (false: a faithful replay, or not a replay)
+	Modified *bool `json:"modified,omitempty"`
+
+	// Overrides with modified: the fields the overrides changed, in this order
+	Overrides *[]RequestDetailOverrides `json:"overrides,omitempty"`
+	Path      string                    `json:"path"`
+	Proto     string                    `json:"proto"`
+	PrunedAt  *time.Time                `json:"prunedAt"`
+	ReplayOf  *string                   `json:"replayOf"`
+	Request   Exchange                  `json:"request"`
+	Response  Exchange                  `json:"response"`
 
 	// SecretHeaders the headers whose values are kept out of the event log, beside the bodies (Authorization, Proxy-Authorization, Cookie, Set-Cookie and the operator's list); null when none. While retained, request/response headers show their values; once retention pruned them with the bodies, available is false and those headers are left out.
 	SecretHeaders *struct {
@@ -636,10 +880,19 @@ type RequestDetail struct {
 // RequestDetailKind defines model for RequestDetail.Kind.
 type RequestDetailKind string
 
+// RequestDetailOverrides defines model for RequestDetail.Overrides.
+type RequestDetailOverrides string
+
 // RequestList defines model for RequestList.
 type RequestList struct {
 	NextPageUri *string          `json:"next_page_uri"`
 	Requests    []RequestSummary `json:"requests"`
+
+	// ScanBeforeId with scanLimited: the last request scanned, the before_id of next_page_uri
+	ScanBeforeId *string `json:"scanBeforeId,omitempty"`
+
+	// ScanLimited present (true) when a filtered page stopped after scanning its bound of summaries (100,000) with fewer matches than limit; next_page_uri continues below scanBeforeId
+	ScanLimited *bool `json:"scanLimited,omitempty"`
 }
 
 // RequestSummary defines model for RequestSummary.
@@ -663,10 +916,16 @@ type RequestSummary struct {
 	Ip         string             `json:"ip"`
 	Kind       RequestSummaryKind `json:"kind"`
 	Method     string             `json:"method"`
-	Path       string             `json:"path"`
-	Proto      string             `json:"proto"`
-	ReplayOf   *string            `json:"replayOf"`
-	Status     int                `json:"status"`
+
+	// Modified a replay whose overrides changed what was sent (false: a faithful replay, or not a replay)
+	Modified *bool `json:"modified,omitempty"`
+
+	// Overrides with modified: the fields the overrides changed, in this order
+	Overrides *[]RequestSummaryOverrides `json:"overrides,omitempty"`
+	Path      string                     `json:"path"`
+	Proto     string                     `json:"proto"`
+	ReplayOf  *string                    `json:"replayOf"`
+	Status    int                        `json:"status"`
 
 	// TtfbMs milliseconds to the response's first byte, rounded
 	TtfbMs int64 `json:"ttfbMs"`
@@ -680,11 +939,20 @@ type RequestSummary struct {
 // RequestSummaryKind defines model for RequestSummary.Kind.
 type RequestSummaryKind string
 
-// Reservation defines model for Reservation.
+// RequestSummaryOverrides defines model for RequestSummary.Overrides.
+type RequestSummaryOverrides string
+
+// Reservation a subdomain's: {subdomain, createdAt}; a TCP port's: {proto: tcp, port, name: tcp:PORT, createdAt}
 type Reservation struct {
-	CreatedAt time.Time `json:"createdAt"`
-	Subdomain string    `json:"subdomain"`
+	CreatedAt time.Time         `json:"createdAt"`
+	Name      *string           `json:"name,omitempty"`
+	Port      *int              `json:"port,omitempty"`
+	Proto     *ReservationProto `json:"proto,omitempty"`
+	Subdomain *string           `json:"subdomain,omitempty"`
 }
+
+// ReservationProto defines model for Reservation.Proto.
+type ReservationProto string
 
 // ReservationList defines model for ReservationList.
 type ReservationList struct {
@@ -720,10 +988,23 @@ type Session struct {
 
 // Statement defines model for Statement.
 type Statement struct {
-	AccountId  *string `json:"accountId,omitempty"`
-	BytesIn    *int    `json:"bytesIn,omitempty"`
-	BytesOut   *int    `json:"bytesOut,omitempty"`
-	BytesTotal *int    `json:"bytesTotal,omitempty"`
+	AccountId *string `json:"accountId,omitempty"`
+
+	// BandwidthRule present from the month of the wire rule (docs/operations.md); absent before, where bytesIn and bytesOut count bodies
+	BandwidthRule *StatementBandwidthRule `json:"bandwidthRule,omitempty"`
+
+	// BodyBytesIn request bodies alone (with bandwidthRule)
+	BodyBytesIn *int `json:"bodyBytesIn,omitempty"`
+
+	// BodyBytesOut response bodies alone (with bandwidthRule)
+	BodyBytesOut *int `json:"bodyBytesOut,omitempty"`
+
+	// BytesIn bytes in on the wire (request heads and bodies); bodies only before the wire rule's month
+	BytesIn *int `json:"bytesIn,omitempty"`
+
+	// BytesOut bytes out on the wire (response heads and bodies); bodies only before the wire rule's month
+	BytesOut   *int `json:"bytesOut,omitempty"`
+	BytesTotal *int `json:"bytesTotal,omitempty"`
 
 	// Closed the month has ended; its figures are final
 	Closed *bool `json:"closed,omitempty"`
@@ -741,6 +1022,9 @@ type Statement struct {
 	ReservationDays *float32 `json:"reservationDays,omitempty"`
 	TunnelSeconds   *int     `json:"tunnelSeconds,omitempty"`
 }
+
+// StatementBandwidthRule present from the month of the wire rule (docs/operations.md); absent before, where bytesIn and bytesOut count bodies
+type StatementBandwidthRule string
 
 // Tunnel defines model for Tunnel.
 type Tunnel struct {
@@ -774,10 +1058,23 @@ type TunnelList struct {
 
 // Usage defines model for Usage.
 type Usage struct {
+	// Bandwidth this month's bandwidth; used.bandwidthBytes is bytesIn + bytesOut
+	Bandwidth *struct {
+		BodyBytesIn  *int `json:"bodyBytesIn,omitempty"`
+		BodyBytesOut *int `json:"bodyBytesOut,omitempty"`
+		BytesIn      *int `json:"bytesIn,omitempty"`
+		BytesOut     *int `json:"bytesOut,omitempty"`
+
+		// Rule wire: heads and bodies; body: bodies only (months before the wire rule)
+		Rule *UsageBandwidthRule `json:"rule,omitempty"`
+	} `json:"bandwidth,omitempty"`
 	Limits Quantities `json:"limits"`
 	Plan   string     `json:"plan"`
 	Used   Quantities `json:"used"`
 }
+
+// UsageBandwidthRule wire: heads and bodies; body: bodies only (months before the wire rule)
+type UsageBandwidthRule string
 
 // UsageHistory defines model for UsageHistory.
 type UsageHistory struct {
@@ -806,6 +1103,30 @@ type BeforeId = string
 
 // Limit defines model for limit.
 type Limit = int
+
+// ReqErrors defines model for reqErrors.
+type ReqErrors = bool
+
+// ReqMethod defines model for reqMethod.
+type ReqMethod = string
+
+// ReqMinDurationMs defines model for reqMinDurationMs.
+type ReqMinDurationMs = float32
+
+// ReqPath defines model for reqPath.
+type ReqPath = string
+
+// ReqReplays defines model for reqReplays.
+type ReqReplays = bool
+
+// ReqSince defines model for reqSince.
+type ReqSince = time.Time
+
+// ReqStatus defines model for reqStatus.
+type ReqStatus = string
+
+// ReqUntil defines model for reqUntil.
+type ReqUntil = time.Time
 
 // Sub defines model for sub.
 type Sub = string
@@ -871,6 +1192,41 @@ type ConnectAgentParamsUpgrade string
 // ConnectAgentParamsConnection defines parameters for ConnectAgent.
 type ConnectAgentParamsConnection string
 
+// DeviceApproveJSONBody defines parameters for DeviceApprove.
+type DeviceApproveJSONBody struct {
+	UserCode string `json:"userCode"`
+}
+
+// DeviceCodeFormdataBody defines parameters for DeviceCode.
+type DeviceCodeFormdataBody struct {
+	ClientId DeviceCodeFormdataBodyClientId `form:"client_id" json:"client_id"`
+	Scope    *string                        `form:"scope,omitempty" json:"scope,omitempty"`
+}
+
+// DeviceCodeFormdataBodyClientId defines parameters for DeviceCode.
+type DeviceCodeFormdataBodyClientId string
+
+// DeviceDenyJSONBody defines parameters for DeviceDeny.
+type DeviceDenyJSONBody struct {
+	UserCode string `json:"userCode"`
+}
+
+// DeviceTokenFormdataBody defines parameters for DeviceToken.
+type DeviceTokenFormdataBody struct {
+	ClientId   DeviceTokenFormdataBodyClientId  `form:"client_id" json:"client_id"`
+	DeviceCode string                           `form:"device_code" json:"device_code"`
+	GrantType  DeviceTokenFormdataBodyGrantType `form:"grant_type" json:"grant_type"`
+}
+
+// DeviceTokenFormdataBodyClientId defines parameters for DeviceToken.
+type DeviceTokenFormdataBodyClientId string
+
+// DeviceTokenFormdataBodyGrantType defines parameters for DeviceToken.
+type DeviceTokenFormdataBodyGrantType string
+
+// DeviceToken200JSONResponseBodyTokenType defines parameters for DeviceToken.
+type DeviceToken200JSONResponseBodyTokenType string
+
 // ListEventsParams defines parameters for ListEvents.
 type ListEventsParams struct {
 	// Type type prefix
@@ -911,8 +1267,13 @@ type ListReservationsParams struct {
 
 // CreateReservationJSONBody defines parameters for CreateReservation.
 type CreateReservationJSONBody struct {
-	Subdomain string `json:"subdomain"`
+	Port      *int                            `json:"port,omitempty"`
+	Proto     *CreateReservationJSONBodyProto `json:"proto,omitempty"`
+	Subdomain *string                         `json:"subdomain,omitempty"`
 }
+
+// CreateReservationJSONBodyProto defines parameters for CreateReservation.
+type CreateReservationJSONBodyProto string
 
 // GetStatementParams defines parameters for GetStatement.
 type GetStatementParams struct {
@@ -928,6 +1289,28 @@ type ListTunnelRequestsParams struct {
 
 	// BeforeId an id of the listed kind; items created before it are returned
 	BeforeId *BeforeId `form:"before_id,omitempty" json:"before_id,omitempty"`
+
+	// Method comma-separated methods, any case
+	Method *ReqMethod `form:"method,omitempty" json:"method,omitempty"`
+
+	// Status comma-separated status classes (1xx to 5xx) or exact codes
+	Status *ReqStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// Path a substring of the path with its query (case-sensitive)
+	Path *ReqPath `form:"path,omitempty" json:"path,omitempty"`
+
+	// Since capture time, inclusive
+	Since *ReqSince `form:"since,omitempty" json:"since,omitempty"`
+
+	// Until capture time, exclusive; after since
+	Until         *ReqUntil         `form:"until,omitempty" json:"until,omitempty"`
+	MinDurationMs *ReqMinDurationMs `form:"minDurationMs,omitempty" json:"minDurationMs,omitempty"`
+
+	// Errors true: a 5xx status or an error outcome (anything but the ordinary ends closed, client_closed, local_closed)
+	Errors *ReqErrors `form:"errors,omitempty" json:"errors,omitempty"`
+
+	// Replays true: replays only (replayOf set)
+	Replays *ReqReplays `form:"replays,omitempty" json:"replays,omitempty"`
 }
 
 // ExportTunnelRequestsParams defines parameters for ExportTunnelRequests.
@@ -954,6 +1337,9 @@ type ReplayRequestJSONBody struct {
 
 	// Headers set these headers; an empty string removes one. Names are HTTP tokens, values hold no CR, LF or NUL; Host, Content-Length, Transfer-Encoding, Connection and the other hop-by-hop headers are set by Warren and refused here
 	Headers *map[string]string `json:"headers,omitempty"`
+
+	// MarkReplay adds Warren-Replay-Of: req_… (this request's id) to what the local service gets; off, a replay is byte for byte the capture. Not an override: the replay stays modified false
+	MarkReplay *bool `json:"markReplay,omitempty"`
 
 	// Method an HTTP method (a token, not empty)
 	Method *string `json:"method,omitempty"`
@@ -1007,6 +1393,28 @@ type ListRequestsParams struct {
 	// BeforeId an id of the listed kind; items created before it are returned
 	BeforeId *BeforeId `form:"before_id,omitempty" json:"before_id,omitempty"`
 	Tunnel   *string   `form:"tunnel,omitempty" json:"tunnel,omitempty"`
+
+	// Method comma-separated methods, any case
+	Method *ReqMethod `form:"method,omitempty" json:"method,omitempty"`
+
+	// Status comma-separated status classes (1xx to 5xx) or exact codes
+	Status *ReqStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// Path a substring of the path with its query (case-sensitive)
+	Path *ReqPath `form:"path,omitempty" json:"path,omitempty"`
+
+	// Since capture time, inclusive
+	Since *ReqSince `form:"since,omitempty" json:"since,omitempty"`
+
+	// Until capture time, exclusive; after since
+	Until         *ReqUntil         `form:"until,omitempty" json:"until,omitempty"`
+	MinDurationMs *ReqMinDurationMs `form:"minDurationMs,omitempty" json:"minDurationMs,omitempty"`
+
+	// Errors true: a 5xx status or an error outcome (anything but the ordinary ends closed, client_closed, local_closed)
+	Errors *ReqErrors `form:"errors,omitempty" json:"errors,omitempty"`
+
+	// Replays true: replays only (replayOf set)
+	Replays *ReqReplays `form:"replays,omitempty" json:"replays,omitempty"`
 }
 
 // ListTunnelsParams defines parameters for ListTunnels.
@@ -1038,6 +1446,18 @@ type UpdateAccountPlanJSONRequestBody UpdateAccountPlanJSONBody
 
 // SetAccountPasswordJSONRequestBody defines body for SetAccountPassword for application/json ContentType.
 type SetAccountPasswordJSONRequestBody SetAccountPasswordJSONBody
+
+// DeviceApproveJSONRequestBody defines body for DeviceApprove for application/json ContentType.
+type DeviceApproveJSONRequestBody DeviceApproveJSONBody
+
+// DeviceCodeFormdataRequestBody defines body for DeviceCode for application/x-www-form-urlencoded ContentType.
+type DeviceCodeFormdataRequestBody DeviceCodeFormdataBody
+
+// DeviceDenyJSONRequestBody defines body for DeviceDeny for application/json ContentType.
+type DeviceDenyJSONRequestBody DeviceDenyJSONBody
+
+// DeviceTokenFormdataRequestBody defines body for DeviceToken for application/x-www-form-urlencoded ContentType.
+type DeviceTokenFormdataRequestBody DeviceTokenFormdataBody
 
 // CreateReservationJSONRequestBody defines body for CreateReservation for application/json ContentType.
 type CreateReservationJSONRequestBody CreateReservationJSONBody
@@ -1096,6 +1516,22 @@ func (a *HAR_Log_Entries_Item) UnmarshalJSON(b []byte) error {
 			return fmt.Errorf("error reading '_kind': %w", err)
 		}
 		delete(object, "_kind")
+	}
+
+	if raw, found := object["_modified"]; found {
+		err = json.Unmarshal(raw, &a.UnderscoreModified)
+		if err != nil {
+			return fmt.Errorf("error reading '_modified': %w", err)
+		}
+		delete(object, "_modified")
+	}
+
+	if raw, found := object["_overrides"]; found {
+		err = json.Unmarshal(raw, &a.UnderscoreOverrides)
+		if err != nil {
+			return fmt.Errorf("error reading '_overrides': %w", err)
+		}
+		delete(object, "_overrides")
 	}
 
 	if raw, found := object["_replayOf"]; found {
@@ -1192,6 +1628,20 @@ func (a HAR_Log_Entries_Item) MarshalJSON() ([]byte, error) {
 		object["_kind"], err = json.Marshal(a.UnderscoreKind)
 		if err != nil {
 			return nil, fmt.Errorf("error marshaling '_kind': %w", err)
+		}
+	}
+
+	if a.UnderscoreModified != nil {
+		object["_modified"], err = json.Marshal(a.UnderscoreModified)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '_modified': %w", err)
+		}
+	}
+
+	if a.UnderscoreOverrides != nil {
+		object["_overrides"], err = json.Marshal(a.UnderscoreOverrides)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '_overrides': %w", err)
 		}
 	}
 
@@ -1417,6 +1867,67 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/checkpoint (the `GetCheckpoint` operationId).
 	GetCheckpoint(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// DeviceApproveWithBody Approve a device login: mints a new API key for the signed-in account, named "warren login on <device address>" (key.created with via device and the session id), whose secret the device receives on its next poll. Session cookie only (403 for an API key); 404 for a code nobody waits on; 429 as pending.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/device/approve (the `DeviceApprove` operationId).
+	DeviceApproveWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeviceApprove Approve a device login: mints a new API key for the signed-in account, named "warren login on <device address>" (key.created with via device and the session id), whose secret the device receives on its next poll. Session cookie only (403 for an API key); 404 for a code nobody waits on; 429 as pending.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/device/approve (the `DeviceApprove` operationId).
+	DeviceApprove(ctx context.Context, body DeviceApproveJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeviceCodeWithBody RFC 8628 3.1 device authorization request. Form-encoded; client_id must be warren-cli (else 401 invalid_client); scope is accepted and ignored. 429 slow_down with Retry-After past 10 codes at once from one address (then one per 30 s) or while 1024 logins are pending. Errors are RFC 6749 5.2 shaped: {error, error_description, message}.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/device/code (the `DeviceCode` operationId).
+	DeviceCodeWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeviceCodeWithFormdataBody RFC 8628 3.1 device authorization request. Form-encoded; client_id must be warren-cli (else 401 invalid_client); scope is accepted and ignored. 429 slow_down with Retry-After past 10 codes at once from one address (then one per 30 s) or while 1024 logins are pending. Errors are RFC 6749 5.2 shaped: {error, error_description, message}.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /api/v1/device/code (the `DeviceCode` operationId).
+	DeviceCodeWithFormdataBody(ctx context.Context, body DeviceCodeFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeviceDenyWithBody Deny a device login: its next poll hears access_denied. Session cookie only, as approve.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/device/deny (the `DeviceDeny` operationId).
+	DeviceDenyWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeviceDeny Deny a device login: its next poll hears access_denied. Session cookie only, as approve.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/device/deny (the `DeviceDeny` operationId).
+	DeviceDeny(ctx context.Context, body DeviceDenyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DevicePending The device login waiting for a user code (case, dashes and spaces ignored), for the approval page. Session cookie only: an API key gets 403. 404 for a code nobody waits on; 10 such misses per account, then one a minute (429).
+	//
+	// Corresponds with GET /api/v1/device/pending/{user_code} (the `DevicePending` operationId).
+	DevicePending(ctx context.Context, userCode string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeviceTokenWithBody RFC 8628 3.4 device access token request. 200 once the code is approved, exactly once (a new API key, shown only here); else 400 with error authorization_pending, slow_down (polled sooner than the interval, which grows by 5 s), access_denied, expired_token (10 minutes), invalid_grant (unknown or already used code), unsupported_grant_type or invalid_request; 401 invalid_client.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/device/token (the `DeviceToken` operationId).
+	DeviceTokenWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeviceTokenWithFormdataBody RFC 8628 3.4 device access token request. 200 once the code is approved, exactly once (a new API key, shown only here); else 400 with error authorization_pending, slow_down (polled sooner than the interval, which grows by 5 s), access_denied, expired_token (10 minutes), invalid_grant (unknown or already used code), unsupported_grant_type or invalid_request; 401 invalid_client.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /api/v1/device/token (the `DeviceToken` operationId).
+	DeviceTokenWithFormdataBody(ctx context.Context, body DeviceTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListEvents The caller's events, newest first (audit trail). Key hashes and key prefixes (keyId names the key) and body digests are removed; bodies never appear.
 	//
 	// Corresponds with GET /api/v1/me/events (the `ListEvents` operationId).
@@ -1442,26 +1953,26 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/me/requests/{id}/export (the `ExportRequest` operationId).
 	ExportRequest(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListReservations The caller's reserved subdomains, newest first (before_id is a subdomain).
+	// ListReservations The caller's reserved subdomains and TCP ports, newest first (before_id is a subdomain or tcp:PORT).
 	//
 	// Corresponds with GET /api/v1/me/reservations (the `ListReservations` operationId).
 	ListReservations(ctx context.Context, params *ListReservationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateReservationWithBody Reserve a subdomain.
+	// CreateReservationWithBody Reserve a subdomain, or a TCP port of the server's range.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/me/reservations (the `CreateReservation` operationId).
 	CreateReservationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateReservation Reserve a subdomain.
+	// CreateReservation Reserve a subdomain, or a TCP port of the server's range.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/me/reservations (the `CreateReservation` operationId).
 	CreateReservation(ctx context.Context, body CreateReservationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ReleaseReservation Release a reservation.
+	// ReleaseReservation Release a reservation ({sub} is a subdomain, or tcp:PORT for a TCP port, which returns to the pool).
 	//
 	// Corresponds with DELETE /api/v1/me/reservations/{sub} (the `ReleaseReservation` operationId).
 	ReleaseReservation(ctx context.Context, sub Sub, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1889,6 +2400,157 @@ func (c *Client) GetCheckpoint(ctx context.Context, reqEditors ...RequestEditorF
 	return c.Client.Do(req)
 }
 
+// DeviceApproveWithBody Approve a device login: mints a new API key for the signed-in account, named "warren login on <device address>" (key.created with via device and the session id), whose secret the device receives on its next poll. Session cookie only (403 for an API key); 404 for a code nobody waits on; 429 as pending.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/device/approve (the `DeviceApprove` operationId).
+func (c *Client) DeviceApproveWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeviceApproveRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeviceApprove Approve a device login: mints a new API key for the signed-in account, named "warren login on <device address>" (key.created with via device and the session id), whose secret the device receives on its next poll. Session cookie only (403 for an API key); 404 for a code nobody waits on; 429 as pending.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/device/approve (the `DeviceApprove` operationId).
+func (c *Client) DeviceApprove(ctx context.Context, body DeviceApproveJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeviceApproveRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeviceCodeWithBody RFC 8628 3.1 device authorization request. Form-encoded; client_id must be warren-cli (else 401 invalid_client); scope is accepted and ignored. 429 slow_down with Retry-After past 10 codes at once from one address (then one per 30 s) or while 1024 logins are pending. Errors are RFC 6749 5.2 shaped: {error, error_description, message}.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/device/code (the `DeviceCode` operationId).
+func (c *Client) DeviceCodeWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeviceCodeRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeviceCodeWithFormdataBody RFC 8628 3.1 device authorization request. Form-encoded; client_id must be warren-cli (else 401 invalid_client); scope is accepted and ignored. 429 slow_down with Retry-After past 10 codes at once from one address (then one per 30 s) or while 1024 logins are pending. Errors are RFC 6749 5.2 shaped: {error, error_description, message}.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /api/v1/device/code (the `DeviceCode` operationId).
+func (c *Client) DeviceCodeWithFormdataBody(ctx context.Context, body DeviceCodeFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeviceCodeRequestWithFormdataBody(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeviceDenyWithBody Deny a device login: its next poll hears access_denied. Session cookie only, as approve.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/device/deny (the `DeviceDeny` operationId).
+func (c *Client) DeviceDenyWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeviceDenyRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeviceDeny Deny a device login: its next poll hears access_denied. Session cookie only, as approve.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/device/deny (the `DeviceDeny` operationId).
+func (c *Client) DeviceDeny(ctx context.Context, body DeviceDenyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeviceDenyRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DevicePending The device login waiting for a user code (case, dashes and spaces ignored), for the approval page. Session cookie only: an API key gets 403. 404 for a code nobody waits on; 10 such misses per account, then one a minute (429).
+//
+// Corresponds with GET /api/v1/device/pending/{user_code} (the `DevicePending` operationId).
+func (c *Client) DevicePending(ctx context.Context, userCode string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDevicePendingRequest(c.Server, userCode)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeviceTokenWithBody RFC 8628 3.4 device access token request. 200 once the code is approved, exactly once (a new API key, shown only here); else 400 with error authorization_pending, slow_down (polled sooner than the interval, which grows by 5 s), access_denied, expired_token (10 minutes), invalid_grant (unknown or already used code), unsupported_grant_type or invalid_request; 401 invalid_client.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/device/token (the `DeviceToken` operationId).
+func (c *Client) DeviceTokenWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeviceTokenRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeviceTokenWithFormdataBody RFC 8628 3.4 device access token request. 200 once the code is approved, exactly once (a new API key, shown only here); else 400 with error authorization_pending, slow_down (polled sooner than the interval, which grows by 5 s), access_denied, expired_token (10 minutes), invalid_grant (unknown or already used code), unsupported_grant_type or invalid_request; 401 invalid_client.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /api/v1/device/token (the `DeviceToken` operationId).
+func (c *Client) DeviceTokenWithFormdataBody(ctx context.Context, body DeviceTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeviceTokenRequestWithFormdataBody(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListEvents The caller's events, newest first (audit trail). Key hashes and key prefixes (keyId names the key) and body digests are removed; bodies never appear.
 //
 // Corresponds with GET /api/v1/me/events (the `ListEvents` operationId).
@@ -1964,7 +2626,7 @@ func (c *Client) ExportRequest(ctx context.Context, id string, reqEditors ...Req
 	return c.Client.Do(req)
 }
 
-// ListReservations The caller's reserved subdomains, newest first (before_id is a subdomain).
+// ListReservations The caller's reserved subdomains and TCP ports, newest first (before_id is a subdomain or tcp:PORT).
 //
 // Corresponds with GET /api/v1/me/reservations (the `ListReservations` operationId).
 func (c *Client) ListReservations(ctx context.Context, params *ListReservationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1979,7 +2641,7 @@ func (c *Client) ListReservations(ctx context.Context, params *ListReservationsP
 	return c.Client.Do(req)
 }
 
-// CreateReservationWithBody Reserve a subdomain.
+// CreateReservationWithBody Reserve a subdomain, or a TCP port of the server's range.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1996,7 +2658,7 @@ func (c *Client) CreateReservationWithBody(ctx context.Context, contentType stri
 	return c.Client.Do(req)
 }
 
-// CreateReservation Reserve a subdomain.
+// CreateReservation Reserve a subdomain, or a TCP port of the server's range.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2013,7 +2675,7 @@ func (c *Client) CreateReservation(ctx context.Context, body CreateReservationJS
 	return c.Client.Do(req)
 }
 
-// ReleaseReservation Release a reservation.
+// ReleaseReservation Release a reservation ({sub} is a subdomain, or tcp:PORT for a TCP port, which returns to the pool).
 //
 // Corresponds with DELETE /api/v1/me/reservations/{sub} (the `ReleaseReservation` operationId).
 func (c *Client) ReleaseReservation(ctx context.Context, sub Sub, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -3087,6 +3749,200 @@ func NewGetCheckpointRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewDeviceApproveRequest calls the generic DeviceApprove builder with application/json body
+func NewDeviceApproveRequest(server string, body DeviceApproveJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDeviceApproveRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewDeviceApproveRequestWithBody constructs an http.Request for the DeviceApprove method, with any body, and a specified content type
+func NewDeviceApproveRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/device/approve")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeviceCodeRequestWithFormdataBody calls the generic DeviceCode builder with application/x-www-form-urlencoded body
+func NewDeviceCodeRequestWithFormdataBody(server string, body DeviceCodeFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewDeviceCodeRequestWithBody(server, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewDeviceCodeRequestWithBody constructs an http.Request for the DeviceCode method, with any body, and a specified content type
+func NewDeviceCodeRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/device/code")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeviceDenyRequest calls the generic DeviceDeny builder with application/json body
+func NewDeviceDenyRequest(server string, body DeviceDenyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDeviceDenyRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewDeviceDenyRequestWithBody constructs an http.Request for the DeviceDeny method, with any body, and a specified content type
+func NewDeviceDenyRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/device/deny")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDevicePendingRequest constructs an http.Request for the DevicePending method
+func NewDevicePendingRequest(server string, userCode string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user_code", userCode, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/device/pending/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDeviceTokenRequestWithFormdataBody calls the generic DeviceToken builder with application/x-www-form-urlencoded body
+func NewDeviceTokenRequestWithFormdataBody(server string, body DeviceTokenFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewDeviceTokenRequestWithBody(server, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewDeviceTokenRequestWithBody constructs an http.Request for the DeviceToken method, with any body, and a specified content type
+func NewDeviceTokenRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/device/token")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewListEventsRequest constructs an http.Request for the ListEvents method
 func NewListEventsRequest(server string, params *ListEventsParams) (*http.Request, error) {
 	var err error
@@ -3761,6 +4617,102 @@ func NewListTunnelRequestsRequest(server string, sub Sub, params *ListTunnelRequ
 		if params.BeforeId != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "before_id", *params.BeforeId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Method != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "method", *params.Method, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Path != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "path", *params.Path, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Since != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "since", *params.Since, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Until != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "until", *params.Until, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.MinDurationMs != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "minDurationMs", *params.MinDurationMs, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "number", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Errors != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "errors", *params.Errors, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Replays != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "replays", *params.Replays, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -4513,6 +5465,102 @@ func NewListRequestsRequest(server string, params *ListRequestsParams) (*http.Re
 
 		}
 
+		if params.Method != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "method", *params.Method, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Path != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "path", *params.Path, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Since != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "since", *params.Since, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Until != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "until", *params.Until, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.MinDurationMs != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "minDurationMs", *params.MinDurationMs, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "number", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Errors != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "errors", *params.Errors, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Replays != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "replays", *params.Replays, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if encoded := queryValues.Encode(); encoded != "" {
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
@@ -4893,6 +5941,69 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/checkpoint (the `GetCheckpoint` operationId).
 	GetCheckpointWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetCheckpointResponse, error)
 
+	// DeviceApproveWithBodyWithResponse Approve a device login: mints a new API key for the signed-in account, named "warren login on <device address>" (key.created with via device and the session id), whose secret the device receives on its next poll. Session cookie only (403 for an API key); 404 for a code nobody waits on; 429 as pending.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/device/approve (the `DeviceApprove` operationId).
+	DeviceApproveWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeviceApproveResponse, error)
+
+	// DeviceApproveWithResponse Approve a device login: mints a new API key for the signed-in account, named "warren login on <device address>" (key.created with via device and the session id), whose secret the device receives on its next poll. Session cookie only (403 for an API key); 404 for a code nobody waits on; 429 as pending.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/device/approve (the `DeviceApprove` operationId).
+	DeviceApproveWithResponse(ctx context.Context, body DeviceApproveJSONRequestBody, reqEditors ...RequestEditorFn) (*DeviceApproveResponse, error)
+
+	// DeviceCodeWithBodyWithResponse RFC 8628 3.1 device authorization request. Form-encoded; client_id must be warren-cli (else 401 invalid_client); scope is accepted and ignored. 429 slow_down with Retry-After past 10 codes at once from one address (then one per 30 s) or while 1024 logins are pending. Errors are RFC 6749 5.2 shaped: {error, error_description, message}.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/device/code (the `DeviceCode` operationId).
+	DeviceCodeWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeviceCodeResponse, error)
+
+	// DeviceCodeWithFormdataBodyWithResponse RFC 8628 3.1 device authorization request. Form-encoded; client_id must be warren-cli (else 401 invalid_client); scope is accepted and ignored. 429 slow_down with Retry-After past 10 codes at once from one address (then one per 30 s) or while 1024 logins are pending. Errors are RFC 6749 5.2 shaped: {error, error_description, message}.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/device/code (the `DeviceCode` operationId).
+	DeviceCodeWithFormdataBodyWithResponse(ctx context.Context, body DeviceCodeFormdataRequestBody, reqEditors ...RequestEditorFn) (*DeviceCodeResponse, error)
+
+	// DeviceDenyWithBodyWithResponse Deny a device login: its next poll hears access_denied. Session cookie only, as approve.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/device/deny (the `DeviceDeny` operationId).
+	DeviceDenyWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeviceDenyResponse, error)
+
+	// DeviceDenyWithResponse Deny a device login: its next poll hears access_denied. Session cookie only, as approve.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/device/deny (the `DeviceDeny` operationId).
+	DeviceDenyWithResponse(ctx context.Context, body DeviceDenyJSONRequestBody, reqEditors ...RequestEditorFn) (*DeviceDenyResponse, error)
+
+	// DevicePendingWithResponse The device login waiting for a user code (case, dashes and spaces ignored), for the approval page. Session cookie only: an API key gets 403. 404 for a code nobody waits on; 10 such misses per account, then one a minute (429).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/device/pending/{user_code} (the `DevicePending` operationId).
+	DevicePendingWithResponse(ctx context.Context, userCode string, reqEditors ...RequestEditorFn) (*DevicePendingResponse, error)
+
+	// DeviceTokenWithBodyWithResponse RFC 8628 3.4 device access token request. 200 once the code is approved, exactly once (a new API key, shown only here); else 400 with error authorization_pending, slow_down (polled sooner than the interval, which grows by 5 s), access_denied, expired_token (10 minutes), invalid_grant (unknown or already used code), unsupported_grant_type or invalid_request; 401 invalid_client.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/device/token (the `DeviceToken` operationId).
+	DeviceTokenWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeviceTokenResponse, error)
+
+	// DeviceTokenWithFormdataBodyWithResponse RFC 8628 3.4 device access token request. 200 once the code is approved, exactly once (a new API key, shown only here); else 400 with error authorization_pending, slow_down (polled sooner than the interval, which grows by 5 s), access_denied, expired_token (10 minutes), invalid_grant (unknown or already used code), unsupported_grant_type or invalid_request; 401 invalid_client.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/device/token (the `DeviceToken` operationId).
+	DeviceTokenWithFormdataBodyWithResponse(ctx context.Context, body DeviceTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*DeviceTokenResponse, error)
+
 	// ListEventsWithResponse The caller's events, newest first (audit trail). Key hashes and key prefixes (keyId names the key) and body digests are removed; bodies never appear.
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -4928,28 +6039,28 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/me/requests/{id}/export (the `ExportRequest` operationId).
 	ExportRequestWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*ExportRequestResponse, error)
 
-	// ListReservationsWithResponse The caller's reserved subdomains, newest first (before_id is a subdomain).
+	// ListReservationsWithResponse The caller's reserved subdomains and TCP ports, newest first (before_id is a subdomain or tcp:PORT).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/me/reservations (the `ListReservations` operationId).
 	ListReservationsWithResponse(ctx context.Context, params *ListReservationsParams, reqEditors ...RequestEditorFn) (*ListReservationsResponse, error)
 
-	// CreateReservationWithBodyWithResponse Reserve a subdomain.
+	// CreateReservationWithBodyWithResponse Reserve a subdomain, or a TCP port of the server's range.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/me/reservations (the `CreateReservation` operationId).
 	CreateReservationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateReservationResponse, error)
 
-	// CreateReservationWithResponse Reserve a subdomain.
+	// CreateReservationWithResponse Reserve a subdomain, or a TCP port of the server's range.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/me/reservations (the `CreateReservation` operationId).
 	CreateReservationWithResponse(ctx context.Context, body CreateReservationJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateReservationResponse, error)
 
-	// ReleaseReservationWithResponse Release a reservation.
+	// ReleaseReservationWithResponse Release a reservation ({sub} is a subdomain, or tcp:PORT for a TCP port, which returns to the pool).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -6187,6 +7298,535 @@ func (r GetCheckpointResponse) ContentType() string {
 	return ""
 }
 
+// DeviceApproveResponse401Headers the declared response headers of an HTTP 401 response for DeviceApprove
+type DeviceApproveResponse401Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+// DeviceApproveResponse403Headers the declared response headers of an HTTP 403 response for DeviceApprove
+type DeviceApproveResponse403Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+// DeviceApproveResponse404Headers the declared response headers of an HTTP 404 response for DeviceApprove
+type DeviceApproveResponse404Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+// DeviceApproveResponse415Headers the declared response headers of an HTTP 415 response for DeviceApprove
+type DeviceApproveResponse415Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+// DeviceApproveResponse429Headers the declared response headers of an HTTP 429 response for DeviceApprove
+type DeviceApproveResponse429Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+type DeviceApproveResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Key      *Key    `json:"key,omitempty"`
+		UserCode *string `json:"userCode,omitempty"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeviceApproveResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *DeviceApproveResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *DeviceApproveResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *DeviceApproveResponse415Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeviceApproveResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DeviceApproveResponse) GetJSON200() *struct {
+	Key      *Key    `json:"key,omitempty"`
+	UserCode *string `json:"userCode,omitempty"`
+} {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeviceApproveResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeviceApproveResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeviceApproveResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r DeviceApproveResponse) GetJSON415() *Error {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeviceApproveResponse) GetJSON429() *Error {
+	return r.JSON429
+}
+
+// GetBody returns the raw response body bytes
+func (r DeviceApproveResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeviceApproveResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeviceApproveResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeviceApproveResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeviceCodeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		DeviceCode *string `json:"device_code,omitempty"`
+		ExpiresIn  *int    `json:"expires_in,omitempty"`
+		Interval   *int    `json:"interval,omitempty"`
+
+		// UserCode 8 letters of BCDFGHJKLMNPQRSTVWXZ
+		UserCode                *string `json:"user_code,omitempty"`
+		VerificationUri         *string `json:"verification_uri,omitempty"`
+		VerificationUriComplete *string `json:"verification_uri_complete,omitempty"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *struct {
+		Error            *string `json:"error,omitempty"`
+		ErrorDescription *string `json:"error_description,omitempty"`
+		Message          *string `json:"message,omitempty"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *struct {
+		Error            *string `json:"error,omitempty"`
+		ErrorDescription *string `json:"error_description,omitempty"`
+		Message          *string `json:"message,omitempty"`
+	}
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *struct {
+		Error            *string `json:"error,omitempty"`
+		ErrorDescription *string `json:"error_description,omitempty"`
+		Message          *string `json:"message,omitempty"`
+	}
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DeviceCodeResponse) GetJSON200() *struct {
+	DeviceCode *string `json:"device_code,omitempty"`
+	ExpiresIn  *int    `json:"expires_in,omitempty"`
+	Interval   *int    `json:"interval,omitempty"`
+
+	// UserCode 8 letters of BCDFGHJKLMNPQRSTVWXZ
+	UserCode                *string `json:"user_code,omitempty"`
+	VerificationUri         *string `json:"verification_uri,omitempty"`
+	VerificationUriComplete *string `json:"verification_uri_complete,omitempty"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeviceCodeResponse) GetJSON400() *struct {
+	Error            *string `json:"error,omitempty"`
+	ErrorDescription *string `json:"error_description,omitempty"`
+	Message          *string `json:"message,omitempty"`
+} {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeviceCodeResponse) GetJSON401() *struct {
+	Error            *string `json:"error,omitempty"`
+	ErrorDescription *string `json:"error_description,omitempty"`
+	Message          *string `json:"message,omitempty"`
+} {
+	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeviceCodeResponse) GetJSON429() *struct {
+	Error            *string `json:"error,omitempty"`
+	ErrorDescription *string `json:"error_description,omitempty"`
+	Message          *string `json:"message,omitempty"`
+} {
+	return r.JSON429
+}
+
+// GetBody returns the raw response body bytes
+func (r DeviceCodeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeviceCodeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeviceCodeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeviceCodeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeviceDenyResponse401Headers the declared response headers of an HTTP 401 response for DeviceDeny
+type DeviceDenyResponse401Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+// DeviceDenyResponse403Headers the declared response headers of an HTTP 403 response for DeviceDeny
+type DeviceDenyResponse403Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+// DeviceDenyResponse404Headers the declared response headers of an HTTP 404 response for DeviceDeny
+type DeviceDenyResponse404Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+// DeviceDenyResponse415Headers the declared response headers of an HTTP 415 response for DeviceDeny
+type DeviceDenyResponse415Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+// DeviceDenyResponse429Headers the declared response headers of an HTTP 429 response for DeviceDeny
+type DeviceDenyResponse429Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+type DeviceDenyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeviceDenyResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *DeviceDenyResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *DeviceDenyResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *DeviceDenyResponse415Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeviceDenyResponse429Headers
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeviceDenyResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeviceDenyResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeviceDenyResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r DeviceDenyResponse) GetJSON415() *Error {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeviceDenyResponse) GetJSON429() *Error {
+	return r.JSON429
+}
+
+// GetBody returns the raw response body bytes
+func (r DeviceDenyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeviceDenyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeviceDenyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeviceDenyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DevicePendingResponse401Headers the declared response headers of an HTTP 401 response for DevicePending
+type DevicePendingResponse401Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+// DevicePendingResponse403Headers the declared response headers of an HTTP 403 response for DevicePending
+type DevicePendingResponse403Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+// DevicePendingResponse404Headers the declared response headers of an HTTP 404 response for DevicePending
+type DevicePendingResponse404Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+// DevicePendingResponse429Headers the declared response headers of an HTTP 429 response for DevicePending
+type DevicePendingResponse429Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+type DevicePendingResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		ClientId  *string    `json:"clientId,omitempty"`
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// Ip address of the device's code request
+		Ip          *string    `json:"ip,omitempty"`
+		RequestedAt *time.Time `json:"requestedAt,omitempty"`
+		UserCode    *string    `json:"userCode,omitempty"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DevicePendingResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *DevicePendingResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *DevicePendingResponse404Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DevicePendingResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DevicePendingResponse) GetJSON200() *struct {
+	ClientId  *string    `json:"clientId,omitempty"`
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// Ip address of the device's code request
+	Ip          *string    `json:"ip,omitempty"`
+	RequestedAt *time.Time `json:"requestedAt,omitempty"`
+	UserCode    *string    `json:"userCode,omitempty"`
+} {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DevicePendingResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DevicePendingResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DevicePendingResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DevicePendingResponse) GetJSON429() *Error {
+	return r.JSON429
+}
+
+// GetBody returns the raw response body bytes
+func (r DevicePendingResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DevicePendingResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DevicePendingResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DevicePendingResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeviceTokenResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		AccessToken *string                                  `json:"access_token,omitempty"`
+		TokenType   *DeviceToken200JSONResponseBodyTokenType `json:"token_type,omitempty"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *struct {
+		Error            *string `json:"error,omitempty"`
+		ErrorDescription *string `json:"error_description,omitempty"`
+		Message          *string `json:"message,omitempty"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *struct {
+		Error            *string `json:"error,omitempty"`
+		ErrorDescription *string `json:"error_description,omitempty"`
+		Message          *string `json:"message,omitempty"`
+	}
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DeviceTokenResponse) GetJSON200() *struct {
+	AccessToken *string                                  `json:"access_token,omitempty"`
+	TokenType   *DeviceToken200JSONResponseBodyTokenType `json:"token_type,omitempty"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeviceTokenResponse) GetJSON400() *struct {
+	Error            *string `json:"error,omitempty"`
+	ErrorDescription *string `json:"error_description,omitempty"`
+	Message          *string `json:"message,omitempty"`
+} {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeviceTokenResponse) GetJSON401() *struct {
+	Error            *string `json:"error,omitempty"`
+	ErrorDescription *string `json:"error_description,omitempty"`
+	Message          *string `json:"message,omitempty"`
+} {
+	return r.JSON401
+}
+
+// GetBody returns the raw response body bytes
+func (r DeviceTokenResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeviceTokenResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeviceTokenResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeviceTokenResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListEventsResponse400Headers the declared response headers of an HTTP 400 response for ListEvents
 type ListEventsResponse400Headers struct {
 	RetryAfter      *int
@@ -6616,6 +8256,12 @@ type CreateReservationResponse429Headers struct {
 	WWWAuthenticate *string
 }
 
+// CreateReservationResponse503Headers the declared response headers of an HTTP 503 response for CreateReservation
+type CreateReservationResponse503Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
 type CreateReservationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -6633,6 +8279,8 @@ type CreateReservationResponse struct {
 	JSON415 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 	// Headers400 the parsed response headers for an HTTP 400 response
 	Headers400 *CreateReservationResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
@@ -6645,6 +8293,8 @@ type CreateReservationResponse struct {
 	Headers415 *CreateReservationResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CreateReservationResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateReservationResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -6680,6 +8330,11 @@ func (r CreateReservationResponse) GetJSON415() *Error {
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
 func (r CreateReservationResponse) GetJSON429() *Error {
 	return r.JSON429
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateReservationResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -9056,6 +10711,123 @@ func (c *ClientWithResponses) GetCheckpointWithResponse(ctx context.Context, req
 	return ParseGetCheckpointResponse(rsp)
 }
 
+// DeviceApproveWithBodyWithResponse Approve a device login: mints a new API key for the signed-in account, named "warren login on <device address>" (key.created with via device and the session id), whose secret the device receives on its next poll. Session cookie only (403 for an API key); 404 for a code nobody waits on; 429 as pending.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/device/approve (the `DeviceApprove` operationId).
+func (c *ClientWithResponses) DeviceApproveWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeviceApproveResponse, error) {
+	rsp, err := c.DeviceApproveWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeviceApproveResponse(rsp)
+}
+
+// DeviceApproveWithResponse Approve a device login: mints a new API key for the signed-in account, named "warren login on <device address>" (key.created with via device and the session id), whose secret the device receives on its next poll. Session cookie only (403 for an API key); 404 for a code nobody waits on; 429 as pending.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/device/approve (the `DeviceApprove` operationId).
+func (c *ClientWithResponses) DeviceApproveWithResponse(ctx context.Context, body DeviceApproveJSONRequestBody, reqEditors ...RequestEditorFn) (*DeviceApproveResponse, error) {
+	rsp, err := c.DeviceApprove(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeviceApproveResponse(rsp)
+}
+
+// DeviceCodeWithBodyWithResponse RFC 8628 3.1 device authorization request. Form-encoded; client_id must be warren-cli (else 401 invalid_client); scope is accepted and ignored. 429 slow_down with Retry-After past 10 codes at once from one address (then one per 30 s) or while 1024 logins are pending. Errors are RFC 6749 5.2 shaped: {error, error_description, message}.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/device/code (the `DeviceCode` operationId).
+func (c *ClientWithResponses) DeviceCodeWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeviceCodeResponse, error) {
+	rsp, err := c.DeviceCodeWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeviceCodeResponse(rsp)
+}
+
+// DeviceCodeWithFormdataBodyWithResponse RFC 8628 3.1 device authorization request. Form-encoded; client_id must be warren-cli (else 401 invalid_client); scope is accepted and ignored. 429 slow_down with Retry-After past 10 codes at once from one address (then one per 30 s) or while 1024 logins are pending. Errors are RFC 6749 5.2 shaped: {error, error_description, message}.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/device/code (the `DeviceCode` operationId).
+func (c *ClientWithResponses) DeviceCodeWithFormdataBodyWithResponse(ctx context.Context, body DeviceCodeFormdataRequestBody, reqEditors ...RequestEditorFn) (*DeviceCodeResponse, error) {
+	rsp, err := c.DeviceCodeWithFormdataBody(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeviceCodeResponse(rsp)
+}
+
+// DeviceDenyWithBodyWithResponse Deny a device login: its next poll hears access_denied. Session cookie only, as approve.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/device/deny (the `DeviceDeny` operationId).
+func (c *ClientWithResponses) DeviceDenyWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeviceDenyResponse, error) {
+	rsp, err := c.DeviceDenyWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeviceDenyResponse(rsp)
+}
+
+// DeviceDenyWithResponse Deny a device login: its next poll hears access_denied. Session cookie only, as approve.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/device/deny (the `DeviceDeny` operationId).
+func (c *ClientWithResponses) DeviceDenyWithResponse(ctx context.Context, body DeviceDenyJSONRequestBody, reqEditors ...RequestEditorFn) (*DeviceDenyResponse, error) {
+	rsp, err := c.DeviceDeny(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeviceDenyResponse(rsp)
+}
+
+// DevicePendingWithResponse The device login waiting for a user code (case, dashes and spaces ignored), for the approval page. Session cookie only: an API key gets 403. 404 for a code nobody waits on; 10 such misses per account, then one a minute (429).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/device/pending/{user_code} (the `DevicePending` operationId).
+func (c *ClientWithResponses) DevicePendingWithResponse(ctx context.Context, userCode string, reqEditors ...RequestEditorFn) (*DevicePendingResponse, error) {
+	rsp, err := c.DevicePending(ctx, userCode, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDevicePendingResponse(rsp)
+}
+
+// DeviceTokenWithBodyWithResponse RFC 8628 3.4 device access token request. 200 once the code is approved, exactly once (a new API key, shown only here); else 400 with error authorization_pending, slow_down (polled sooner than the interval, which grows by 5 s), access_denied, expired_token (10 minutes), invalid_grant (unknown or already used code), unsupported_grant_type or invalid_request; 401 invalid_client.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/device/token (the `DeviceToken` operationId).
+func (c *ClientWithResponses) DeviceTokenWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeviceTokenResponse, error) {
+	rsp, err := c.DeviceTokenWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeviceTokenResponse(rsp)
+}
+
+// DeviceTokenWithFormdataBodyWithResponse RFC 8628 3.4 device access token request. 200 once the code is approved, exactly once (a new API key, shown only here); else 400 with error authorization_pending, slow_down (polled sooner than the interval, which grows by 5 s), access_denied, expired_token (10 minutes), invalid_grant (unknown or already used code), unsupported_grant_type or invalid_request; 401 invalid_client.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/device/token (the `DeviceToken` operationId).
+func (c *ClientWithResponses) DeviceTokenWithFormdataBodyWithResponse(ctx context.Context, body DeviceTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*DeviceTokenResponse, error) {
+	rsp, err := c.DeviceTokenWithFormdataBody(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeviceTokenResponse(rsp)
+}
+
 // ListEventsWithResponse The caller's events, newest first (audit trail). Key hashes and key prefixes (keyId names the key) and body digests are removed; bodies never appear.
 //
 // Returns a wrapper object for the known response body format(s).
@@ -9121,7 +10893,7 @@ func (c *ClientWithResponses) ExportRequestWithResponse(ctx context.Context, id 
 	return ParseExportRequestResponse(rsp)
 }
 
-// ListReservationsWithResponse The caller's reserved subdomains, newest first (before_id is a subdomain).
+// ListReservationsWithResponse The caller's reserved subdomains and TCP ports, newest first (before_id is a subdomain or tcp:PORT).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -9134,7 +10906,7 @@ func (c *ClientWithResponses) ListReservationsWithResponse(ctx context.Context, 
 	return ParseListReservationsResponse(rsp)
 }
 
-// CreateReservationWithBodyWithResponse Reserve a subdomain.
+// CreateReservationWithBodyWithResponse Reserve a subdomain, or a TCP port of the server's range.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -9147,7 +10919,7 @@ func (c *ClientWithResponses) CreateReservationWithBodyWithResponse(ctx context.
 	return ParseCreateReservationResponse(rsp)
 }
 
-// CreateReservationWithResponse Reserve a subdomain.
+// CreateReservationWithResponse Reserve a subdomain, or a TCP port of the server's range.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -9160,7 +10932,7 @@ func (c *ClientWithResponses) CreateReservationWithResponse(ctx context.Context,
 	return ParseCreateReservationResponse(rsp)
 }
 
-// ReleaseReservationWithResponse Release a reservation.
+// ReleaseReservationWithResponse Release a reservation ({sub} is a subdomain, or tcp:PORT for a TCP port, which returns to the pool).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -10775,6 +12547,555 @@ func ParseGetCheckpointResponse(rsp *http.Response) (*GetCheckpointResponse, err
 	return response, nil
 }
 
+// ParseDeviceApproveResponse parses an HTTP response from a DeviceApproveWithResponse call
+func ParseDeviceApproveResponse(rsp *http.Response) (*DeviceApproveResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeviceApproveResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Key      *Key    `json:"key,omitempty"`
+			UserCode *string `json:"userCode,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers DeviceApproveResponse401Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers DeviceApproveResponse403Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers DeviceApproveResponse404Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers DeviceApproveResponse415Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeviceApproveResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeviceCodeResponse parses an HTTP response from a DeviceCodeWithResponse call
+func ParseDeviceCodeResponse(rsp *http.Response) (*DeviceCodeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeviceCodeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			DeviceCode *string `json:"device_code,omitempty"`
+			ExpiresIn  *int    `json:"expires_in,omitempty"`
+			Interval   *int    `json:"interval,omitempty"`
+
+			// UserCode 8 letters of BCDFGHJKLMNPQRSTVWXZ
+			UserCode                *string `json:"user_code,omitempty"`
+			VerificationUri         *string `json:"verification_uri,omitempty"`
+			VerificationUriComplete *string `json:"verification_uri_complete,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest struct {
+			Error            *string `json:"error,omitempty"`
+			ErrorDescription *string `json:"error_description,omitempty"`
+			Message          *string `json:"message,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest struct {
+			Error            *string `json:"error,omitempty"`
+			ErrorDescription *string `json:"error_description,omitempty"`
+			Message          *string `json:"message,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest struct {
+			Error            *string `json:"error,omitempty"`
+			ErrorDescription *string `json:"error_description,omitempty"`
+			Message          *string `json:"message,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeviceDenyResponse parses an HTTP response from a DeviceDenyWithResponse call
+func ParseDeviceDenyResponse(rsp *http.Response) (*DeviceDenyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeviceDenyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers DeviceDenyResponse401Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers DeviceDenyResponse403Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers DeviceDenyResponse404Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers DeviceDenyResponse415Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeviceDenyResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDevicePendingResponse parses an HTTP response from a DevicePendingWithResponse call
+func ParseDevicePendingResponse(rsp *http.Response) (*DevicePendingResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DevicePendingResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			ClientId  *string    `json:"clientId,omitempty"`
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// Ip address of the device's code request
+			Ip          *string    `json:"ip,omitempty"`
+			RequestedAt *time.Time `json:"requestedAt,omitempty"`
+			UserCode    *string    `json:"userCode,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers DevicePendingResponse401Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers DevicePendingResponse403Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers DevicePendingResponse404Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 429:
+		var headers DevicePendingResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeviceTokenResponse parses an HTTP response from a DeviceTokenWithResponse call
+func ParseDeviceTokenResponse(rsp *http.Response) (*DeviceTokenResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeviceTokenResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			AccessToken *string                                  `json:"access_token,omitempty"`
+			TokenType   *DeviceToken200JSONResponseBodyTokenType `json:"token_type,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest struct {
+			Error            *string `json:"error,omitempty"`
+			ErrorDescription *string `json:"error_description,omitempty"`
+			Message          *string `json:"message,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest struct {
+			Error            *string `json:"error,omitempty"`
+			ErrorDescription *string `json:"error_description,omitempty"`
+			Message          *string `json:"message,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseListEventsResponse parses an HTTP response from a ListEventsWithResponse call
 func ParseListEventsResponse(rsp *http.Response) (*ListEventsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -11240,6 +13561,13 @@ func ParseCreateReservationResponse(rsp *http.Response) (*CreateReservationRespo
 		}
 		response.JSON429 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -11345,6 +13673,23 @@ func ParseCreateReservationResponse(rsp *http.Response) (*CreateReservationRespo
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateReservationResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil

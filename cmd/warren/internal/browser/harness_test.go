@@ -31,7 +31,7 @@ const testPassword = "correct horse battery staple"
 
 // startDash starts the server with one operator account (ada@example.com)
 // whose password is testPassword.
-func startDash(t *testing.T) *dash {
+func startDash(t testing.TB) *dash {
 	t.Helper()
 	data := t.TempDir()
 	key := strings.TrimSpace(warrentest.LastLine(warrentest.MustRun(t, "admin", "account", "create",
@@ -42,7 +42,7 @@ func startDash(t *testing.T) *dash {
 }
 
 // setPassword sets an account's password offline, from stdin.
-func setPassword(t *testing.T, data, email, pw string) {
+func setPassword(t testing.TB, data, email, pw string) {
 	t.Helper()
 	cmd := exec.Command(warrentest.Bin(), "admin", "account", "password", "--data", data, "--email", email)
 	cmd.Env = warrentest.ChildEnv()
@@ -54,7 +54,7 @@ func setPassword(t *testing.T, data, email, pw string) {
 
 // chromiumPath finds Debian's chromium. Without one the browser tests
 // skip locally, but fail under CI, where .ci/run installs it.
-func chromiumPath(t *testing.T) string {
+func chromiumPath(t testing.TB) string {
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "headless-shell"} {
 		if p, err := exec.LookPath(name); err == nil {
 			return p
@@ -70,7 +70,7 @@ func chromiumPath(t *testing.T) string {
 // browser starts a headless Chromium for one test; its context is the
 // tab. Everything closes at cleanup. Each action should still be bounded
 // with its own timeout (run does that).
-func browser(t *testing.T) context.Context {
+func browser(t testing.TB) context.Context {
 	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromiumPath(t)),
@@ -96,7 +96,7 @@ func browser(t *testing.T) context.Context {
 const stepTimeout = 20 * time.Second
 
 // do runs steps in order within stepTimeout, failing the test on error.
-func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
+func do(t testing.TB, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	tctx, cancel := context.WithTimeout(ctx, stepTimeout)
 	defer cancel()
@@ -106,7 +106,7 @@ func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Voi
 }
 
 // get runs one action that returns a value, within stepTimeout.
-func get[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
+func get[T any](t testing.TB, ctx context.Context, a chromedp.Action[T]) T {
 	t.Helper()
 	tctx, cancel := context.WithTimeout(ctx, stepTimeout)
 	defer cancel()
@@ -118,7 +118,7 @@ func get[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
 }
 
 // signIn opens the login page and signs in, waiting for the app's header.
-func (d *dash) signIn(t *testing.T, ctx context.Context) {
+func (d *dash) signIn(t testing.TB, ctx context.Context) {
 	t.Helper()
 	do(t, ctx,
 		chromedp.Navigate(d.URL+"/login"),

@@ -247,6 +247,9 @@ func requestLineText(l wire.RequestLine) string {
 	if l.ID != "" {
 		s += "  " + l.ID
 	}
+	if n := replayNote(l.ReplayOf, len(l.Overrides) > 0, l.Overrides); n != "" {
+		s += "  " + n
+	}
 	return s
 }
 

@@ -13,11 +13,12 @@ import (
 
 // RunLogin is `warren login --server URL --key KEY [--ca FILE] [--insecure]`:
 // it checks the key with GET /v1/me and only then saves them (0600).
+// Without --key it logs in through the browser (device_login.go).
 func RunLogin(ctx context.Context, e *command.Env, args []string) error {
-	fs := command.NewFlagSet(e, "login", "login --server URL --key KEY [--ca FILE] [--insecure]")
+	fs := command.NewFlagSet(e, "login", "login --server URL [--key KEY] [--ca FILE] [--insecure]")
 	cf := addConnFlags(fs)
 	server := fs.String("server", command.EnvDefault(e, "WARREN_SERVER", ""), "the Warren server's URL, e.g. http://localhost:8080 (env WARREN_SERVER)")
-	key := fs.String("key", command.EnvDefault(e, "WARREN_API_KEY", ""), "an API key, ak_…; \"-\" reads it from stdin, out of the shell's history (env WARREN_API_KEY)")
+	key := fs.String("key", command.EnvDefault(e, "WARREN_API_KEY", ""), "an API key, ak_…; \"-\" reads it from stdin, out of the shell's history (env WARREN_API_KEY); without one, log in through the browser")
 	asJSON := fs.Bool("json", false, "print the account as JSON")
 	if err := command.ParseFlags(fs, args); err != nil {
 		return err
@@ -29,9 +30,9 @@ func RunLogin(ctx context.Context, e *command.Env, args []string) error {
 		}
 		*key = strings.TrimSpace(line)
 	}
-	if *server == "" || *key == "" {
+	if *server == "" { // without --key, the browser (device_login.go)
 		fs.Usage()
-		return &command.ExitError{Code: 2, Err: fmt.Errorf("--server and --key are required")}
+		return &command.ExitError{Code: 2, Err: fmt.Errorf("--server is required")}
 	}
 	cfg := cliConfig{Server: *server, Key: *key}
 	if err := envConfig(e, &cfg); err != nil {
@@ -45,6 +46,12 @@ func RunLogin(ctx context.Context, e *command.Env, args []string) error {
 	conn, err := checkConn(cfg)
 	if err != nil {
 		return err
+	}
+	if *key == "" { // log in through the browser: device_login.go
+		if *key, err = deviceLogin(ctx, *server, conn.httpClient(30*time.Second), e.Stderr); err != nil {
+			return err
+		}
+		cfg.Key = *key
 	}
 	c, err := client.New(*server, *key, conn.httpClient(30*time.Second))
 	if err != nil {

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"warren/edge/wire"
 )
 
 // blockingWriter blocks every Write until released, like a pipe nobody reads.
@@ -84,4 +86,20 @@ func TestPrinterCloseDoesNotWaitOnABlockedOutput(t *testing.T) {
 	// Let the abandoned writer finish, so no goroutine outlives the test.
 	close(out.release)
 	<-p.done
+}
+
+func TestAgentRequestLineMarksReplays(t *testing.T) {
+	at := time.Date(2026, 12, 7, 6, 0, 0, 0, time.UTC)
+	plain := requestLineText(wire.RequestLine{At: at, Method: "POST", Path: "/hook", Status: 200, ID: "req_B"})
+	faithful := requestLineText(wire.RequestLine{At: at, Method: "POST", Path: "/hook", Status: 200, ID: "req_B", ReplayOf: "req_A"})
+	edited := requestLineText(wire.RequestLine{At: at, Method: "POST", Path: "/hook", Status: 200, ID: "req_B", ReplayOf: "req_A", Overrides: []string{"body"}})
+	if strings.Contains(plain, "replay") {
+		t.Errorf("a plain request is marked: %q", plain)
+	}
+	if !strings.Contains(faithful, "replay of req_A") || strings.Contains(faithful, "edited") {
+		t.Errorf("faithful replay line %q", faithful)
+	}
+	if !strings.Contains(edited, "replay of req_A") || !strings.Contains(edited, "edited: body") {
+		t.Errorf("edited replay line %q", edited)
+	}
 }

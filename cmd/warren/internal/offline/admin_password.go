@@ -4,9 +4,6 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -92,18 +89,16 @@ func RunAccountPassword(ctx context.Context, e *command.Env, args []string) erro
 }
 
 func printLinkOffline(ctx context.Context, e *command.Env, l *events.Log, acc domain.Account, base string) error {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
+	token, err := dashboard.NewToken(rand.Reader)
+	if err != nil {
 		return err
 	}
-	token := base64.RawURLEncoding.EncodeToString(b)
-	sum := sha256.Sum256([]byte(token))
-	evs, err := l.Execute(ctx, projections.CreatePasswordLink(acc.ID, hex.EncodeToString(sum[:]), 24*time.Hour))
+	evs, err := l.Execute(ctx, projections.CreatePasswordLink(acc.ID, dashboard.TokenHash(token), 24*time.Hour))
 	if err != nil {
 		return err
 	}
 	d, _ := projections.PasswordLinkFromEvents(evs)
-	printLink(e, acc.Email, strings.TrimRight(base, "/")+"/set-password#"+token, d.ExpiresAt)
+	printLink(e, acc.Email, dashboard.SetPasswordURL(base, token), d.ExpiresAt)
 	return nil
 }
 

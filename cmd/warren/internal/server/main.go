@@ -126,10 +126,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.finishTLS(h.router)
 	// Last before serving, so a key is never made that a later failure
 	// would keep from being shown.
-	secret, acc, err := m.bootstrap(ctx)
+	first, err := m.bootstrap(ctx)
 	if err != nil {
 		return err
 	}
+	m.adoptWireRule(ctx) // billing_rule.go
 	relayCtx, stopRelay := context.WithCancel(context.Background())
 	m.stopRelay = stopRelay
 	m.relayDone = make(chan struct{})
@@ -143,7 +144,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		m.serve(l)
 	}
 	m.announceTLS()
-	m.announce(secret, acc)
+	m.announce(first)
 	m.retention = startRetention(m.Log, m.cfg)
 	return nil
 }

@@ -48,6 +48,7 @@ func (m *Main) handlers(resolver *net.Resolver) (handlers, error) {
 		Replayer:   replayer,
 		Now:        m.cfg.Now,
 		Webhooks:   edgeWebhooks{replayer}, // secrets.go
+		TCPPorts:   m.cfg.TCPPorts,         // port reservations draw from the edge's range
 	})
 	if err != nil {
 		return handlers{}, err

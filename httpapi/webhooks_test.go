@@ -58,6 +58,9 @@ func webhookCases(t *testing.T, ctx context.Context, k *contract, u func(string)
 	if !strings.Contains(string(list), added.ID) {
 		t.Fatalf("list %s lacks %s", list, added.ID)
 	}
+	// The request lists' ?webhook= filter (requests_filter_webhook.go).
+	k.send(t, ctx, 200, "GET", u("/api/v1/me/tunnels/hooks/requests?webhook=unverified"), key, "")
+	k.send(t, offContract(ctx), 400, "GET", u("/api/v1/me/tunnels/hooks/requests?webhook=maybe"), key, "")
 	k.send(t, ctx, 204, "DELETE", base+"/"+added.ID, key, "")
 	k.send(t, ctx, 404, "DELETE", base+"/"+added.ID, key, "")
 }

@@ -15,6 +15,7 @@ type summaryFields struct {
 	status                          int
 	createdAt                       int64 // UnixNano
 	durationMs                      float64
+	webhook                         webhookMark // summary_webhook.go
 }
 
 // Positions of the strings encodeSummary writes, in its order.
@@ -76,5 +77,6 @@ func (s *summaryFields) read(b []byte) error {
 	end := len(b) - tail
 	s.status, s.createdAt = int(status), at
 	s.durationMs = math.Float64frombits(binary.BigEndian.Uint64(b[end+8:]))
+	s.webhook = peekWebhook(b) // summary_webhook.go
 	return nil
 }

@@ -205,6 +205,7 @@ func TestOpenAPI_Contract(t *testing.T) {
 	k.send(t, bg, 403, "GET", u("/api/v1/checkpoint"), key, "")
 	k.send(t, bg, 200, "GET", u("/api/v1/admin/backup"), op, "")
 	k.send(t, bg, 403, "GET", u("/api/v1/admin/backup"), key, "")
+	backupSecretsCases(t, bg, k, u, op, key, re.secretsPath) // webhooks_test.go
 
 	// Device login (RFC 8628): form-encoded OAuth routes, then the
 	// session-only approval routes.

@@ -52,6 +52,7 @@ func (s *Server) routesWebhooks() []route {
 		{Method: http.MethodGet, Path: "/api/v1/me/reservations/:sub/webhooks", Handle: s.listWebhooks},
 		{Method: http.MethodPost, Path: "/api/v1/me/reservations/:sub/webhooks", Handle: s.addWebhook},
 		{Method: http.MethodDelete, Path: "/api/v1/me/reservations/:sub/webhooks/:id", Handle: s.removeWebhook},
+		{Method: http.MethodGet, Path: "/api/v1/admin/backup/secrets", Access: accessOperator, Handle: s.backupSecretsHandler}, // backup_secrets.go
 	}
 }
 

@@ -1,8 +1,10 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -20,15 +22,17 @@ func (r *edgeReplayer) RemoveReservationWebhook(ctx context.Context, acc, sub, i
 }
 
 // mustSealed opens a sealed store in a temp dir, closed at cleanup.
-func mustSealed(tb testing.TB) *sealed.Store {
+// It returns the store and its file's path.
+func mustSealed(tb testing.TB) (*sealed.Store, string) {
 	tb.Helper()
 	dir := tb.TempDir()
-	st, err := sealed.Open(sealed.Options{Path: filepath.Join(dir, "secrets.sealed"), KeyPath: filepath.Join(dir, "secrets.key")})
+	path := filepath.Join(dir, "secrets.sealed")
+	st, err := sealed.Open(sealed.Options{Path: path, KeyPath: filepath.Join(dir, "secrets.key")})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { st.Close() })
-	return st
+	return st, path
 }
 
 // webhookCases are the contract's cases for a reservation's verifiers
@@ -63,4 +67,20 @@ func webhookCases(t *testing.T, ctx context.Context, k *contract, u func(string)
 	k.send(t, offContract(ctx), 400, "GET", u("/api/v1/me/tunnels/hooks/requests?webhook=maybe"), key, "")
 	k.send(t, ctx, 204, "DELETE", base+"/"+added.ID, key, "")
 	k.send(t, ctx, 404, "DELETE", base+"/"+added.ID, key, "")
+}
+
+// backupSecretsCases: the sealed store file is served to operators only,
+// and 404s once it is gone (also: before any secret was stored).
+func backupSecretsCases(t *testing.T, ctx context.Context, k *contract, u func(string) string, op, key, path string) {
+	t.Helper()
+	// The store file exists: webhookCases stored a secret (and removed it).
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, b := k.send(t, ctx, 200, "GET", u("/api/v1/admin/backup/secrets"), op, "")
+	if !bytes.Equal(b, want) {
+		t.Fatalf("served %d bytes, the store file has %d", len(b), len(want))
+	}
+	k.send(t, ctx, 403, "GET", u("/api/v1/admin/backup/secrets"), key, "")
 }

@@ -136,6 +136,15 @@ func TestWebhookSecretsNeverLeaveTheSealedStore(t *testing.T) {
 	if f := leaks(backup, secrets); f != "" {
 		t.Errorf("the online backup holds %s", f)
 	}
+	// `warren backup --server` keeps the sealed store beside the copy too.
+	online := t.TempDir()
+	ob := warrentest.Run(t, []string{"HOME=" + t.TempDir()}, "backup", "--server", s.URL, "--key", key, "--out", filepath.Join(online, "warren.db"))
+	if ob.Code != 0 || !strings.Contains(ob.Stdout, "warren.db."+SecretsFile) || !strings.Contains(ob.Stdout, "NOT in the backup") {
+		t.Errorf("online backup: exit %d, stdout %q, stderr %q", ob.Code, ob.Stdout, ob.Stderr)
+	}
+	if b, err := os.ReadFile(filepath.Join(online, "warren.db."+SecretsFile)); err != nil || len(b) == 0 || leaks(b, secrets) != "" {
+		t.Errorf("online backup's sealed store: %d bytes, %v", len(b), err)
+	}
 
 	ag.Cmd.Process.Kill()
 	ag2.Cmd.Process.Kill()

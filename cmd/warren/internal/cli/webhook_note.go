@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"strings"
+
 	"warren/edge/wire"
 	"warren/httpapi/client"
 )
@@ -57,4 +59,14 @@ func joinNotes(notes ...string) string {
 		out += n
 	}
 	return out
+}
+
+// detailWebhookNote is requestWebhookNote with, on a re-signed replay, the
+// headers re-signing changed.
+func detailWebhookNote(w *client.WebhookResult) string {
+	n := requestWebhookNote(w)
+	if n != "" && w.Resigned && len(w.ChangedHeaders) > 0 {
+		n += " (" + strings.Join(w.ChangedHeaders, ", ") + ")"
+	}
+	return n
 }

@@ -30,3 +30,17 @@ func TestRequestLinesShowWebhookVerdict(t *testing.T) {
 		t.Fatalf("notes %q", got)
 	}
 }
+
+// TestRequestDetailShowsWebhookVerdict: `requests show` has a webhook row
+// naming the headers a re-signed replay changed.
+func TestRequestDetailShowsWebhookVerdict(t *testing.T) {
+	var b strings.Builder
+	d := requestDetail{ID: "req_1", Method: "POST", Path: "/stripe", Status: 200, Kind: "websocket",
+		Webhook: &client.WebhookResult{Provider: "stripe", Verified: true, Resigned: true, ChangedHeaders: []string{"Stripe-Signature"}}}
+	if err := writeRequestDetail(&b, d); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "webhook  ✓ stripe, re-signed (Stripe-Signature)") {
+		t.Fatalf("detail:\n%s", b.String())
+	}
+}

@@ -1,6 +1,9 @@
 package cli
 
 import (
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -42,5 +45,38 @@ func TestRequestDetailShowsWebhookVerdict(t *testing.T) {
 	}
 	if !strings.Contains(b.String(), "webhook  ✓ stripe, re-signed (Stripe-Signature)") {
 		t.Fatalf("detail:\n%s", b.String())
+	}
+}
+
+// TestTunnelsFileCarriesWebhookVerifiers: warren start's file takes
+// verify_webhook (repeatable in YAML, a list in JSON) and
+// verify_webhook_enforce, and a bad spec fails without quoting it.
+func TestTunnelsFileCarriesWebhookVerifiers(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	yaml := write("t.yaml", "tunnels:\n  - local: 3000\n    verify_webhook: stripe:whsec_abc\n    verify_webhook: github:s3cret\n    verify_webhook_enforce: true\n")
+	js := write("t.json", `{"tunnels":[{"local":"3000","verify_webhook":["slack:abc"]}]}`)
+	for _, tc := range []struct {
+		path    string
+		want    []string
+		enforce bool
+	}{{yaml, []string{"stripe:whsec_abc", "github:s3cret"}, true}, {js, []string{"slack:abc"}, false}} {
+		af, err := loadAgentFile(tc.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := af.Specs[0]; !slices.Equal(s.Webhooks, tc.want) || s.WebhookEnforce != tc.enforce {
+			t.Errorf("%s: webhooks %v enforce %v", tc.path, s.Webhooks, s.WebhookEnforce)
+		}
+	}
+	bad := write("bad.yaml", "tunnels:\n  - local: 3000\n    verify_webhook: stripe:sk_live_TOPSECRET\n")
+	if _, err := loadAgentFile(bad); err == nil || strings.Contains(err.Error(), "TOPSECRET") {
+		t.Fatalf("bad spec: %v", err)
 	}
 }

@@ -24,3 +24,12 @@ export function webhookBadge(w) {
 export function resignByDefault(w) {
   return !!w && (w.verified || w.reason === "timestamp_expired");
 }
+
+// replayBody is a replay's request body from the dashboard: the overrides,
+// plus resign: true for a webhook capture the dashboard re-signs by default
+// (not with a body override, which is never re-signed).
+export function replayBody(r, overrides) {
+  const body = { ...(overrides || {}) };
+  if (body.body === undefined && resignByDefault(r && r.webhook)) body.resign = true;
+  return body;
+}

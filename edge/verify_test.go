@@ -16,6 +16,7 @@ import (
 
 	"warren/domain"
 	"warren/edge/sealed"
+	"warren/projections"
 )
 
 // testClock is an injected Config.Now a test moves.
@@ -230,4 +231,49 @@ func TestVerifyWebhookSpecsAreChecked(t *testing.T) {
 			t.Fatal("opened with a verifier and no sealed store")
 		}
 	})
+}
+
+// TestReservationVerifierAppliesToTheLiveTunnel: a verifier added over the
+// API to a reservation applies to its live tunnel from the next delivery,
+// and once removed, deliveries carry no verdict and its secret is gone.
+func TestReservationVerifierAppliesToTheLiveTunnel(t *testing.T) {
+	st := mustSealed(t)
+	te := MustEdge(t, withSecrets(st))
+	acc, key := te.MustAccount(t, "resv@example.com", "pro")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := te.log.Execute(ctx, projections.Reserve(acc, "kept")); err != nil {
+		t.Fatal(err)
+	}
+	MustOpenHTTP(t, te.MustAgent(t, key), stripeReceiver(t), "kept")
+	body, sig := stripeEvent(time.Now())
+	h := map[string]string{"Stripe-Signature": sig}
+	te.post(t, "kept", body, h)
+	if c := te.waitCaptured(t, acc, 1)[0]; c.Webhook != nil {
+		t.Fatalf("a verdict before any verifier: %+v", c.Webhook)
+	}
+	w, err := te.srv.AddReservationWebhook(ctx, acc, "kept", "stripe:"+stripeSecret, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	te.post(t, "kept", body, h)
+	if c := te.waitCaptured(t, acc, 2)[0]; c.Webhook == nil || !c.Webhook.Verified {
+		t.Fatalf("after adding: %+v", c.Webhook)
+	}
+	if err := te.srv.RemoveReservationWebhook(ctx, acc, "kept", w.SecretID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Get(w.SecretID); domain.ErrorCode(err) != domain.CodeNotFound {
+		t.Fatalf("the removed verifier's secret: %v", err)
+	}
+	te.post(t, "kept", body, h)
+	if c := te.waitCaptured(t, acc, 3)[0]; c.Webhook != nil {
+		t.Fatalf("after removing: %+v", c.Webhook)
+	}
+	if _, err := te.srv.AddReservationWebhook(ctx, acc, "not-reserved", "github:x", false); domain.ErrorCode(err) != domain.CodeNotFound {
+		t.Fatalf("a name not reserved: %v", err)
+	}
+	if n := len(st.List()); n != 0 {
+		t.Fatalf("%d secrets left after a refused add", n)
+	}
 }

@@ -14,6 +14,10 @@ type ReplayOverrides struct {
 	Path    *string           `json:"path,omitempty"` // with query; must start with /
 	Headers map[string]string `json:"headers,omitempty"`
 	Body    *string           `json:"body,omitempty"` // required when the captured body was truncated or pruned
+	// Resign (issue 17) signs a captured webhook delivery afresh with the
+	// tunnel's verifier, so a receiver's freshness check passes; off by
+	// default, so a replay is byte-exact unless asked.
+	Resign bool `json:"resign,omitempty"`
 	// MarkReplay adds a Warren-Replay-Of: req_… header to the request the
 	// local service gets (off: the replay is byte for byte the capture).
 	MarkReplay bool `json:"markReplay,omitempty"`
@@ -41,6 +45,9 @@ func (o ReplayOverrides) Validate() error {
 		if strings.ContainsFunc(*o.Path, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
 			return Errorf(CodeInvalid, "path %q holds spaces or control characters (escape them)", *o.Path)
 		}
+	}
+	if o.Resign && o.Body != nil {
+		return Errorf(CodeInvalid, "resign signs the captured body again; it cannot sign a body override")
 	}
 	for name, value := range o.Headers {
 		if !isToken(name) {

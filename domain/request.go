@@ -57,6 +57,8 @@ type CapturedRequest struct {
 	Overrides []string       `json:"overrides,omitempty"`
 	CreatedAt time.Time      `json:"createdAt,omitzero"`
 	Secrets   *SecretHeaders `json:"secretHeaders,omitempty"` // nil: no header was sealed
+	// issue 17: webhook verification (nil: the tunnel verifies none).
+	Webhook *WebhookResult `json:"webhook,omitempty"`
 }
 
 // SecretHeaders names the headers of a capture whose values (credentials,

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill/message"
 
+	"warren/edge/sealed"
 	"warren/events"
 	"warren/projections"
 )
@@ -86,6 +87,11 @@ type Config struct {
 
 	// Captures is where captured exchanges go (capture_sink.go); nil: Log.
 	Captures CaptureSink
+	// Secrets is the sealed store webhook verifiers' signing secrets live in
+	// (issue 17; edge/sealed, opened and closed by the composition root).
+	// Nil: tunnels cannot verify webhooks (an open with --verify-webhook is
+	// refused as unavailable).
+	Secrets *sealed.Store
 }
 
 func (c *Config) defaults() error {

@@ -41,6 +41,7 @@ type exchange struct {
 	// clientWriteErr is the first failed write of the answer to the client:
 	// an aborted copy is then the client's doing, not the tunnel's.
 	clientWriteErr error
+	hook           *webhookCheck // issue 17: nil unless the tunnel verifies webhooks (verify_capture.go)
 }
 
 // bodyLeft reports whether r has a body that was not read to its end (the
@@ -333,6 +334,9 @@ func (s *Server) proxyExchange(w http.ResponseWriter, r *http.Request, x *exchan
 	if r.Body != nil && r.Body != http.NoBody {
 		out.Body = &teeReader{rc: r.Body, c: &x.reqBody, mu: &x.mu}
 	}
+	if s.startWebhookCheck(w, out, x) { // verify_capture.go: an enforcing verifier refused it
+		return
+	}
 	s.proxy.ServeHTTP(&captureWriter{ResponseWriter: w, x: x}, out)
 }
 
@@ -401,6 +405,7 @@ func (s *Server) captured(x *exchange, r *http.Request) domain.CapturedRequest {
 	if x.kind == domain.KindWebSocket && cr.Error == "" {
 		cr.Error = "closed"
 	}
+	cr.Webhook = x.webhookResultLocked() // verify_capture.go
 	return cr
 }
 
@@ -430,5 +435,6 @@ func requestLine(cr domain.CapturedRequest, at time.Time) wire.Msg {
 	return wire.Msg{Type: wire.TypeRequest, Request: &wire.RequestLine{
 		Tunnel: cr.Tunnel, Kind: cr.Kind, Method: cr.Method, Path: path, Status: cr.Status,
 		DurationMs: cr.DurationMs, BytesIn: cr.BytesIn, BytesOut: cr.BytesOut, Error: cr.Error, At: at.UTC(),
+		Webhook: webhookLine(cr.Webhook), // verify_capture.go
 	}}
 }

@@ -53,6 +53,7 @@ func (s *Server) Replay(ctx context.Context, accountID, sub string, reqID ulid.U
 	// (no copy of what may be the plan's whole capture limit), the stored
 	// body as read back.
 	var body io.Reader = http.NoBody
+	var raw []byte // the stored body, for re-signing
 	switch {
 	case o.Body != nil:
 		if *o.Body != "" {
@@ -69,7 +70,7 @@ func (s *Server) Replay(ctx context.Context, accountID, sub string, reqID ulid.U
 			return domain.CapturedRequest{}, s.prunedError(accountID, reqID)
 		}
 		if len(b) > 0 {
-			body = bytes.NewReader(b)
+			body, raw = bytes.NewReader(b), b
 		}
 	}
 	method, path := orig.Method, orig.Path
@@ -111,11 +112,20 @@ func (s *Server) Replay(ctx context.Context, accountID, sub string, reqID ulid.U
 		r.Header.Set(ReplayOfHeader, domain.RequestIDPrefix+reqID.String())
 	}
 	r.Host, r.RemoteAddr, r.RequestURI, r.Proto = orig.Host, orig.IP+":0", path, "HTTP/1.1"
+	var changed []string
+	if o.Resign { // verify_replay.go
+		if r.Header, changed, err = s.resignReplay(t, r.Header, raw); err != nil {
+			return domain.CapturedRequest{}, err
+		}
+	}
 
 	x := s.newExchange(t, r)
 	x.ip, x.replayOf = orig.IP, domain.RequestIDPrefix+reqID.String()
 	w := &discardWriter{h: http.Header{}}
 	s.proxyExchange(w, r, x)
+	if o.Resign {
+		x.markResigned(changed) // verify_replay.go
+	}
 	cr := s.captured(x, r)
 	cr.Overrides = overrides
 	s.usage.add(accountID, &cr)

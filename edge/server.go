@@ -74,6 +74,9 @@ func New(cfg Config) (*Server, error) {
 	if err == nil {
 		err = s.loadReconnecting() // after repair: it closes what a crash left live
 	}
+	if err == nil {
+		err = s.dropStaleWebhooks() // verify_hooks.go: agents' verifiers a crash left
+	}
 	if err != nil {
 		cancel()
 		s.cap.close(context.Background())

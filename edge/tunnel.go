@@ -33,8 +33,9 @@ type tunnel struct {
 	// (its agent is likely reconnecting: domain.Reconnecting), then 502.
 	reconnectTill time.Time
 
-	inflight   atomic.Int64 // public exchanges in flight (connLimits)
-	refusedLog atomic.Int64 // unix ns of the last "over a cap" log line
+	hooks      atomic.Pointer[hookSet] // issue 17: webhook verifiers (verify_hooks.go)
+	inflight   atomic.Int64            // public exchanges in flight (connLimits)
+	refusedLog atomic.Int64            // unix ns of the last "over a cap" log line
 }
 
 // tombstoneFor is how long a vanished agent's name answers 502 rather than 404.
@@ -66,6 +67,10 @@ func (s *Server) openTunnel(ss *session, m wire.Msg) (*tunnel, error) {
 		},
 	}
 	t := &tunnel{sess: ss, closed: make(chan struct{})}
+	hooks, err := s.parseAgentWebhooks(wireOpen{m.Webhooks, m.WebhookEnforce}) // verify_hooks.go
+	if err != nil {
+		return nil, err
+	}
 	switch m.Proto {
 	case domain.ProtoHTTP:
 		if m.Hostname != "" {
@@ -106,6 +111,10 @@ func (s *Server) openTunnel(ss *session, m wire.Msg) (*tunnel, error) {
 	}
 	t.info, t.name = info, projections.TunnelName(info)
 	t.transport = newStreamTransport(t, s.cfg.ResponseHeaderTimeout)
+	if err := s.addAgentWebhooks(t, hooks, m.WebhookEnforce); err != nil { // verify_hooks.go
+		s.finishTunnel(t, domain.CloseReleased, false, true)
+		return nil, err
+	}
 
 	ss.mu.Lock()
 	ended := ss.ended
@@ -212,6 +221,7 @@ func (s *Server) finishTunnel(t *tunnel, reason string, notify, record bool) {
 				s.cfg.Logger.Error("recording tunnel close", "tunnel", t.info.ID, "reason", reason, "err", err)
 			}
 		}
+		s.dropAgentWebhooks(t) // verify_hooks.go: an agent's verifiers end with its tunnel
 	})
 }
 

@@ -53,6 +53,9 @@ var registry = [...]entry{
 	{SessionCreated, []decoder{as[SessionCreatedV1]}},
 	{SessionRevoked, []decoder{as[SessionRevokedV1]}},
 	{SigninFailed, []decoder{as[SigninFailedV1]}},
+	// payloads_webhook.go: webhook verifiers (their secrets are sealed elsewhere)
+	{WebhookVerifierAdded, []decoder{as[WebhookVerifierAddedV1]}},
+	{WebhookVerifierRemoved, []decoder{as[WebhookVerifierRemovedV1]}},
 	// payloads_billing.go: how usage is measured
 	{BillingRuleChanged, []decoder{as[BillingRuleChangedV1]}},
 }

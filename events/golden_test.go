@@ -100,6 +100,11 @@ func goldens() map[string]golden {
 		"session.revoked.v1":      {value: SessionRevokedV1{SessionID: "web_01JD5ZE0000000000000000000", Reason: "everywhere"}},
 		"signin.failed.v1":        {value: SigninFailedV1{IP: "2001:db8::1", UserAgent: "curl/8.5.0", Reason: "bad_password"}},
 		"billing.rule_changed.v1": {value: BillingRuleChangedV1{Rule: RuleWire, From: "2027-01"}},
+		// payloads_webhook.go
+		"webhook.verifier_added.v1": {value: WebhookVerifierAddedV1{SecretID: "sec_GEZDGNBVGY3TQOJQ", Fingerprint: "fp_0123456789abcdef",
+			Subdomain: "hooks", TunnelID: gTunnel, Provider: "hmac-sha256", Header: "X-Signature", Enforce: true}},
+		"webhook.verifier_removed.v1": {value: WebhookVerifierRemovedV1{SecretID: "sec_GEZDGNBVGY3TQOJQ", Subdomain: "hooks",
+			TunnelID: gTunnel, Reason: "tunnel_closed"}},
 	}
 }
 

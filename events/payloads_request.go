@@ -99,6 +99,7 @@ func CapturedFromDomain(r domain.CapturedRequest) RequestCapturedV3 {
 		IP: r.IP, UserAgent: r.UserAgent, Proto: r.Proto, Host: r.Host, ReqHeaders: r.ReqHeaders, RespHeaders: r.RespHeaders,
 		ReqBody: bodyFromDomain(r.ReqBody), RespBody: bodyFromDomain(r.RespBody), Error: r.Error, ReplayOf: r.ReplayOf,
 		Modified: len(r.Overrides) > 0, Overrides: mendStrings(r.Overrides)}
+	p.Webhook = webhookFromDomain(r.Webhook) // payloads_webhook.go
 	for _, s := range [...]*string{&p.TunnelID, &p.Tunnel, &p.Kind, &p.Method, &p.Path, &p.IP, &p.UserAgent,
 		&p.Proto, &p.Host, &p.ReqBody.SHA256, &p.RespBody.SHA256, &p.Error, &p.ReplayOf} {
 		*s = mendUTF8(*s)
@@ -134,6 +135,7 @@ func (p *RequestCapturedV3) Domain() domain.CapturedRequest {
 	if p.Secret != nil {
 		r.Secrets = &domain.SecretHeaders{Request: p.Secret.Request, Response: p.Secret.Response}
 	}
+	r.Webhook = p.Webhook.domain()
 	return r
 }
 

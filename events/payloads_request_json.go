@@ -76,6 +76,9 @@ func (p RequestCapturedV3) AppendJSON(b []byte) ([]byte, error) {
 		}
 		b = append(b, '}')
 	}
+	if p.Webhook != nil {
+		b = p.Webhook.appendJSON(append(b, `,"webhook":`...))
+	}
 	return append(b, '}'), nil
 }
 

@@ -39,6 +39,8 @@ type RequestCapturedV3 struct {
 	Modified    bool                `json:"modified,omitempty"`
 	Overrides   []string            `json:"overrides,omitempty"`
 	Secret      *SecretHeadersV2    `json:"secretHeaders,omitempty"`
+	// issue 17: optional, so a capture without it encodes as before.
+	Webhook *WebhookV1 `json:"webhook,omitempty"`
 
 	// checked: every string is valid UTF-8 (CapturedFromDomain made it so),
 	// so decoding the JSON would give this value back and the projections

@@ -128,6 +128,7 @@ func TestOpenAPI_Contract(t *testing.T) {
 	k.send(t, bg, 409, "POST", u("/api/v1/me/reservations"), key, `{"subdomain":"stripe-dev"}`)
 	k.send(t, bg, 200, "GET", u("/api/v1/me/reservations"), key, "")
 	k.send(t, off, 400, "GET", u("/api/v1/me/reservations?limit=101"), key, "")
+	webhookCases(t, bg, k, u, key) // webhooks_test.go: the reservation's webhook verifiers
 	k.send(t, bg, 204, "DELETE", u("/api/v1/me/reservations/stripe-dev"), key, "")
 	k.send(t, bg, 404, "DELETE", u("/api/v1/me/reservations/stripe-dev"), key, "")
 
@@ -208,6 +209,7 @@ func TestOpenAPI_Contract(t *testing.T) {
 	k.send(t, bg, 403, "GET", u("/api/v1/checkpoint"), key, "")
 	k.send(t, bg, 200, "GET", u("/api/v1/admin/backup"), op, "")
 	k.send(t, bg, 403, "GET", u("/api/v1/admin/backup"), key, "")
+	backupSecretsCases(t, bg, k, u, op, key, re.secretsPath) // webhooks_test.go
 
 	// Device login (RFC 8628): form-encoded OAuth routes, then the
 	// session-only approval routes.

@@ -33,21 +33,23 @@ func (r *edgeReplayer) Replay(ctx context.Context, acc, sub string, id ulid.ULID
 // to origin, and one captured request to replay.
 type replayEnv struct {
 	*testEnv
-	acc, key string
-	path     string // the captured request's replay route
-	edgeURL  string // the edge's public listener (http://127.0.0.1:port)
+	acc, key    string
+	path        string // the captured request's replay route
+	edgeURL     string // the edge's public listener (http://127.0.0.1:port)
+	secretsPath string // the edge's sealed store file (webhooks_test.go)
 }
 
 func mustReplayEnv(tb testing.TB, plan string, origin http.Handler, tweak ...func(*Config)) *replayEnv {
 	tb.Helper()
 	fwd := &edgeReplayer{}
-	e := mustEnv(tb, append([]func(*Config){func(c *Config) { c.Replayer = fwd }}, tweak...)...)
+	secrets, secretsPath := mustSealed(tb) // webhooks_test.go
+	e := mustEnv(tb, append([]func(*Config){func(c *Config) { c.Replayer, c.Webhooks, c.SecretsPath = fwd, fwd, secretsPath }}, tweak...)...)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
 	}
 	es, err := edge.New(edge.Config{Log: e.log, BaseDomain: "warren.test", Subscriber: e.ps, API: e.srv.Handler(),
-		PublicPort: ln.Addr().(*net.TCPAddr).Port})
+		PublicPort: ln.Addr().(*net.TCPAddr).Port, Secrets: secrets})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -107,7 +109,7 @@ func mustReplayEnv(tb testing.TB, plan string, origin http.Handler, tweak ...fun
 		tb.Fatal("the request was not captured")
 	}
 	return &replayEnv{testEnv: e, acc: acc, key: key, path: "/api/v1/me/tunnels/hooks/requests/req_" + id + "/replay",
-		edgeURL: "http://" + ln.Addr().String()}
+		edgeURL: "http://" + ln.Addr().String(), secretsPath: secretsPath}
 }
 
 func TestReplayBodyOverThePlansCaptureLimitIs413(t *testing.T) {

@@ -40,6 +40,8 @@ type requestJSON struct {
 	Modified  bool      `json:"modified"`
 	Overrides []string  `json:"overrides,omitempty"`
 	CreatedAt time.Time `json:"createdAt"`
+	// issue 17: what the tunnel's webhook verifier said (absent: it has none).
+	Webhook *domain.WebhookResult `json:"webhook,omitempty"`
 }
 
 func toRequestJSON(c domain.CapturedRequest) requestJSON {
@@ -47,6 +49,7 @@ func toRequestJSON(c domain.CapturedRequest) requestJSON {
 		Path: c.Path, Status: c.Status,
 		Bytes: c.BytesIn + c.BytesOut, BytesIn: c.BytesIn, BytesOut: c.BytesOut, IP: c.IP,
 		UserAgent: c.UserAgent, Proto: c.Proto, Host: c.Host, CreatedAt: c.CreatedAt.UTC()}
+	j.Webhook = c.Webhook
 	j.DurationMs, j.DurationUs = apiDuration(c.DurationMs)
 	j.TTFBMs, j.TTFBUs = apiDuration(c.TTFBMs)
 	if c.Error != "" {

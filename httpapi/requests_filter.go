@@ -27,6 +27,7 @@ const (
 //	minDurationMs  a number of milliseconds, at least
 //	errors         true: a 5xx or an outcome that is not ok
 //	replays        true: replays only
+//	webhook        verified, unverified or any (issue 17: the webhook verdict)
 //
 // A parameter given twice counts once per value (method=GET&method=POST is
 // method=GET,POST); an empty one is no filter. A bad value is CodeInvalid
@@ -70,7 +71,10 @@ func parseRequestFilter(q url.Values) (projections.RequestFilter, error) {
 	if f.ErrorsOnly, err = parseFlag(q, "errors"); err != nil {
 		return f, err
 	}
-	f.ReplaysOnly, err = parseFlag(q, "replays")
+	if f.ReplaysOnly, err = parseFlag(q, "replays"); err != nil {
+		return f, err
+	}
+	f.Webhook, err = parseWebhookFilter(q) // requests_filter_webhook.go
 	return f, err
 }
 

@@ -56,6 +56,7 @@ func (s *Server) routes() []route {
 		s.routesRequests(),
 		s.routesReplay(), // replay.go: replay through the edge, one-request export
 		s.routesReservations(),
+		s.routesWebhooks(), // webhooks.go: a reservation's webhook verifiers
 		s.routesAdmin(),
 		s.routesKeys(),    // keys.go (api-client)
 		s.routesDomains(), // domains.go (api-client)

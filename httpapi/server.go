@@ -66,6 +66,13 @@ type Config struct {
 	// Nil: New loads or creates it beside the log file, once.
 	Signer *events.Signer
 
+	// Webhooks keeps reservations' webhook verifiers (webhooks.go): the
+	// edge, through a forwarder like Replayer's. Nil: those routes answer 503.
+	Webhooks Webhooks
+	// SecretsPath is the sealed store's file (<data>/secrets.sealed), which
+	// GET /api/v1/admin/backup/secrets serves as it is. "": that route 404s.
+	SecretsPath string
+
 	// Sign-in (passwords.go, session.go). Zero values take the defaults.
 	PasswordParams dashboard.Params // argon2id cost (zero: dashboard.RFC9106Second)
 	SessionIdle    time.Duration    // a session unused this long ends (0: 12 h)

@@ -109,6 +109,7 @@ func randomWorkload(t *testing.T, l *events.Log, n int, seed uint64) map[events.
 			cmd = ChangePlan(acc, plan)
 		case r < 97:
 			signinWorkload(t, l, rng, acc)
+			webhookWorkload(t, l, rng, acc) // webhooks_test.go
 			continue
 		default:
 			_, err := l.Append(ctx, events.Draft{Type: events.BodiesPruned, Account: acc,

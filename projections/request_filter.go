@@ -31,12 +31,13 @@ type RequestFilter struct {
 	MinDuration  float64       // milliseconds, at least
 	ErrorsOnly   bool          // a 5xx status or an outcome that is not ok (see IsErrorOutcome)
 	ReplaysOnly  bool          // replays only (replayOf set)
+	Webhook      string        // issue 17: WebhookVerified, WebhookUnverified or WebhookAny (request_filter_webhook.go); "": any request
 }
 
 // IsZero tells whether f matches every request.
 func (f *RequestFilter) IsZero() bool {
 	return len(f.Methods) == 0 && len(f.Statuses) == 0 && f.PathContains == "" && f.Since.IsZero() &&
-		f.Until.IsZero() && f.MinDuration == 0 && !f.ErrorsOnly && !f.ReplaysOnly
+		f.Until.IsZero() && f.MinDuration == 0 && !f.ErrorsOnly && !f.ReplaysOnly && f.Webhook == ""
 }
 
 // IsErrorOutcome tells whether a capture's error code means it did not go
@@ -86,6 +87,9 @@ func (f *RequestFilter) match(s *summaryFields) bool {
 		return false
 	}
 	if f.ErrorsOnly && s.status < 500 && !IsErrorOutcome(string(s.errCode)) { // no allocation: compared in place
+		return false
+	}
+	if f.Webhook != "" && !f.matchWebhook(s.webhook) { // request_filter_webhook.go
 		return false
 	}
 	return !f.ReplaysOnly || len(s.replayOf) > 0

@@ -140,6 +140,10 @@ func applyDecoded(tx *bolt.Tx, ev *events.Event, p any, u usageBatch) error {
 		return applySessionCreated(tx, ev, p.(*events.SessionCreatedData))
 	case events.SessionRevoked:
 		return applySessionRevoked(tx, ev, p.(*events.SessionRevokedData))
+	case events.WebhookVerifierAdded: // webhooks.go
+		return applyWebhookAdded(tx, ev, p.(*events.WebhookVerifierAddedData))
+	case events.WebhookVerifierRemoved:
+		return applyWebhookRemoved(tx, p.(*events.WebhookVerifierRemovedData))
 	case events.BillingRuleChanged:
 		return applyBillingRuleChanged(tx, ev, p.(*events.BillingRuleChangedData))
 	}

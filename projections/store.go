@@ -53,7 +53,8 @@ var (
 		bTunnels, bTunnelsByAcct, bTunnelsLive, bTunnelsLiveAcct, bTunnelsHeld, bRequests, bRequestsByTun,
 		bUsageMonth, bUsageDay, bUsageTunnelDay, bHoldings, bPruned, bEventsByAcct, bCheckpoints,
 		bPasswords, bPasswordLinks, bSessions, bSessionsByAcct,
-		bBilling}
+		bBilling,
+		bWebhooks} // webhooks.go
 )
 
 // Prefix marks projection buckets.

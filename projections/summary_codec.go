@@ -56,9 +56,12 @@ func overrideNames(m byte) []string {
 
 // summaryTail is the length of the fixed fields that end a summary of the
 // format: two floats, two bools (and the overrides byte).
-func summaryTail(format byte) int {
-	if format == summaryFormatV1 {
+func summaryTail(b []byte) int {
+	switch b[0] {
+	case summaryFormatV1:
 		return 18
+	case summaryFormatWebhook: // summary_webhook.go
+		return 19 + webhookTrailerLen(b)
 	}
 	return 19
 }
@@ -74,6 +77,9 @@ func encodeSummary(r *domain.CapturedRequest) []byte {
 	for _, s := range strs {
 		size += binary.MaxVarintLen64 + len(s)
 	}
+	if w := r.Webhook; w != nil {
+		size += 1 + 2*binary.MaxVarintLen64 + len(w.Provider) + len(w.Reason)
+	}
 	b := make([]byte, 0, size)
 	b = append(b, summaryFormat)
 	for _, s := range strs {
@@ -86,7 +92,8 @@ func encodeSummary(r *domain.CapturedRequest) []byte {
 	}
 	b = binary.BigEndian.AppendUint64(b, math.Float64bits(r.TTFBMs))
 	b = binary.BigEndian.AppendUint64(b, math.Float64bits(r.DurationMs))
-	return append(b, boolByte(r.ReqBody.Truncated), boolByte(r.RespBody.Truncated), overrideMask(r.Overrides))
+	b = append(b, boolByte(r.ReqBody.Truncated), boolByte(r.RespBody.Truncated), overrideMask(r.Overrides))
+	return appendWebhookSummary(b, r.Webhook) // summary_webhook.go: format 3
 }
 
 func boolByte(v bool) byte {
@@ -98,7 +105,7 @@ func boolByte(v bool) byte {
 
 func decodeSummary(b []byte) (domain.CapturedRequest, error) {
 	var r domain.CapturedRequest
-	if len(b) == 0 || b[0] != summaryFormat && b[0] != summaryFormatV1 {
+	if len(b) == 0 || b[0] != summaryFormat && b[0] != summaryFormatV1 && b[0] != summaryFormatWebhook {
 		return r, errSummary
 	}
 	p := 1
@@ -120,7 +127,7 @@ func decodeSummary(b []byte) (domain.CapturedRequest, error) {
 		}
 		ints[i], p = n, p+w
 	}
-	if len(b)-p != summaryTail(b[0]) {
+	if len(b)-p != summaryTail(b) {
 		return r, errSummary
 	}
 	r.Status, r.BytesIn, r.BytesOut = int(ints[0]), ints[1], ints[2]
@@ -131,6 +138,12 @@ func decodeSummary(b []byte) (domain.CapturedRequest, error) {
 	r.ReqBody.Truncated, r.RespBody.Truncated = b[p+16] == 1, b[p+17] == 1
 	if b[0] != summaryFormatV1 {
 		r.Overrides = overrideNames(b[p+18])
+	}
+	if b[0] == summaryFormatWebhook {
+		var err error
+		if r.Webhook, err = decodeWebhookSummary(b[p+19 : len(b)-1]); err != nil { // summary_webhook.go
+			return r, err
+		}
 	}
 	return r, nil
 }

@@ -15,6 +15,7 @@ type summaryFields struct {
 	status                          int
 	createdAt                       int64 // UnixNano
 	durationMs                      float64
+	webhook                         webhookMark // summary_webhook.go
 }
 
 // Positions of the strings encodeSummary writes, in its order.
@@ -28,7 +29,7 @@ const (
 
 // read fills s from an encoded summary, or returns errSummary.
 func (s *summaryFields) read(b []byte) error {
-	if len(b) == 0 || b[0] != summaryFormat && b[0] != summaryFormatV1 {
+	if len(b) == 0 || b[0] != summaryFormat && b[0] != summaryFormatV1 && b[0] != summaryFormatWebhook {
 		return errSummary
 	}
 	p := 1
@@ -69,12 +70,13 @@ func (s *summaryFields) read(b []byte) error {
 	// The two floats, two bools (and the overrides byte) end the summary:
 	// the duration is the second float, whatever the four body sizes
 	// between took.
-	tail := summaryTail(b[0])
+	tail := summaryTail(b)
 	if len(b) < p+w+tail {
 		return errSummary
 	}
 	end := len(b) - tail
 	s.status, s.createdAt = int(status), at
 	s.durationMs = math.Float64frombits(binary.BigEndian.Uint64(b[end+8:]))
+	s.webhook = peekWebhook(b) // summary_webhook.go
 	return nil
 }

@@ -23,6 +23,9 @@ type Spec struct {
 	Local     string // PORT or HOST:PORT of the local service
 	Subdomain string // http: wanted name ("" for a random one)
 	Hostname  string // http: a verified custom domain to route here
+	// http, issue 17: --verify-webhook specs and --verify-webhook-enforce.
+	Webhooks       []string
+	WebhookEnforce bool
 	// WantPort (tcp) asks for a port: a reopen asks for its previous one,
 	// which the server grants when it is free and its last tunnel was the
 	// account's; otherwise it picks another. A port the account reserved
@@ -370,7 +373,8 @@ func (c *Client) open(ctx context.Context, s Spec) (Tunnel, error) {
 	c.pending[ref] = ch
 	c.mu.Unlock()
 	if err := ctl.Write(wire.Msg{Type: wire.TypeOpen, Ref: ref, Proto: s.Proto,
-		Subdomain: s.Subdomain, Hostname: s.Hostname, Port: s.WantPort, Local: s.Local, Lines: c.opts.OnRequest != nil || c.opts.OnRequests != nil}); err != nil {
+		Subdomain: s.Subdomain, Hostname: s.Hostname, Port: s.WantPort, Local: s.Local, Lines: c.opts.OnRequest != nil || c.opts.OnRequests != nil,
+		Webhooks: s.Webhooks, WebhookEnforce: s.WebhookEnforce}); err != nil {
 		c.mu.Lock()
 		delete(c.pending, ref)
 		c.mu.Unlock()

@@ -53,6 +53,12 @@ type Msg struct {
 	Port      int    `json:"port,omitempty"`
 	// Lines asks for a request line per captured exchange (the CLI prints them).
 	Lines bool `json:"lines,omitempty"`
+	// open, issue 17: webhook verifiers as --verify-webhook specs (secrets
+	// included: this stream is the agent's authenticated connection; the
+	// server seals them and never logs a message), and whether a delivery
+	// that does not verify is refused with a 401.
+	Webhooks       []string `json:"webhooks,omitempty"`
+	WebhookEnforce bool     `json:"webhookEnforce,omitempty"`
 
 	// error
 	Code    string `json:"code,omitempty"`
@@ -83,6 +89,17 @@ type RequestLine struct {
 	// changed ("method", "path", "headers", "body"; none: a faithful replay).
 	ReplayOf  string   `json:"replayOf,omitempty"`
 	Overrides []string `json:"overrides,omitempty"`
+	// issue 17: the webhook verifier's verdict (nil: the tunnel has none).
+	Webhook *WebhookLine `json:"webhook,omitempty"`
+}
+
+// WebhookLine is a captured delivery's webhook verdict, for the agent's line.
+type WebhookLine struct {
+	Provider string `json:"provider"`
+	Verified bool   `json:"verified"`
+	Reason   string `json:"reason,omitempty"`
+	Enforced bool   `json:"enforced,omitempty"`
+	Resigned bool   `json:"resigned,omitempty"`
 }
 
 // Conn reads and writes control messages on a stream. Writes are serialised;

@@ -83,19 +83,19 @@ func (e CaptureOverrides) Valid() bool {
 
 // Defines values for DomainState.
 const (
-	Failed   DomainState = "failed"
-	Pending  DomainState = "pending"
-	Verified DomainState = "verified"
+	DomainStateFailed   DomainState = "failed"
+	DomainStatePending  DomainState = "pending"
+	DomainStateVerified DomainState = "verified"
 )
 
 // Valid indicates whether the value is a known member of the DomainState enum.
 func (e DomainState) Valid() bool {
 	switch e {
-	case Failed:
+	case DomainStateFailed:
 		return true
-	case Pending:
+	case DomainStatePending:
 		return true
-	case Verified:
+	case DomainStateVerified:
 		return true
 	default:
 		return false
@@ -333,6 +333,108 @@ func (e UsageBandwidthRule) Valid() bool {
 	}
 }
 
+// Defines values for WebhookProvider.
+const (
+	WebhookProviderGithub     WebhookProvider = "github"
+	WebhookProviderHmacSha256 WebhookProvider = "hmac-sha256"
+	WebhookProviderSlack      WebhookProvider = "slack"
+	WebhookProviderStandard   WebhookProvider = "standard"
+	WebhookProviderStripe     WebhookProvider = "stripe"
+)
+
+// Valid indicates whether the value is a known member of the WebhookProvider enum.
+func (e WebhookProvider) Valid() bool {
+	switch e {
+	case WebhookProviderGithub:
+		return true
+	case WebhookProviderHmacSha256:
+		return true
+	case WebhookProviderSlack:
+		return true
+	case WebhookProviderStandard:
+		return true
+	case WebhookProviderStripe:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookResultProvider.
+const (
+	WebhookResultProviderGithub     WebhookResultProvider = "github"
+	WebhookResultProviderHmacSha256 WebhookResultProvider = "hmac-sha256"
+	WebhookResultProviderSlack      WebhookResultProvider = "slack"
+	WebhookResultProviderStandard   WebhookResultProvider = "standard"
+	WebhookResultProviderStripe     WebhookResultProvider = "stripe"
+)
+
+// Valid indicates whether the value is a known member of the WebhookResultProvider enum.
+func (e WebhookResultProvider) Valid() bool {
+	switch e {
+	case WebhookResultProviderGithub:
+		return true
+	case WebhookResultProviderHmacSha256:
+		return true
+	case WebhookResultProviderSlack:
+		return true
+	case WebhookResultProviderStandard:
+		return true
+	case WebhookResultProviderStripe:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookResultReason.
+const (
+	MalformedSignature WebhookResultReason = "malformed_signature"
+	MissingSignature   WebhookResultReason = "missing_signature"
+	SignatureMismatch  WebhookResultReason = "signature_mismatch"
+	TimestampExpired   WebhookResultReason = "timestamp_expired"
+	UnusableSecret     WebhookResultReason = "unusable_secret"
+)
+
+// Valid indicates whether the value is a known member of the WebhookResultReason enum.
+func (e WebhookResultReason) Valid() bool {
+	switch e {
+	case MalformedSignature:
+		return true
+	case MissingSignature:
+		return true
+	case SignatureMismatch:
+		return true
+	case TimestampExpired:
+		return true
+	case UnusableSecret:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReqWebhook.
+const (
+	ReqWebhookAny        ReqWebhook = "any"
+	ReqWebhookUnverified ReqWebhook = "unverified"
+	ReqWebhookVerified   ReqWebhook = "verified"
+)
+
+// Valid indicates whether the value is a known member of the ReqWebhook enum.
+func (e ReqWebhook) Valid() bool {
+	switch e {
+	case ReqWebhookAny:
+		return true
+	case ReqWebhookUnverified:
+		return true
+	case ReqWebhookVerified:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CreateAccountJSONBodyPlan.
 const (
 	CreateAccountJSONBodyPlanFree CreateAccountJSONBodyPlan = "free"
@@ -513,6 +615,27 @@ func (e GetStatementParamsFormat) Valid() bool {
 	}
 }
 
+// Defines values for ListTunnelRequestsParamsWebhook.
+const (
+	ListTunnelRequestsParamsWebhookAny        ListTunnelRequestsParamsWebhook = "any"
+	ListTunnelRequestsParamsWebhookUnverified ListTunnelRequestsParamsWebhook = "unverified"
+	ListTunnelRequestsParamsWebhookVerified   ListTunnelRequestsParamsWebhook = "verified"
+)
+
+// Valid indicates whether the value is a known member of the ListTunnelRequestsParamsWebhook enum.
+func (e ListTunnelRequestsParamsWebhook) Valid() bool {
+	switch e {
+	case ListTunnelRequestsParamsWebhookAny:
+		return true
+	case ListTunnelRequestsParamsWebhookUnverified:
+		return true
+	case ListTunnelRequestsParamsWebhookVerified:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ExportTunnelRequestsParamsFormat.
 const (
 	Har    ExportTunnelRequestsParamsFormat = "har"
@@ -525,6 +648,27 @@ func (e ExportTunnelRequestsParamsFormat) Valid() bool {
 	case Har:
 		return true
 	case Ndjson:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListRequestsParamsWebhook.
+const (
+	ListRequestsParamsWebhookAny        ListRequestsParamsWebhook = "any"
+	ListRequestsParamsWebhookUnverified ListRequestsParamsWebhook = "unverified"
+	ListRequestsParamsWebhookVerified   ListRequestsParamsWebhook = "verified"
+)
+
+// Valid indicates whether the value is a known member of the ListRequestsParamsWebhook enum.
+func (e ListRequestsParamsWebhook) Valid() bool {
+	switch e {
+	case ListRequestsParamsWebhookAny:
+		return true
+	case ListRequestsParamsWebhookUnverified:
+		return true
+	case ListRequestsParamsWebhookVerified:
 		return true
 	default:
 		return false
@@ -907,6 +1051,9 @@ type RequestDetail struct {
 	TtfbUs    int64  `json:"ttfbUs"`
 	Tunnel    string `json:"tunnel"`
 	UserAgent string `json:"userAgent"`
+
+	// Webhook what the tunnel's webhook verifier said of this delivery (absent when the tunnel has none; docs/webhooks.md)
+	Webhook *WebhookResult `json:"webhook,omitempty"`
 }
 
 // RequestDetailKind defines model for RequestDetail.Kind.
@@ -966,6 +1113,9 @@ type RequestSummary struct {
 	TtfbUs    int64  `json:"ttfbUs"`
 	Tunnel    string `json:"tunnel"`
 	UserAgent string `json:"userAgent"`
+
+	// Webhook what the tunnel's webhook verifier said of this delivery (absent when the tunnel has none; docs/webhooks.md)
+	Webhook *WebhookResult `json:"webhook,omitempty"`
 }
 
 // RequestSummaryKind defines model for RequestSummary.Kind.
@@ -1127,6 +1277,51 @@ type UsageHistory struct {
 	Tunnel *string `json:"tunnel,omitempty"`
 }
 
+// Webhook a webhook verifier, never its secret
+type Webhook struct {
+	CreatedAt time.Time `json:"createdAt"`
+	Enforce   bool      `json:"enforce"`
+
+	// Fingerprint fp_ + 16 hex digits of an HMAC under the store's key: tells secrets apart without revealing them
+	Fingerprint string `json:"fingerprint"`
+
+	// Header the signature header (hmac-sha256 only)
+	Header *string `json:"header,omitempty"`
+
+	// Id the sealed store's id of the secret
+	Id       string          `json:"id"`
+	Provider WebhookProvider `json:"provider"`
+
+	// TunnelId set for an agent's verifier (--verify-webhook), which ends with that tunnel
+	TunnelId *string `json:"tunnelId"`
+}
+
+// WebhookProvider defines model for Webhook.Provider.
+type WebhookProvider string
+
+// WebhookResult what the tunnel's webhook verifier said of this delivery (absent when the tunnel has none; docs/webhooks.md)
+type WebhookResult struct {
+	// ChangedHeaders the headers re-signing changed (detail view)
+	ChangedHeaders *[]string `json:"changedHeaders,omitempty"`
+
+	// Enforced the tunnel enforces verification and answered this delivery 401 without reaching the agent
+	Enforced *bool                 `json:"enforced,omitempty"`
+	Provider WebhookResultProvider `json:"provider"`
+
+	// Reason why it did not verify
+	Reason *WebhookResultReason `json:"reason,omitempty"`
+
+	// Resigned a replay signed afresh (resign: true)
+	Resigned *bool `json:"resigned,omitempty"`
+	Verified bool  `json:"verified"`
+}
+
+// WebhookResultProvider defines model for WebhookResult.Provider.
+type WebhookResultProvider string
+
+// WebhookResultReason why it did not verify
+type WebhookResultReason string
+
 // LastEventID defines model for Last-Event-ID.
 type LastEventID = string
 
@@ -1159,6 +1354,9 @@ type ReqStatus = string
 
 // ReqUntil defines model for reqUntil.
 type ReqUntil = time.Time
+
+// ReqWebhook defines model for reqWebhook.
+type ReqWebhook string
 
 // Sub defines model for sub.
 type Sub = string
@@ -1307,6 +1505,15 @@ type CreateReservationJSONBody struct {
 // CreateReservationJSONBodyProto defines parameters for CreateReservation.
 type CreateReservationJSONBodyProto string
 
+// AddReservationWebhookJSONBody defines parameters for AddReservationWebhook.
+type AddReservationWebhookJSONBody struct {
+	// Enforce answer 401 to a delivery that does not verify
+	Enforce *bool `json:"enforce,omitempty"`
+
+	// Spec as warren http --verify-webhook: stripe:whsec_…, github:SECRET, slack:SECRET, standard:whsec_<base64>, hmac-sha256:HEADER:SECRET
+	Spec string `json:"spec"`
+}
+
 // GetStatementParams defines parameters for GetStatement.
 type GetStatementParams struct {
 	Format *GetStatementParamsFormat `form:"format,omitempty" json:"format,omitempty"`
@@ -1343,7 +1550,13 @@ type ListTunnelRequestsParams struct {
 
 	// Replays true: replays only (replayOf set)
 	Replays *ReqReplays `form:"replays,omitempty" json:"replays,omitempty"`
+
+	// Webhook the webhook verdict (issue 17): deliveries that verified, that did not (refused or not), or either; requests of tunnels without a verifier match none
+	Webhook *ListTunnelRequestsParamsWebhook `form:"webhook,omitempty" json:"webhook,omitempty"`
 }
+
+// ListTunnelRequestsParamsWebhook defines parameters for ListTunnelRequests.
+type ListTunnelRequestsParamsWebhook string
 
 // ExportTunnelRequestsParams defines parameters for ExportTunnelRequests.
 type ExportTunnelRequestsParams struct {
@@ -1378,6 +1591,9 @@ type ReplayRequestJSONBody struct {
 
 	// Path path with query, starting with /
 	Path *string `json:"path,omitempty"`
+
+	// Resign sign a captured webhook delivery afresh with the tunnel's verifier (Stripe, Slack and Standard Webhooks sign a timestamp their SDKs refuse after 5 minutes); off by default, so a replay is byte-exact. 400 with a body override, or when the tunnel verifies no webhooks or the capture carries none of its signatures; 403 when the captured signature is not genuine
+	Resign *bool `json:"resign,omitempty"`
 }
 
 // UsePasswordLinkJSONBody defines parameters for UsePasswordLink.
@@ -1447,7 +1663,13 @@ type ListRequestsParams struct {
 
 	// Replays true: replays only (replayOf set)
 	Replays *ReqReplays `form:"replays,omitempty" json:"replays,omitempty"`
+
+	// Webhook the webhook verdict (issue 17): deliveries that verified, that did not (refused or not), or either; requests of tunnels without a verifier match none
+	Webhook *ListRequestsParamsWebhook `form:"webhook,omitempty" json:"webhook,omitempty"`
 }
+
+// ListRequestsParamsWebhook defines parameters for ListRequests.
+type ListRequestsParamsWebhook string
 
 // ListTunnelsParams defines parameters for ListTunnels.
 type ListTunnelsParams struct {
@@ -1493,6 +1715,9 @@ type DeviceTokenFormdataRequestBody DeviceTokenFormdataBody
 
 // CreateReservationJSONRequestBody defines body for CreateReservation for application/json ContentType.
 type CreateReservationJSONRequestBody CreateReservationJSONBody
+
+// AddReservationWebhookJSONRequestBody defines body for AddReservationWebhook for application/json ContentType.
+type AddReservationWebhookJSONRequestBody AddReservationWebhookJSONBody
 
 // ReplayRequestJSONRequestBody defines body for ReplayRequest for application/json ContentType.
 type ReplayRequestJSONRequestBody ReplayRequestJSONBody
@@ -1879,6 +2104,11 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/admin/backup (the `GetBackup` operationId).
 	GetBackup(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetBackupSecrets The sealed store of webhook signing secrets (secrets.sealed) as it is on disk, to keep beside a backup of the log (operator keys only). Sealed under a key this route never serves: keep <data>/secrets.key apart.
+	//
+	// Corresponds with GET /api/v1/admin/backup/secrets (the `GetBackupSecrets` operationId).
+	GetBackupSecrets(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListAllEvents Every account's events, newest first (operator keys only); same filters and paging as /api/v1/me/events.
 	//
 	// Corresponds with GET /api/v1/admin/events (the `ListAllEvents` operationId).
@@ -2008,6 +2238,30 @@ type ClientInterface interface {
 	//
 	// Corresponds with DELETE /api/v1/me/reservations/{sub} (the `ReleaseReservation` operationId).
 	ReleaseReservation(ctx context.Context, sub Sub, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListReservationWebhooks The webhook verifiers on a reservation, and those of the account's live tunnel of that name (tunnelId set). Secrets are never shown.
+	//
+	// Corresponds with GET /api/v1/me/reservations/{sub}/webhooks (the `ListReservationWebhooks` operationId).
+	ListReservationWebhooks(ctx context.Context, sub string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddReservationWebhookWithBody Add a webhook verifier to a reservation, so every tunnel of that name verifies deliveries (outliving agents). The secret goes to the server's sealed store, never to the event log.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/me/reservations/{sub}/webhooks (the `AddReservationWebhook` operationId).
+	AddReservationWebhookWithBody(ctx context.Context, sub string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddReservationWebhook Add a webhook verifier to a reservation, so every tunnel of that name verifies deliveries (outliving agents). The secret goes to the server's sealed store, never to the event log.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/me/reservations/{sub}/webhooks (the `AddReservationWebhook` operationId).
+	AddReservationWebhook(ctx context.Context, sub string, body AddReservationWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RemoveReservationWebhook Remove a webhook verifier; its secret is destroyed in the sealed store before the answer.
+	//
+	// Corresponds with DELETE /api/v1/me/reservations/{sub}/webhooks/{id} (the `RemoveReservationWebhook` operationId).
+	RemoveReservationWebhook(ctx context.Context, sub string, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RevokeAllSessions Sign out everywhere. Every session of the account ends, the caller's too.
 	//
@@ -2377,6 +2631,21 @@ func (c *Client) GetBackup(ctx context.Context, reqEditors ...RequestEditorFn) (
 	return c.Client.Do(req)
 }
 
+// GetBackupSecrets The sealed store of webhook signing secrets (secrets.sealed) as it is on disk, to keep beside a backup of the log (operator keys only). Sealed under a key this route never serves: keep <data>/secrets.key apart.
+//
+// Corresponds with GET /api/v1/admin/backup/secrets (the `GetBackupSecrets` operationId).
+func (c *Client) GetBackupSecrets(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetBackupSecretsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListAllEvents Every account's events, newest first (operator keys only); same filters and paging as /api/v1/me/events.
 //
 // Corresponds with GET /api/v1/admin/events (the `ListAllEvents` operationId).
@@ -2717,6 +2986,70 @@ func (c *Client) CreateReservation(ctx context.Context, body CreateReservationJS
 // Corresponds with DELETE /api/v1/me/reservations/{sub} (the `ReleaseReservation` operationId).
 func (c *Client) ReleaseReservation(ctx context.Context, sub Sub, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewReleaseReservationRequest(c.Server, sub)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListReservationWebhooks The webhook verifiers on a reservation, and those of the account's live tunnel of that name (tunnelId set). Secrets are never shown.
+//
+// Corresponds with GET /api/v1/me/reservations/{sub}/webhooks (the `ListReservationWebhooks` operationId).
+func (c *Client) ListReservationWebhooks(ctx context.Context, sub string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListReservationWebhooksRequest(c.Server, sub)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddReservationWebhookWithBody Add a webhook verifier to a reservation, so every tunnel of that name verifies deliveries (outliving agents). The secret goes to the server's sealed store, never to the event log.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/me/reservations/{sub}/webhooks (the `AddReservationWebhook` operationId).
+func (c *Client) AddReservationWebhookWithBody(ctx context.Context, sub string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddReservationWebhookRequestWithBody(c.Server, sub, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddReservationWebhook Add a webhook verifier to a reservation, so every tunnel of that name verifies deliveries (outliving agents). The secret goes to the server's sealed store, never to the event log.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/me/reservations/{sub}/webhooks (the `AddReservationWebhook` operationId).
+func (c *Client) AddReservationWebhook(ctx context.Context, sub string, body AddReservationWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddReservationWebhookRequest(c.Server, sub, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RemoveReservationWebhook Remove a webhook verifier; its secret is destroyed in the sealed store before the answer.
+//
+// Corresponds with DELETE /api/v1/me/reservations/{sub}/webhooks/{id} (the `RemoveReservationWebhook` operationId).
+func (c *Client) RemoveReservationWebhook(ctx context.Context, sub string, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRemoveReservationWebhookRequest(c.Server, sub, id)
 	if err != nil {
 		return nil, err
 	}
@@ -3545,6 +3878,33 @@ func NewGetBackupRequest(server string) (*http.Request, error) {
 	}
 
 	operationPath := fmt.Sprintf("/api/v1/admin/backup")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetBackupSecretsRequest constructs an http.Request for the GetBackupSecrets method
+func NewGetBackupSecretsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/admin/backup/secrets")
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -4409,6 +4769,128 @@ func NewReleaseReservationRequest(server string, sub Sub) (*http.Request, error)
 	return req, nil
 }
 
+// NewListReservationWebhooksRequest constructs an http.Request for the ListReservationWebhooks method
+func NewListReservationWebhooksRequest(server string, sub string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sub", sub, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/me/reservations/%s/webhooks", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewAddReservationWebhookRequest calls the generic AddReservationWebhook builder with application/json body
+func NewAddReservationWebhookRequest(server string, sub string, body AddReservationWebhookJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAddReservationWebhookRequestWithBody(server, sub, "application/json", bodyReader)
+}
+
+// NewAddReservationWebhookRequestWithBody constructs an http.Request for the AddReservationWebhook method, with any body, and a specified content type
+func NewAddReservationWebhookRequestWithBody(server string, sub string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sub", sub, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/me/reservations/%s/webhooks", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewRemoveReservationWebhookRequest constructs an http.Request for the RemoveReservationWebhook method
+func NewRemoveReservationWebhookRequest(server string, sub string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sub", sub, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/me/reservations/%s/webhooks/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewRevokeAllSessionsRequest constructs an http.Request for the RevokeAllSessions method
 func NewRevokeAllSessionsRequest(server string) (*http.Request, error) {
 	var err error
@@ -4765,6 +5247,18 @@ func NewListTunnelRequestsRequest(server string, sub Sub, params *ListTunnelRequ
 		if params.Replays != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "replays", *params.Replays, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Webhook != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "webhook", *params.Webhook, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -5640,6 +6134,18 @@ func NewListRequestsRequest(server string, params *ListRequestsParams) (*http.Re
 
 		}
 
+		if params.Webhook != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "webhook", *params.Webhook, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if encoded := queryValues.Encode(); encoded != "" {
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
@@ -5992,6 +6498,13 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/admin/backup (the `GetBackup` operationId).
 	GetBackupWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetBackupResponse, error)
 
+	// GetBackupSecretsWithResponse The sealed store of webhook signing secrets (secrets.sealed) as it is on disk, to keep beside a backup of the log (operator keys only). Sealed under a key this route never serves: keep <data>/secrets.key apart.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/admin/backup/secrets (the `GetBackupSecrets` operationId).
+	GetBackupSecretsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetBackupSecretsResponse, error)
+
 	// ListAllEventsWithResponse Every account's events, newest first (operator keys only); same filters and paging as /api/v1/me/events.
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -6145,6 +6658,34 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with DELETE /api/v1/me/reservations/{sub} (the `ReleaseReservation` operationId).
 	ReleaseReservationWithResponse(ctx context.Context, sub Sub, reqEditors ...RequestEditorFn) (*ReleaseReservationResponse, error)
+
+	// ListReservationWebhooksWithResponse The webhook verifiers on a reservation, and those of the account's live tunnel of that name (tunnelId set). Secrets are never shown.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/me/reservations/{sub}/webhooks (the `ListReservationWebhooks` operationId).
+	ListReservationWebhooksWithResponse(ctx context.Context, sub string, reqEditors ...RequestEditorFn) (*ListReservationWebhooksResponse, error)
+
+	// AddReservationWebhookWithBodyWithResponse Add a webhook verifier to a reservation, so every tunnel of that name verifies deliveries (outliving agents). The secret goes to the server's sealed store, never to the event log.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/me/reservations/{sub}/webhooks (the `AddReservationWebhook` operationId).
+	AddReservationWebhookWithBodyWithResponse(ctx context.Context, sub string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddReservationWebhookResponse, error)
+
+	// AddReservationWebhookWithResponse Add a webhook verifier to a reservation, so every tunnel of that name verifies deliveries (outliving agents). The secret goes to the server's sealed store, never to the event log.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/me/reservations/{sub}/webhooks (the `AddReservationWebhook` operationId).
+	AddReservationWebhookWithResponse(ctx context.Context, sub string, body AddReservationWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*AddReservationWebhookResponse, error)
+
+	// RemoveReservationWebhookWithResponse Remove a webhook verifier; its secret is destroyed in the sealed store before the answer.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v1/me/reservations/{sub}/webhooks/{id} (the `RemoveReservationWebhook` operationId).
+	RemoveReservationWebhookWithResponse(ctx context.Context, sub string, id string, reqEditors ...RequestEditorFn) (*RemoveReservationWebhookResponse, error)
 
 	// RevokeAllSessionsWithResponse Sign out everywhere. Every session of the account ends, the caller's too.
 	//
@@ -7020,6 +7561,92 @@ func (r GetBackupResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetBackupResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetBackupSecretsResponse200Headers the declared response headers of an HTTP 200 response for GetBackupSecrets
+type GetBackupSecretsResponse200Headers struct {
+	ContentDisposition string
+}
+
+// GetBackupSecretsResponse401Headers the declared response headers of an HTTP 401 response for GetBackupSecrets
+type GetBackupSecretsResponse401Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+// GetBackupSecretsResponse403Headers the declared response headers of an HTTP 403 response for GetBackupSecrets
+type GetBackupSecretsResponse403Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+// GetBackupSecretsResponse404Headers the declared response headers of an HTTP 404 response for GetBackupSecrets
+type GetBackupSecretsResponse404Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+type GetBackupSecretsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetBackupSecretsResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetBackupSecretsResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *GetBackupSecretsResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *GetBackupSecretsResponse404Headers
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetBackupSecretsResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetBackupSecretsResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetBackupSecretsResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetBackupSecretsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetBackupSecretsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetBackupSecretsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetBackupSecretsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -8516,6 +9143,276 @@ func (r ReleaseReservationResponse) ContentType() string {
 	return ""
 }
 
+// ListReservationWebhooksResponse401Headers the declared response headers of an HTTP 401 response for ListReservationWebhooks
+type ListReservationWebhooksResponse401Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+// ListReservationWebhooksResponse404Headers the declared response headers of an HTTP 404 response for ListReservationWebhooks
+type ListReservationWebhooksResponse404Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+type ListReservationWebhooksResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Webhooks []Webhook `json:"webhooks"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListReservationWebhooksResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *ListReservationWebhooksResponse404Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListReservationWebhooksResponse) GetJSON200() *struct {
+	Webhooks []Webhook `json:"webhooks"`
+} {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListReservationWebhooksResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListReservationWebhooksResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r ListReservationWebhooksResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListReservationWebhooksResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListReservationWebhooksResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListReservationWebhooksResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AddReservationWebhookResponse400Headers the declared response headers of an HTTP 400 response for AddReservationWebhook
+type AddReservationWebhookResponse400Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+// AddReservationWebhookResponse401Headers the declared response headers of an HTTP 401 response for AddReservationWebhook
+type AddReservationWebhookResponse401Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+// AddReservationWebhookResponse404Headers the declared response headers of an HTTP 404 response for AddReservationWebhook
+type AddReservationWebhookResponse404Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+// AddReservationWebhookResponse409Headers the declared response headers of an HTTP 409 response for AddReservationWebhook
+type AddReservationWebhookResponse409Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+// AddReservationWebhookResponse415Headers the declared response headers of an HTTP 415 response for AddReservationWebhook
+type AddReservationWebhookResponse415Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+// AddReservationWebhookResponse503Headers the declared response headers of an HTTP 503 response for AddReservationWebhook
+type AddReservationWebhookResponse503Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+type AddReservationWebhookResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Webhook
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *AddReservationWebhookResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *AddReservationWebhookResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *AddReservationWebhookResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *AddReservationWebhookResponse409Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *AddReservationWebhookResponse415Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *AddReservationWebhookResponse503Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r AddReservationWebhookResponse) GetJSON201() *Webhook {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AddReservationWebhookResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AddReservationWebhookResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r AddReservationWebhookResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r AddReservationWebhookResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r AddReservationWebhookResponse) GetJSON415() *Error {
+	return r.JSON415
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r AddReservationWebhookResponse) GetJSON503() *Error {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r AddReservationWebhookResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AddReservationWebhookResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AddReservationWebhookResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AddReservationWebhookResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RemoveReservationWebhookResponse401Headers the declared response headers of an HTTP 401 response for RemoveReservationWebhook
+type RemoveReservationWebhookResponse401Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+// RemoveReservationWebhookResponse404Headers the declared response headers of an HTTP 404 response for RemoveReservationWebhook
+type RemoveReservationWebhookResponse404Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+type RemoveReservationWebhookResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RemoveReservationWebhookResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *RemoveReservationWebhookResponse404Headers
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RemoveReservationWebhookResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RemoveReservationWebhookResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r RemoveReservationWebhookResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RemoveReservationWebhookResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RemoveReservationWebhookResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RemoveReservationWebhookResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // RevokeAllSessionsResponse401Headers the declared response headers of an HTTP 401 response for RevokeAllSessions
 type RevokeAllSessionsResponse401Headers struct {
 	RetryAfter      *int
@@ -9220,6 +10117,12 @@ type ReplayRequestResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ReplayRequestResponse403Headers the declared response headers of an HTTP 403 response for ReplayRequest
+type ReplayRequestResponse403Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
 // ReplayRequestResponse404Headers the declared response headers of an HTTP 404 response for ReplayRequest
 type ReplayRequestResponse404Headers struct {
 	RetryAfter      *int
@@ -9265,6 +10168,8 @@ type ReplayRequestResponse struct {
 	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *Error
 	// JSON409 the response for an HTTP 409 `application/json` response
@@ -9281,6 +10186,8 @@ type ReplayRequestResponse struct {
 	Headers400 *ReplayRequestResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ReplayRequestResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ReplayRequestResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *ReplayRequestResponse404Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
@@ -9308,6 +10215,11 @@ func (r ReplayRequestResponse) GetJSON400() *Error {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r ReplayRequestResponse) GetJSON401() *Error {
 	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ReplayRequestResponse) GetJSON403() *Error {
+	return r.JSON403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
@@ -10805,6 +11717,19 @@ func (c *ClientWithResponses) GetBackupWithResponse(ctx context.Context, reqEdit
 	return ParseGetBackupResponse(rsp)
 }
 
+// GetBackupSecretsWithResponse The sealed store of webhook signing secrets (secrets.sealed) as it is on disk, to keep beside a backup of the log (operator keys only). Sealed under a key this route never serves: keep <data>/secrets.key apart.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/admin/backup/secrets (the `GetBackupSecrets` operationId).
+func (c *ClientWithResponses) GetBackupSecretsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetBackupSecretsResponse, error) {
+	rsp, err := c.GetBackupSecrets(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetBackupSecretsResponse(rsp)
+}
+
 // ListAllEventsWithResponse Every account's events, newest first (operator keys only); same filters and paging as /api/v1/me/events.
 //
 // Returns a wrapper object for the known response body format(s).
@@ -11089,6 +12014,58 @@ func (c *ClientWithResponses) ReleaseReservationWithResponse(ctx context.Context
 		return nil, err
 	}
 	return ParseReleaseReservationResponse(rsp)
+}
+
+// ListReservationWebhooksWithResponse The webhook verifiers on a reservation, and those of the account's live tunnel of that name (tunnelId set). Secrets are never shown.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/me/reservations/{sub}/webhooks (the `ListReservationWebhooks` operationId).
+func (c *ClientWithResponses) ListReservationWebhooksWithResponse(ctx context.Context, sub string, reqEditors ...RequestEditorFn) (*ListReservationWebhooksResponse, error) {
+	rsp, err := c.ListReservationWebhooks(ctx, sub, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListReservationWebhooksResponse(rsp)
+}
+
+// AddReservationWebhookWithBodyWithResponse Add a webhook verifier to a reservation, so every tunnel of that name verifies deliveries (outliving agents). The secret goes to the server's sealed store, never to the event log.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/me/reservations/{sub}/webhooks (the `AddReservationWebhook` operationId).
+func (c *ClientWithResponses) AddReservationWebhookWithBodyWithResponse(ctx context.Context, sub string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddReservationWebhookResponse, error) {
+	rsp, err := c.AddReservationWebhookWithBody(ctx, sub, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddReservationWebhookResponse(rsp)
+}
+
+// AddReservationWebhookWithResponse Add a webhook verifier to a reservation, so every tunnel of that name verifies deliveries (outliving agents). The secret goes to the server's sealed store, never to the event log.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/me/reservations/{sub}/webhooks (the `AddReservationWebhook` operationId).
+func (c *ClientWithResponses) AddReservationWebhookWithResponse(ctx context.Context, sub string, body AddReservationWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*AddReservationWebhookResponse, error) {
+	rsp, err := c.AddReservationWebhook(ctx, sub, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddReservationWebhookResponse(rsp)
+}
+
+// RemoveReservationWebhookWithResponse Remove a webhook verifier; its secret is destroyed in the sealed store before the answer.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v1/me/reservations/{sub}/webhooks/{id} (the `RemoveReservationWebhook` operationId).
+func (c *ClientWithResponses) RemoveReservationWebhookWithResponse(ctx context.Context, sub string, id string, reqEditors ...RequestEditorFn) (*RemoveReservationWebhookResponse, error) {
+	rsp, err := c.RemoveReservationWebhook(ctx, sub, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRemoveReservationWebhookResponse(rsp)
 }
 
 // RevokeAllSessionsWithResponse Sign out everywhere. Every session of the account ends, the caller's too.
@@ -12268,6 +13245,110 @@ func ParseGetBackupResponse(rsp *http.Response) (*GetBackupResponse, error) {
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers403 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetBackupSecretsResponse parses an HTTP response from a GetBackupSecretsWithResponse call
+func ParseGetBackupSecretsResponse(rsp *http.Response) (*GetBackupSecretsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetBackupSecretsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetBackupSecretsResponse200Headers
+		if values := rsp.Header.Values("Content-Disposition"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Disposition", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentDisposition = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetBackupSecretsResponse401Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers GetBackupSecretsResponse403Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers GetBackupSecretsResponse404Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers404 = &headers
 	}
 
 	return response, nil
@@ -13927,6 +15008,331 @@ func ParseReleaseReservationResponse(rsp *http.Response) (*ReleaseReservationRes
 	return response, nil
 }
 
+// ParseListReservationWebhooksResponse parses an HTTP response from a ListReservationWebhooksWithResponse call
+func ParseListReservationWebhooksResponse(rsp *http.Response) (*ListReservationWebhooksResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListReservationWebhooksResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Webhooks []Webhook `json:"webhooks"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListReservationWebhooksResponse401Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers ListReservationWebhooksResponse404Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers404 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAddReservationWebhookResponse parses an HTTP response from a AddReservationWebhookWithResponse call
+func ParseAddReservationWebhookResponse(rsp *http.Response) (*AddReservationWebhookResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AddReservationWebhookResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Webhook
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 400:
+		var headers AddReservationWebhookResponse400Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers AddReservationWebhookResponse401Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers AddReservationWebhookResponse404Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers AddReservationWebhookResponse409Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 415:
+		var headers AddReservationWebhookResponse415Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 503:
+		var headers AddReservationWebhookResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRemoveReservationWebhookResponse parses an HTTP response from a RemoveReservationWebhookWithResponse call
+func ParseRemoveReservationWebhookResponse(rsp *http.Response) (*RemoveReservationWebhookResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RemoveReservationWebhookResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers RemoveReservationWebhookResponse401Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers RemoveReservationWebhookResponse404Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers404 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseRevokeAllSessionsResponse parses an HTTP response from a RevokeAllSessionsWithResponse call
 func ParseRevokeAllSessionsResponse(rsp *http.Response) (*RevokeAllSessionsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -14727,6 +16133,13 @@ func ParseReplayRequestResponse(rsp *http.Response) (*ReplayRequestResponse, err
 		}
 		response.JSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -14806,6 +16219,23 @@ func ParseReplayRequestResponse(rsp *http.Response) (*ReplayRequestResponse, err
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ReplayRequestResponse403Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
 		var headers ReplayRequestResponse404Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {

@@ -65,6 +65,8 @@ type Request struct {
 	// an object keyed by field).
 	Modified  bool            `json:"modified,omitempty"`
 	Overrides json.RawMessage `json:"overrides,omitempty"`
+	// Webhook is the webhook verifier's verdict (webhook.go; nil: none).
+	Webhook *WebhookResult `json:"webhook,omitempty"`
 }
 
 // Millis is the request's duration in milliseconds with the precision

@@ -24,6 +24,9 @@ type tunnelsFile struct {
 		// As `warren http`'s --upstream-insecure and --host-header.
 		UpstreamInsecure bool   `json:"upstream_insecure"`
 		HostHeader       string `json:"host_header"`
+		// As --verify-webhook (issue 17) and --verify-webhook-enforce.
+		VerifyWebhook        []string `json:"verify_webhook"`
+		VerifyWebhookEnforce bool     `json:"verify_webhook_enforce"`
 	} `json:"tunnels"`
 }
 
@@ -75,7 +78,8 @@ func loadAgentFile(path string) (agentFile, error) {
 			return af, fmt.Errorf("%s: %w", path, err)
 		}
 		for _, t := range f.Tunnels {
-			specs = append(specs, agent.Spec{Proto: t.Proto, Local: t.Local, Subdomain: t.Subdomain, Hostname: t.Hostname})
+			specs = append(specs, agent.Spec{Proto: t.Proto, Local: t.Local, Subdomain: t.Subdomain, Hostname: t.Hostname,
+				Webhooks: t.VerifyWebhook, WebhookEnforce: t.VerifyWebhookEnforce})
 			ups = append(ups, upstreamOpts{t.UpstreamInsecure, t.HostHeader})
 		}
 		af.CA = f.CA
@@ -97,6 +101,9 @@ func loadAgentFile(path string) (agentFile, error) {
 		}
 		if specs[i].Proto != domain.ProtoHTTP && specs[i].Proto != domain.ProtoTCP {
 			return af, fmt.Errorf("%s: tunnel %d: proto %q is neither http nor tcp", path, i+1, s.Proto)
+		}
+		if err := checkWebhookSpecs(s.Webhooks, s.WebhookEnforce); err != nil { // flags_webhook.go
+			return af, fmt.Errorf("%s: tunnel %d: %w", path, i+1, err)
 		}
 	}
 	af.Specs, af.Upstreams = specs, ups
@@ -144,8 +151,12 @@ func parseSimpleYAML(path, text string) (specs []agent.Spec, ups []upstreamOpts,
 			ups[len(ups)-1].insecure = v == "true"
 		case "host_header":
 			ups[len(ups)-1].hostHeader = v
+		case "verify_webhook": // repeatable, as the flag
+			s.Webhooks = append(s.Webhooks, v)
+		case "verify_webhook_enforce":
+			s.WebhookEnforce = v == "true"
 		default:
-			return nil, nil, "", fmt.Errorf("%s:%d: unknown key %q (proto, local, subdomain, hostname, upstream_insecure, host_header)", path, n+1, k)
+			return nil, nil, "", fmt.Errorf("%s:%d: unknown key %q (proto, local, subdomain, hostname, upstream_insecure, host_header, verify_webhook, verify_webhook_enforce)", path, n+1, k)
 		}
 	}
 	return specs, ups, ca, nil

@@ -23,7 +23,7 @@ import (
 // --tunnel S [--status C] [--since D] [--to URL] [edits]`; the edits are
 // --method, --path, --header K:V and --body-file F (replay_edit.go).
 func RunReplay(ctx context.Context, e *command.Env, args []string) error {
-	fs := command.NewFlagSet(e, "replay", "replay REQ_ID [--to URL] [--method M] [--path P] [--header K:V]… [--body-file F]\n       warren replay --tunnel S [--status 5xx] [--since 1h] [--to URL] [edits]")
+	fs := command.NewFlagSet(e, "replay", "replay REQ_ID [--resign] [--to URL] [--method M] [--path P] [--header K:V]… [--body-file F]\n       warren replay --tunnel S [--status 5xx] [--since 1h] [--to URL] [edits]")
 	cf := addConnFlags(fs)
 	to := fs.String("to", "", "send to this local URL instead of through the tunnel (e.g. http://localhost:3000)")
 	tunnel := fs.String("tunnel", "", "replay a filtered set of this tunnel's requests, oldest first (earlier replays are not replayed again)")
@@ -31,12 +31,16 @@ func RunReplay(ctx context.Context, e *command.Env, args []string) error {
 	since := fs.Duration("since", 0, "with --tunnel: only requests newer than this (e.g. 1h)")
 	limit := fs.Int("limit", 1000, "with --tunnel: look at most at this many recent requests")
 	edits := addReplayEdits(fs)
+	resign := fs.Bool("resign", false, "sign a captured webhook afresh with the tunnel's --verify-webhook secret (Stripe, Slack, Standard Webhooks expire after 5 minutes)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
 	}
 	ov, edited, err := edits.overrides(e.Stdin)
 	if err != nil {
+		return err
+	}
+	if err := applyResign(*resign, *to, &ov, &edited); err != nil { // flags_webhook.go
 		return err
 	}
 	cfg, err := cf.resolve(e)

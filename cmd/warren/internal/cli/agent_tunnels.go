@@ -19,12 +19,13 @@ import (
 // [--upstream-insecure] [--host-header rewrite|VALUE] [--ca FILE] [--insecure]`:
 // one HTTP tunnel until Ctrl-C.
 func RunHTTP(ctx context.Context, e *command.Env, args []string) error {
-	fs := command.NewFlagSet(e, "http", "http PORT|HOST:PORT|https://HOST:PORT [--subdomain S] [--hostname H] [--upstream-insecure] [--host-header rewrite|VALUE] [--ca FILE] [--insecure]")
+	fs := command.NewFlagSet(e, "http", "http PORT|HOST:PORT|https://HOST:PORT [--subdomain S] [--hostname H] [--upstream-insecure] [--host-header rewrite|VALUE] [--verify-webhook PROVIDER:SECRET]... [--verify-webhook-enforce] [--ca FILE] [--insecure]")
 	cf := addConnFlags(fs)
 	sub := fs.String("subdomain", "", "ask for this subdomain (default: a random name)")
 	host := fs.String("hostname", "", "also route this verified custom domain here")
 	upInsecure := fs.Bool("upstream-insecure", false, "with an https:// local service: accept its certificate unverified (a self-signed one)")
 	hostHeader := fs.String("host-header", "", `Host header sent to the local service: "rewrite" for its own host:port, or a VALUE (default: the public host)`)
+	hooks := addWebhookFlags(fs) // flags_webhook.go
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -37,6 +38,9 @@ func RunHTTP(ctx context.Context, e *command.Env, args []string) error {
 		return &command.ExitError{Code: 2, Err: err}
 	}
 	ts := tunnelSpec{Spec: agent.Spec{Proto: domain.ProtoHTTP, Local: pos[0], Subdomain: *sub, Hostname: *host}}
+	if err := hooks.apply(&ts.Spec); err != nil {
+		return err
+	}
 	if up != nil {
 		defer up.close()
 		ts.up, ts.Local, ts.DialLocal = up, up.target.Host, up.dial
@@ -247,6 +251,9 @@ func requestLineText(l wire.RequestLine) string {
 	s := fmt.Sprintf("%s %-6s %s %d %s", at, l.Method, l.Path, l.Status, fmtDuration(l.DurationMs))
 	if l.Error != "" {
 		s += "  (" + l.Error + ")"
+	}
+	if n := lineWebhookNote(l.Webhook); n != "" { // webhook_note.go
+		s += "  [" + n + "]"
 	}
 	if l.ID != "" {
 		s += "  " + l.ID

@@ -64,13 +64,13 @@ func RunRequests(ctx context.Context, e *command.Env, args []string) error {
 }
 
 func requestHeader() []string {
-	return []string{"ID", "TIME", "TUNNEL", "METHOD", "PATH", "STATUS", "DURATION", "BYTES", "REPLAY"}
+	return []string{"ID", "TIME", "TUNNEL", "METHOD", "PATH", "STATUS", "DURATION", "BYTES", "NOTES"} // NOTES: replay, webhook verdict
 }
 
 func requestRow(r client.Request) []string {
 	return []string{r.ID, when(r.CreatedAt), orDash(r.Tunnel), orDash(r.Method), orDash(r.Path),
 		strconv.Itoa(r.Status), strconv.FormatFloat(r.Millis(), 'f', 1, 64) + "ms", strconv.FormatInt(r.Bytes, 10),
-		replayNote(deref(r.ReplayOf), r.Modified, overrideNames(r.Overrides))}
+		joinNotes(replayNote(deref(r.ReplayOf), r.Modified, overrideNames(r.Overrides)), requestWebhookNote(r.Webhook))} // webhook_note.go
 }
 
 // requestPrinter prints streamed requests one line each: unaligned columns
@@ -92,7 +92,7 @@ func (p *requestPrinter) print(r client.Request) error {
 	// The id and tunnel tell lines apart when several tunnels stream, and
 	// the id is what replay takes; the path, of any width, comes last,
 	// and a replay says so after it.
-	note := replayNote(deref(r.ReplayOf), r.Modified, overrideNames(r.Overrides))
+	note := joinNotes(replayNote(deref(r.ReplayOf), r.Modified, overrideNames(r.Overrides)), requestWebhookNote(r.Webhook)) // webhook_note.go
 	if note != "" {
 		note = "  " + note
 	}

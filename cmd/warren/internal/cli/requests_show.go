@@ -16,6 +16,7 @@ import (
 
 	"warren/cmd/warren/internal/command"
 	"warren/domain"
+	"warren/httpapi/client"
 )
 
 // requestDetail is the API's GET …/tunnels/{sub}/requests/{id}, as far as
@@ -43,6 +44,8 @@ type requestDetail struct {
 	Request    exchangeView    `json:"request"`
 	Response   exchangeView    `json:"response"`
 	Pruned     bool            `json:"bodiesPruned"`
+	// issue 17: the webhook verdict (webhook_note.go).
+	Webhook *client.WebhookResult `json:"webhook"`
 }
 
 type exchangeView struct {
@@ -140,6 +143,9 @@ func writeRequestDetail(w io.Writer, d requestDetail) error {
 	}
 	if d.Error != nil && *d.Error != "" {
 		t.row("  error", *d.Error)
+	}
+	if n := detailWebhookNote(d.Webhook); n != "" { // webhook_note.go
+		t.row("  webhook", n)
 	}
 	if err := t.flush(); err != nil {
 		return err

@@ -46,6 +46,13 @@ func RunBackup(ctx context.Context, e *command.Env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.Stdout, "wrote %s: %d bytes, %d events, head %s\n", *out, n, head.Count, head.HashHex())
+	line, err := backupSecrets(*data, *out) // backup_secrets.go
+	if err != nil {
+		return fmt.Errorf("copying the sealed webhook secrets: %w", err)
+	}
+	if line != "" {
+		fmt.Fprintln(e.Stdout, line)
+	}
 	return nil
 }
 

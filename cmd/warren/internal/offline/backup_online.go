@@ -100,6 +100,13 @@ func onlineBackup(ctx context.Context, e *command.Env, server, key, out string) 
 		return fmt.Errorf("moving the backup into place: %w", err)
 	}
 	fmt.Fprintf(e.Stdout, "wrote %s: %d bytes, %d events verified, head %s\n", out, n, head.Count, head.HashHex())
+	line, err := onlineBackupSecrets(ctx, e, server, key, out) // backup_secrets.go
+	if err != nil {
+		return fmt.Errorf("copying the sealed webhook secrets: %w", err)
+	}
+	if line != "" {
+		fmt.Fprintln(e.Stdout, line)
+	}
 	return nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/pubsub/gochannel"
 
 	"warren/edge"
+	"warren/edge/sealed"
 	"warren/events"
 	"warren/httpapi"
 )
@@ -52,7 +53,8 @@ type Main struct {
 	certs CertSource
 	plain *listener
 
-	control controlState // roles_control.go: --role control's NATS side
+	control controlState  // roles_control.go: --role control's NATS side
+	secrets *sealed.Store // secrets.go: webhook signing secrets, out of the log
 }
 
 // NewMain returns an unstarted server.
@@ -89,6 +91,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 	}
 	if m.Log, err = OpenLog(m.cfg.DataDir, OpenOptions{CaughtUp: caughtUp}, events.Options{Now: m.cfg.Now}); err != nil {
+		return err
+	}
+	if err = m.openSecrets(); err != nil { // secrets.go
 		return err
 	}
 	// The outbox relay publishes committed events from the log; it starts
@@ -210,6 +215,7 @@ func (m *Main) Close() error {
 		errs = append(errs, m.Edge.Shutdown(ctx))
 		m.Edge = nil
 	}
+	errs = append(errs, m.closeSecrets()) // secrets.go: after the edge destroyed its agents' secrets
 	m.retention.stop()
 	m.retention = nil
 	errs = append(errs, m.stopControl()) // roles_control.go: before the log closes

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 
 	"github.com/oklog/ulid/v2"
@@ -36,18 +37,20 @@ func (m *Main) handlers(resolver *net.Resolver) (handlers, error) {
 	// attempts on either count against one limit per client address.
 	auth := projections.NewAuthenticator(m.Log.DB(), projections.AuthConfig{Now: m.cfg.Now})
 	apiSrv, err := httpapi.New(httpapi.Config{
-		Auth:       auth,
-		Signer:     m.Signer,
-		Log:        m.Log,
-		BaseDomain: m.cfg.Domain,
-		Subscriber: m.PubSub,
-		Scheme:     schemeOverride(m.cfg.Scheme),
-		Resolver:   resolver,
-		Rand:       rand.Reader,
-		Logger:     m.cfg.Logger,
-		Replayer:   replayer,
-		Now:        m.cfg.Now,
-		TCPPorts:   m.cfg.TCPPorts, // port reservations draw from the edge's range
+		Auth:        auth,
+		Signer:      m.Signer,
+		Log:         m.Log,
+		BaseDomain:  m.cfg.Domain,
+		Subscriber:  m.PubSub,
+		Scheme:      schemeOverride(m.cfg.Scheme),
+		Resolver:    resolver,
+		Rand:        rand.Reader,
+		Logger:      m.cfg.Logger,
+		Replayer:    replayer,
+		Now:         m.cfg.Now,
+		Webhooks:    edgeWebhooks{replayer}, // secrets.go
+		SecretsPath: filepath.Join(m.cfg.DataDir, SecretsFile),
+		TCPPorts:    m.cfg.TCPPorts, // port reservations draw from the edge's range
 	})
 	if err != nil {
 		return handlers{}, err
@@ -71,6 +74,7 @@ func (m *Main) handlers(resolver *net.Resolver) (handlers, error) {
 		ServeUncaptured:   m.cfg.ServeUncaptured,
 		SensitiveHeaders:  m.cfg.SensitiveHeaders,
 		Captures:          m.captureSink(), // roles_edge.go: nil, the log, unless over NATS
+		Secrets:           m.secrets,       // secrets.go
 	})
 	if err != nil {
 		return handlers{}, err

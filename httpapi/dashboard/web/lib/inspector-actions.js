@@ -3,6 +3,7 @@
 // selection's replay in arrival order and HAR export.
 import { api } from "./api.js";
 import { har, download } from "./har.js";
+import { replayBody } from "./webhook.js"; // issue 17: re-sign webhook captures by default
 
 const enc = encodeURIComponent;
 
@@ -18,7 +19,7 @@ export function fetchDetail(tunnel, id) {
 // replay re-sends one capture through its tunnel (overrides: {method,
 // path, headers, body}, each optional) and returns the new capture.
 export function replay(r, overrides) {
-  return api(detailURL(r.tunnel, r.id) + "/replay", { method: "POST", body: overrides || {} });
+  return api(detailURL(r.tunnel, r.id) + "/replay", { method: "POST", body: replayBody(r, overrides) });
 }
 
 // replaySelection replays the selected captures one after the other, in

@@ -6,6 +6,7 @@
 // tail at a thousand requests a second keeps the page responsive and its
 // memory flat.
 import { h, fmtBytes } from "./dom.js";
+import { webhookBadge } from "./webhook.js"; // issue 17: the webhook verdict
 
 // maxLiveRows bounds the rows the live tail keeps: past it, the oldest go.
 export const maxLiveRows = 500;
@@ -50,6 +51,7 @@ export function badges(r, openOriginal) {
     }, "replay") : null,
     r.modified ? h("span.badge.edited", { title: "replayed with edits" + (r.overrides ? ": " + r.overrides.join(", ") : "") }, "edited") : null,
     r.error ? h("span.badge.err", { title: r.error }, "error") : null,
+    webhookBadge(r.webhook), // webhook.js
   ];
 }
 

@@ -54,6 +54,10 @@ type CapturedRequest struct {
 	ReplayOf    string              `json:"replayOf,omitempty"`
 	CreatedAt   time.Time           `json:"createdAt,omitzero"`
 	Secrets     *SecretHeaders      `json:"secretHeaders,omitempty"` // nil: no header was sealed
+
+	// Denied names the access rule that refused the visitor (edge/access:
+	// "basic_auth", "ip", "oidc"); such a request never reached the agent.
+	Denied string `json:"denied,omitempty"`
 }
 
 // SecretHeaders names the headers of a capture whose values (credentials,

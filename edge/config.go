@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -83,6 +84,13 @@ type Config struct {
 	// unless ServeUncaptured is set.
 	Writable        func() error
 	ServeUncaptured bool
+
+	// Access rules (access_gate.go). TrustedProxies are the operator's
+	// proxies in front of the edge: only for a request from one of them is
+	// the client address read from ClientIPHeader (default
+	// X-Forwarded-For); otherwise that header is never believed.
+	TrustedProxies []netip.Prefix
+	ClientIPHeader string
 }
 
 func (c *Config) defaults() error {

@@ -11,6 +11,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"warren/domain"
+	"warren/edge/access"
 	"warren/edge/wire"
 	"warren/projections"
 )
@@ -32,6 +33,8 @@ type tunnel struct {
 	// reconnectTill: a tombstone answers 503 with Retry-After until then
 	// (its agent is likely reconnecting: domain.Reconnecting), then 502.
 	reconnectTill time.Time
+
+	access *access.Rules // who may reach it (access_gate.go); nil: anyone
 
 	inflight   atomic.Int64 // public exchanges in flight (connLimits)
 	refusedLog atomic.Int64 // unix ns of the last "over a cap" log line
@@ -68,6 +71,11 @@ func (s *Server) openTunnel(ss *session, m wire.Msg) (*tunnel, error) {
 	t := &tunnel{sess: ss, closed: make(chan struct{})}
 	switch m.Proto {
 	case domain.ProtoHTTP:
+		rules, err := s.accessRules(m.Access)
+		if err != nil {
+			return nil, err
+		}
+		t.access = rules
 		if m.Hostname != "" {
 			if err := s.checkHostname(ss.accountID, m.Hostname); err != nil {
 				return nil, err
@@ -75,6 +83,9 @@ func (s *Server) openTunnel(ss *session, m wire.Msg) (*tunnel, error) {
 			t.hostname = m.Hostname
 		}
 	case domain.ProtoTCP:
+		if !m.Access.Empty() {
+			return nil, domain.Errorf(domain.CodeInvalid, "access rules apply to http tunnels only")
+		}
 		// Quota first: the command decides again, but a port is not bound
 		// (and taken from others) for an open the plan refuses.
 		if _, err := projections.View(s.cfg.Log.DB(), func(tx *bolt.Tx) (struct{}, error) {

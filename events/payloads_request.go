@@ -74,6 +74,11 @@ type RequestCapturedV2 struct {
 	// so decoding the JSON would give this value back and the projections
 	// may take it as it is (see DecodePayload).
 	checked bool
+
+	// Denied (access rules): the rule that refused the visitor, "basic_auth",
+	// "ip" or "oidc". An optional member added to v2: absent from every
+	// event written before it, so those encode and decode as they did.
+	Denied string `json:"denied,omitempty"`
 }
 
 // SecretHeadersV2 names the sealed headers of a request.captured v2.
@@ -112,6 +117,7 @@ func CapturedFromDomain(r domain.CapturedRequest) RequestCapturedV2 {
 		p.RespHeaders = nil
 	}
 	p.ReqHeaders, p.RespHeaders = mendHeaders(p.ReqHeaders), mendHeaders(p.RespHeaders)
+	p.Denied = mendUTF8(r.Denied) // access rules
 	p.checked = true
 	return p
 }
@@ -135,6 +141,7 @@ func (p *RequestCapturedV2) Domain() domain.CapturedRequest {
 	if p.Secret != nil {
 		r.Secrets = &domain.SecretHeaders{Request: p.Secret.Request, Response: p.Secret.Response}
 	}
+	r.Denied = p.Denied // access rules
 	return r
 }
 

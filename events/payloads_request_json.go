@@ -70,6 +70,9 @@ func (p RequestCapturedV2) AppendJSON(b []byte) ([]byte, error) {
 		}
 		b = append(b, '}')
 	}
+	if p.Denied != "" { // access rules
+		b = appendJSONString(append(b, `,"denied":`...), p.Denied)
+	}
 	return append(b, '}'), nil
 }
 

@@ -53,6 +53,8 @@ type Msg struct {
 	Port      int    `json:"port,omitempty"`
 	// Lines asks for a request line per captured exchange (the CLI prints them).
 	Lines bool `json:"lines,omitempty"`
+	// Access (open): who may reach the tunnel; nil lets anyone in.
+	Access *Access `json:"access,omitempty"`
 
 	// error
 	Code    string `json:"code,omitempty"`

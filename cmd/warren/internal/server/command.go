@@ -38,10 +38,15 @@ func RunServe(ctx context.Context, e *command.Env, args []string) error {
 	tlsf := addTLSFlags(e, fs)
 	sensitive := fs.String("sensitive-headers", command.EnvDefault(e, "WARREN_SENSITIVE_HEADERS", ""), "comma-separated header names whose values are kept out of the event log, beside the bodies where retention prunes them, as Authorization, Proxy-Authorization, Cookie and Set-Cookie always are (env WARREN_SENSITIVE_HEADERS)")
 	metricsAddr := metricsFlag(e, fs)
+	trustedProxies := trustedProxyFlag(e, fs) // flags_access.go
 	if err := command.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	metricsListen, err := metricsAddr()
+	if err != nil {
+		return err
+	}
+	proxies, err := trustedProxies()
 	if err != nil {
 		return err
 	}
@@ -108,6 +113,8 @@ func RunServe(ctx context.Context, e *command.Env, args []string) error {
 		TLS:    tlsSettings,
 		Stdout: e.Stdout, Logger: slog.New(slog.NewTextHandler(e.Stderr, nil)),
 		MetricsAddr: metricsListen,
+
+		TrustedProxies: proxies,
 	})
 	if err := m.Run(ctx); err != nil {
 		return err

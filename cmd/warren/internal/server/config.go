@@ -3,6 +3,7 @@ package server
 import (
 	"io"
 	"log/slog"
+	"net/netip"
 	"time"
 )
 
@@ -56,6 +57,11 @@ type Config struct {
 	// Metrics (metrics.go). MetricsAddr is the address of the listener
 	// serving /metrics, /debug/pprof/ and /readyz ("": none).
 	MetricsAddr string
+
+	// Access rules (flags_access.go): the operator's proxies whose
+	// X-Forwarded-For the edge believes when it judges a tunnel's
+	// --allow-cidr/--deny-cidr.
+	TrustedProxies []netip.Prefix
 }
 
 func (c *Config) defaults() {

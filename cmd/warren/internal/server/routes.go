@@ -69,6 +69,8 @@ func (m *Main) handlers(resolver *net.Resolver) (handlers, error) {
 		Writable:          m.Log.Writable, // bound now: Close clears m.Log
 		ServeUncaptured:   m.cfg.ServeUncaptured,
 		SensitiveHeaders:  m.cfg.SensitiveHeaders,
+
+		TrustedProxies: m.cfg.TrustedProxies, // access rules
 	})
 	if err != nil {
 		return handlers{}, err

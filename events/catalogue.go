@@ -53,6 +53,8 @@ var registry = [...]entry{
 	{SessionCreated, []decoder{as[SessionCreatedV1]}},
 	{SessionRevoked, []decoder{as[SessionRevokedV1]}},
 	{SigninFailed, []decoder{as[SigninFailedV1]}},
+	// payloads_access.go: who may reach a tunnel
+	{ReservationAccessSet, []decoder{as[ReservationAccessSetV1]}},
 }
 
 type entry struct {

@@ -82,6 +82,9 @@ func goldens() map[string]golden {
 			UserAgent: "Mozilla/5.0 (X11; Linux x86_64) \"quoted\" <b>", IdleFor: 43200, ExpiresAt: time.Date(2026, 12, 14, 4, 30, 0, 0, time.UTC)}},
 		"session.revoked.v1": {value: SessionRevokedV1{SessionID: "web_01JD5ZE0000000000000000000", Reason: "everywhere"}},
 		"signin.failed.v1":   {value: SigninFailedV1{IP: "2001:db8::1", UserAgent: "curl/8.5.0", Reason: "bad_password"}},
+		"reservation.access_set.v1": {value: ReservationAccessSetV1{Subdomain: "hooks", // payloads_access.go
+			BasicAuth: []AccessCredentialV1{{User: "ada", Hash: "$argon2id$v=19$m=19456,t=2,p=1$AQEBAQEBAQEBAQEBAQEBAQ$AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI"}},
+			AllowCIDR: []string{"203.0.113.0/24", "2001:db8::/32"}, DenyCIDR: []string{"203.0.113.66/32"}}},
 	}
 }
 

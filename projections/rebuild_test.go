@@ -58,6 +58,8 @@ func randomWorkload(t *testing.T, l *events.Log, n int, seed uint64) map[events.
 			sub := fmt.Sprintf("name-%d", rng.IntN(40))
 			if rng.IntN(2) == 0 {
 				cmd = Reserve(acc, sub)
+			} else if rng.IntN(3) == 0 { // access.go: rules, or none (a clear)
+				cmd = SetReservationAccess(acc, sub, domain.AccessRules{AllowCIDR: []string{"10.0.0.0/8"}[:rng.IntN(2)]})
 			} else {
 				cmd = Release(acc, sub)
 			}
@@ -133,6 +135,9 @@ func variedCapture(rng *mrand.Rand, r domain.CapturedRequest) domain.CapturedReq
 	}
 	if rng.IntN(10) == 0 {
 		r.ReplayOf = "01JREPLAYEDREQUEST00000000"
+	}
+	if rng.IntN(10) == 0 {
+		r.Error, r.Denied = "denied", "basic_auth" // access rules
 	}
 	r.RespBody = domain.BodyInfo{Size: r.BytesOut, Stored: min(r.BytesOut, 1024), SHA256: "ab", Truncated: r.BytesOut > 1024}
 	if rng.IntN(3) == 0 {

@@ -138,6 +138,8 @@ func applyDecoded(tx *bolt.Tx, ev *events.Event, p any, u usageBatch) error {
 		return applySessionCreated(tx, ev, p.(*events.SessionCreatedData))
 	case events.SessionRevoked:
 		return applySessionRevoked(tx, ev, p.(*events.SessionRevokedData))
+	case events.ReservationAccessSet: // access.go
+		return applyReservationAccessSet(tx, ev, p.(*events.ReservationAccessSetData))
 	}
 	return nil
 }

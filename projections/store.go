@@ -49,7 +49,9 @@ var (
 		bReservations, bReservByAccount, bDomains, bDomainsByName, bDomainsByAcct,
 		bTunnels, bTunnelsByAcct, bTunnelsLive, bTunnelsLiveAcct, bTunnelsHeld, bRequests, bRequestsByTun,
 		bUsageMonth, bUsageDay, bUsageTunnelDay, bHoldings, bPruned, bEventsByAcct, bCheckpoints,
-		bPasswords, bPasswordLinks, bSessions, bSessionsByAcct}
+		bPasswords, bPasswordLinks, bSessions, bSessionsByAcct,
+		bReservationAccess, // access.go
+	}
 )
 
 // Prefix marks projection buckets.

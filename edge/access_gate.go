@@ -4,38 +4,53 @@ import (
 	"net/http"
 	"net/netip"
 
+	bolt "go.etcd.io/bbolt"
+
 	"warren/domain"
 	"warren/edge/access"
 	"warren/edge/wire"
+	"warren/projections"
 )
 
 // errDenied is the captured error of a request an access rule refused; the
 // rule itself is the capture's Denied.
 const errDenied = "denied"
 
-// maxAccessRules bounds each list an agent may send, so an open cannot make
-// every public request walk thousands of prefixes or hashes.
-const maxAccessRules = 64
+// denyAll stands for rules that could not be built: a tunnel whose rules
+// are broken is closed to everyone rather than open to everyone.
+var denyAll = access.Config{Deny: []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0")}}
 
-// accessRules builds the rules an open asks for (nil: none, anyone may
-// reach the tunnel), judged with the operator's trusted proxies. CodeInvalid
-// for a prefix or credential that does not parse, a user listed twice, or a
-// list longer than maxAccessRules.
-func (s *Server) accessRules(a *wire.Access) (*access.Rules, error) {
+// agentAccess reads the rules an open asks for. CodeInvalid past
+// domain.MaxAccessRules.
+func agentAccess(a *wire.Access) (domain.AccessRules, error) {
 	if a.Empty() {
+		return domain.AccessRules{}, nil
+	}
+	r := domain.AccessRules{AllowCIDR: a.AllowCIDR, DenyCIDR: a.DenyCIDR}
+	for _, c := range a.BasicAuth {
+		r.BasicAuth = append(r.BasicAuth, domain.AccessCredential{User: c.User, Hash: c.Hash})
+	}
+	return r, r.CheckSize()
+}
+
+// accessRules builds r (nil: no rule, anyone may reach the tunnel), judged
+// with the operator's trusted proxies. CodeInvalid for a prefix or
+// credential that does not parse, or a user listed twice.
+func (s *Server) accessRules(r domain.AccessRules) (*access.Rules, error) {
+	if r.Empty() {
 		return nil, nil
 	}
-	if len(a.BasicAuth) > maxAccessRules || len(a.AllowCIDR) > maxAccessRules || len(a.DenyCIDR) > maxAccessRules {
-		return nil, domain.Errorf(domain.CodeInvalid, "at most %d basic-auth users, allowed and denied prefixes each", maxAccessRules)
+	if err := r.CheckSize(); err != nil {
+		return nil, err
 	}
 	c := access.Config{TrustedProxies: s.cfg.TrustedProxies, ClientIPHeader: s.cfg.ClientIPHeader}
-	for _, cr := range a.BasicAuth {
+	for _, cr := range r.BasicAuth {
 		c.BasicAuth = append(c.BasicAuth, access.Credential{User: cr.User, Hash: cr.Hash})
 	}
 	for _, set := range []struct {
 		in  []string
 		out *[]netip.Prefix
-	}{{a.AllowCIDR, &c.Allow}, {a.DenyCIDR, &c.Deny}} {
+	}{{r.AllowCIDR, &c.Allow}, {r.DenyCIDR, &c.Deny}} {
 		for _, v := range set.in {
 			p, err := access.ParseCIDR(v)
 			if err != nil {
@@ -47,13 +62,55 @@ func (s *Server) accessRules(a *wire.Access) (*access.Rules, error) {
 	return access.New(c)
 }
 
+// reservationAccess is the rules of the account's reservation of sub (zero
+// when sub is not reserved by it).
+func (s *Server) reservationAccess(accountID, sub string) (domain.AccessRules, error) {
+	if sub == "" {
+		return domain.AccessRules{}, nil
+	}
+	return projections.View(s.cfg.Log.DB(), func(tx *bolt.Tx) (domain.AccessRules, error) {
+		res, ok, err := projections.Reservation(tx, sub)
+		if err != nil || !ok || res.AccountID != accountID {
+			return domain.AccessRules{}, err
+		}
+		return projections.ReservationAccess(tx, sub)
+	})
+}
+
+// refreshAccess sets t's rules to its reservation's merged with its
+// agent's flags (domain.MergeAccess), as the projections hold them now. It
+// runs when the tunnel opens and when its reservation's rules change or it
+// is released. Rules that cannot be built close the tunnel to everyone.
+func (s *Server) refreshAccess(t *tunnel) {
+	res, err := s.reservationAccess(t.info.AccountID, t.info.Subdomain)
+	var rules *access.Rules
+	if err == nil {
+		rules, err = s.accessRules(domain.MergeAccess(res, t.agentAccess))
+	}
+	if err != nil {
+		s.cfg.Logger.Error("access rules cannot be built: refusing every visitor", "tunnel", t.name, "err", err)
+		rules, _ = access.New(denyAll)
+	}
+	t.access.Store(rules)
+}
+
+// refreshAccessOf refreshes the live tunnel on sub, if any.
+func (s *Server) refreshAccessOf(sub string) {
+	s.mu.RLock()
+	t := s.byHost[sub]
+	s.mu.RUnlock()
+	if t != nil && !t.gone() {
+		s.refreshAccess(t)
+	}
+}
+
 // refuseByAccess applies t's access rules to r. A refused visitor gets
 // access.WriteRefusal's page (401 or 403), is captured with Denied set and
 // never reaches the agent: it returns true. A request basic auth let in
 // loses its Authorization header here, before it is captured or
 // forwarded: it holds the tunnel's password, not anything of the app's.
 func (s *Server) refuseByAccess(w http.ResponseWriter, r *http.Request, x *exchange) bool {
-	rules := x.t.access
+	rules := x.t.access.Load()
 	if rules == nil {
 		return false
 	}

@@ -34,7 +34,10 @@ type tunnel struct {
 	// (its agent is likely reconnecting: domain.Reconnecting), then 502.
 	reconnectTill time.Time
 
-	access *access.Rules // who may reach it (access_gate.go); nil: anyone
+	// Who may reach it (access_gate.go): the rules in force (nil: anyone),
+	// and what the agent's flags asked, merged into them.
+	access      atomic.Pointer[access.Rules]
+	agentAccess domain.AccessRules
 
 	inflight   atomic.Int64 // public exchanges in flight (connLimits)
 	refusedLog atomic.Int64 // unix ns of the last "over a cap" log line
@@ -71,11 +74,15 @@ func (s *Server) openTunnel(ss *session, m wire.Msg) (*tunnel, error) {
 	t := &tunnel{sess: ss, closed: make(chan struct{})}
 	switch m.Proto {
 	case domain.ProtoHTTP:
-		rules, err := s.accessRules(m.Access)
+		// Refused here if they do not parse: nothing half-protected goes live.
+		a, err := agentAccess(m.Access)
+		if err == nil {
+			_, err = s.accessRules(a)
+		}
 		if err != nil {
 			return nil, err
 		}
-		t.access = rules
+		t.agentAccess = a
 		if m.Hostname != "" {
 			if err := s.checkHostname(ss.accountID, m.Hostname); err != nil {
 				return nil, err
@@ -116,6 +123,9 @@ func (s *Server) openTunnel(ss *session, m wire.Msg) (*tunnel, error) {
 		return nil, err
 	}
 	t.info, t.name = info, projections.TunnelName(info)
+	if info.Proto == domain.ProtoHTTP {
+		s.refreshAccess(t) // before it is routed: no request passes unjudged
+	}
 	t.transport = newStreamTransport(t, s.cfg.ResponseHeaderTimeout)
 
 	ss.mu.Lock()
@@ -143,6 +153,9 @@ func (s *Server) openTunnel(ss *session, m wire.Msg) (*tunnel, error) {
 		s.ports[info.Port] = t
 	}
 	s.mu.Unlock()
+	if info.Proto == domain.ProtoHTTP && info.Subdomain != "" {
+		s.refreshAccess(t) // again: the reservation's rules may have changed meanwhile
+	}
 	if t.ln != nil {
 		s.wg.Add(1)
 		go func() {

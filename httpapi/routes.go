@@ -56,6 +56,7 @@ func (s *Server) routes() []route {
 		s.routesRequests(),
 		s.routesReplay(), // replay.go: replay through the edge, one-request export
 		s.routesReservations(),
+		s.routesReservationAccess(), // reservation_access.go: who may reach a reservation's tunnels
 		s.routesAdmin(),
 		s.routesKeys(),    // keys.go (api-client)
 		s.routesDomains(), // domains.go (api-client)

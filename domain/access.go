@@ -17,6 +17,13 @@ type AccessCredential struct {
 	Hash string `json:"hash"`
 }
 
+// The access rule that refused a visitor, as a capture's Denied says.
+const (
+	DeniedBasicAuth = "basic_auth"
+	DeniedIP        = "ip"
+	DeniedOIDC      = "oidc"
+)
+
 // MaxAccessRules bounds each list of AccessRules, so no open or API call
 // can make every public request walk thousands of prefixes or hashes.
 const MaxAccessRules = 64

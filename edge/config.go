@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -91,6 +92,14 @@ type Config struct {
 	// X-Forwarded-For); otherwise that header is never believed.
 	TrustedProxies []netip.Prefix
 	ClientIPHeader string
+	// OIDC logins (access_oidc.go). OIDCKey signs their cookies (default:
+	// 32 random bytes drawn at start, so sessions end with the process;
+	// never in the log). OIDCClient reaches issuers (default: 10 s
+	// timeout). An issuer must be https unless OIDCInsecureIssuers (tests,
+	// a development provider on loopback).
+	OIDCKey             []byte
+	OIDCClient          *http.Client
+	OIDCInsecureIssuers bool
 }
 
 func (c *Config) defaults() error {
@@ -145,6 +154,10 @@ func (c *Config) defaults() error {
 	}
 	if c.CaptureMemory <= 0 {
 		c.CaptureMemory = 128 << 20
+	}
+	if len(c.OIDCKey) == 0 { // access_oidc.go
+		c.OIDCKey = make([]byte, 32)
+		_, _ = rand.Read(c.OIDCKey) // crypto/rand.Read never fails (Go 1.24+)
 	}
 	return nil
 }

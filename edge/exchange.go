@@ -291,7 +291,7 @@ func (s *Server) serveTunnel(w http.ResponseWriter, r *http.Request, t *tunnel) 
 		return
 	}
 	defer s.limits.leave(t, x.ip)
-	if s.refuseByAccess(cw, r, x) {
+	if s.refuseByAccess(cw, r, x) || s.refuseByOIDC(cw, r, x) {
 		return
 	}
 	s.proxyExchange(w, r, x)

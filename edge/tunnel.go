@@ -12,6 +12,7 @@ import (
 
 	"warren/domain"
 	"warren/edge/access"
+	"warren/edge/sso"
 	"warren/edge/wire"
 	"warren/projections"
 )
@@ -38,6 +39,7 @@ type tunnel struct {
 	// and what the agent's flags asked, merged into them.
 	access      atomic.Pointer[access.Rules]
 	agentAccess domain.AccessRules
+	oidc        *sso.Gate // the agent's --oidc-issuer login (access_oidc.go); nil: none
 
 	inflight   atomic.Int64 // public exchanges in flight (connLimits)
 	refusedLog atomic.Int64 // unix ns of the last "over a cap" log line
@@ -83,6 +85,9 @@ func (s *Server) openTunnel(ss *session, m wire.Msg) (*tunnel, error) {
 			return nil, err
 		}
 		t.agentAccess = a
+		if t.oidc, err = s.oidcGate(m.Access); err != nil {
+			return nil, err
+		}
 		if m.Hostname != "" {
 			if err := s.checkHostname(ss.accountID, m.Hostname); err != nil {
 				return nil, err

@@ -39,6 +39,7 @@ func RunServe(ctx context.Context, e *command.Env, args []string) error {
 	sensitive := fs.String("sensitive-headers", command.EnvDefault(e, "WARREN_SENSITIVE_HEADERS", ""), "comma-separated header names whose values are kept out of the event log, beside the bodies where retention prunes them, as Authorization, Proxy-Authorization, Cookie and Set-Cookie always are (env WARREN_SENSITIVE_HEADERS)")
 	metricsAddr := metricsFlag(e, fs)
 	trustedProxies := trustedProxyFlag(e, fs) // flags_access.go
+	oidcInsecure := oidcInsecureFlag(e, fs)
 	if err := command.ParseFlags(fs, args); err != nil {
 		return err
 	}
@@ -114,7 +115,7 @@ func RunServe(ctx context.Context, e *command.Env, args []string) error {
 		Stdout: e.Stdout, Logger: slog.New(slog.NewTextHandler(e.Stderr, nil)),
 		MetricsAddr: metricsListen,
 
-		TrustedProxies: proxies,
+		TrustedProxies: proxies, OIDCInsecureIssuers: *oidcInsecure,
 	})
 	if err := m.Run(ctx); err != nil {
 		return err

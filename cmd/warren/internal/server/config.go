@@ -61,7 +61,8 @@ type Config struct {
 	// Access rules (flags_access.go): the operator's proxies whose
 	// X-Forwarded-For the edge believes when it judges a tunnel's
 	// --allow-cidr/--deny-cidr.
-	TrustedProxies []netip.Prefix
+	TrustedProxies      []netip.Prefix
+	OIDCInsecureIssuers bool // tunnels' --oidc-issuer may be plain http
 }
 
 func (c *Config) defaults() {

@@ -52,3 +52,13 @@ func trustedProxyFlag(e *command.Env, fs *flag.FlagSet) func() ([]netip.Prefix, 
 		return out, nil
 	}
 }
+
+// oidcInsecureFlag adds --oidc-insecure-issuers (env
+// WARREN_OIDC_INSECURE_ISSUERS=true): tunnels' --oidc-issuer may then be
+// plain http, for a development provider on this machine. Off by default:
+// the server fetches the issuer's documents, and an agent's user should
+// not make it fetch plain-http, likely internal, addresses.
+func oidcInsecureFlag(e *command.Env, fs *flag.FlagSet) *bool {
+	return fs.Bool("oidc-insecure-issuers", command.EnvDefault(e, "WARREN_OIDC_INSECURE_ISSUERS", "") == "true",
+		"let tunnels' --oidc-issuer be plain http (a development identity provider; env WARREN_OIDC_INSECURE_ISSUERS)")
+}

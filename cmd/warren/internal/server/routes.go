@@ -70,7 +70,7 @@ func (m *Main) handlers(resolver *net.Resolver) (handlers, error) {
 		ServeUncaptured:   m.cfg.ServeUncaptured,
 		SensitiveHeaders:  m.cfg.SensitiveHeaders,
 
-		TrustedProxies: m.cfg.TrustedProxies, // access rules
+		TrustedProxies: m.cfg.TrustedProxies, OIDCInsecureIssuers: m.cfg.OIDCInsecureIssuers, // access rules
 	})
 	if err != nil {
 		return handlers{}, err

@@ -9,6 +9,7 @@ import (
 	"warren/domain"
 	"warren/edge/access"
 	"warren/edge/wire"
+	"warren/events"
 	"warren/projections"
 )
 
@@ -127,4 +128,39 @@ func (s *Server) refuseByAccess(w http.ResponseWriter, r *http.Request, x *excha
 		r.Header.Del("Authorization")
 	}
 	return false
+}
+
+// withTunnelAccess appends, beside the tunnel.opened cmd decides, a
+// tunnel.access_set recording the rules the agent's flags asked for
+// (hashes, prefixes, the login without its client secret), in the same
+// transaction: a tunnel never opens with rules the log does not show.
+func withTunnelAccess(cmd events.Command, a domain.AccessRules, w *wire.Access) events.Command {
+	var o *wire.OIDC
+	if w != nil {
+		o = w.OIDC
+	}
+	if a.Empty() && o == nil {
+		return cmd
+	}
+	return func(tx *events.Tx) ([]events.Draft, error) {
+		ds, err := cmd(tx)
+		if err != nil {
+			return ds, err
+		}
+		for _, d := range ds {
+			opened, ok := d.Data.(events.TunnelOpenedData)
+			if d.Type != events.TunnelOpened || !ok {
+				continue
+			}
+			p := events.TunnelAccessSetData{TunnelID: opened.TunnelID, AllowCIDR: a.AllowCIDR, DenyCIDR: a.DenyCIDR}
+			for _, c := range a.BasicAuth {
+				p.BasicAuth = append(p.BasicAuth, events.AccessCredentialV1{User: c.User, Hash: c.Hash})
+			}
+			if o != nil {
+				p.OIDC = &events.TunnelOIDCV1{Issuer: o.Issuer, ClientID: o.ClientID, AllowEmail: o.AllowEmail}
+			}
+			return append(ds, events.Draft{Type: events.TunnelAccessSet, Account: d.Account, Data: p}), nil
+		}
+		return ds, nil
+	}
 }

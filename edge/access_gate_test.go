@@ -1,9 +1,11 @@
 package edge
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/netip"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +15,7 @@ import (
 	"warren/domain"
 	"warren/edge/access"
 	"warren/edge/wire"
+	"warren/events"
 	"warren/projections"
 )
 
@@ -209,5 +212,42 @@ func TestOpenWithBadAccessRulesIsRefused(t *testing.T) {
 		if domain.ErrorCode(err) != domain.CodeInvalid {
 			t.Fatalf("open with %+v: %v, want invalid", a, err)
 		}
+	}
+}
+
+// TestAgentAccessFlagsAreRecordedWithTheOpen: the rules an agent's flags
+// give a tunnel are an event (tunnel.access_set, beside its tunnel.opened),
+// holding the password's hash, never the password.
+func TestAgentAccessFlagsAreRecordedWithTheOpen(t *testing.T) {
+	te := MustEdge(t)
+	mustAccessTunnel(t, te, "recorded", &wire.Access{BasicAuth: []wire.Credential{mustCred(t, "ada:recorded-pass-1")},
+		DenyCIDR: []string{"192.0.2.0/24"}})
+	var opened string
+	var got []events.TunnelAccessSetData
+	if err := te.log.ReadFrom([16]byte{}, func(ev events.Event) error {
+		if bytes.Contains(ev.Data, []byte("recorded-pass-1")) {
+			t.Errorf("%s holds the password", ev.Type)
+		}
+		switch ev.Type {
+		case events.TunnelOpened:
+			var d events.TunnelOpenedData
+			if err := ev.DecodeData(&d); err != nil {
+				return err
+			}
+			opened = d.TunnelID
+		case events.TunnelAccessSet:
+			var d events.TunnelAccessSetData
+			if err := ev.DecodeData(&d); err != nil {
+				return err
+			}
+			got = append(got, d)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].TunnelID != opened || len(got[0].BasicAuth) != 1 || got[0].BasicAuth[0].User != "ada" ||
+		!strings.HasPrefix(got[0].BasicAuth[0].Hash, "$argon2id$") || len(got[0].DenyCIDR) != 1 {
+		t.Fatalf("tunnel.access_set events %+v for tunnel %s", got, opened)
 	}
 }

@@ -113,7 +113,7 @@ func (s *Server) openTunnel(ss *session, m wire.Msg) (*tunnel, error) {
 	default:
 		return nil, domain.Errorf(domain.CodeInvalid, "unknown tunnel protocol %q (supported: http, tcp)", m.Proto)
 	}
-	evs, err := s.cfg.Log.Execute(bg(), projections.OpenTunnelCmd(in))
+	evs, err := s.cfg.Log.Execute(bg(), withTunnelAccess(projections.OpenTunnelCmd(in), t.agentAccess, m.Access)) // access_gate.go
 	if err == nil && len(evs) == 0 {
 		err = domain.Errorf(domain.CodeInternal, "no tunnel opened")
 	}

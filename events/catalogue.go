@@ -55,6 +55,7 @@ var registry = [...]entry{
 	{SigninFailed, []decoder{as[SigninFailedV1]}},
 	// payloads_access.go: who may reach a tunnel
 	{ReservationAccessSet, []decoder{as[ReservationAccessSetV1]}},
+	{TunnelAccessSet, []decoder{as[TunnelAccessSetV1]}},
 }
 
 type entry struct {

@@ -26,3 +26,29 @@ type AccessCredentialV1 struct {
 type ReservationAccessSetData = ReservationAccessSetV1
 
 func (ReservationAccessSetV1) payloadVersion() int { return 1 }
+
+// TunnelAccessSet records the access rules an agent's flags gave a tunnel
+// when it opened (appended with its tunnel.opened, in the same
+// transaction). The OIDC client secret is never part of it.
+const TunnelAccessSet Type = "tunnel.access_set"
+
+// TunnelAccessSetV1 is what a tunnel's agent asked for.
+type TunnelAccessSetV1 struct {
+	TunnelID  string               `json:"tunnelId"`
+	BasicAuth []AccessCredentialV1 `json:"basicAuth,omitempty"`
+	AllowCIDR []string             `json:"allowCidr,omitempty"`
+	DenyCIDR  []string             `json:"denyCidr,omitempty"`
+	OIDC      *TunnelOIDCV1        `json:"oidc,omitempty"`
+}
+
+// TunnelOIDCV1 is a tunnel's login, without its client secret.
+type TunnelOIDCV1 struct {
+	Issuer     string   `json:"issuer"`
+	ClientID   string   `json:"clientId"`
+	AllowEmail []string `json:"allowEmail"`
+}
+
+// TunnelAccessSetData is the current version.
+type TunnelAccessSetData = TunnelAccessSetV1
+
+func (TunnelAccessSetV1) payloadVersion() int { return 1 }

@@ -103,7 +103,9 @@ func randomWorkload(t *testing.T, l *events.Log, n int, seed uint64) map[events.
 			continue
 		default:
 			_, err := l.Append(ctx, events.Draft{Type: events.BodiesPruned, Account: acc,
-				Data: events.BodiesPrunedData{From: "a", To: "b", Count: 1, Bytes: 10}})
+				Data: events.BodiesPrunedData{From: "a", To: "b", Count: 1, Bytes: 10}},
+				events.Draft{Type: events.TunnelAccessSet, Account: acc, // payloads_access.go: no projection but the audit index
+					Data: events.TunnelAccessSetData{TunnelID: "tun_1", DenyCIDR: []string{"10.0.0.0/8"}}})
 			if err != nil {
 				t.Fatal(err)
 			}

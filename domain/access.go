@@ -8,6 +8,18 @@ type AccessRules struct {
 	BasicAuth []AccessCredential `json:"basicAuth,omitempty"`
 	AllowCIDR []string           `json:"allowCidr,omitempty"`
 	DenyCIDR  []string           `json:"denyCidr,omitempty"`
+	OIDC      *AccessOIDC        `json:"oidc,omitempty"`
+}
+
+// AccessOIDC is a reservation's OpenID Connect login. Its client secret is
+// not here: it lives in the sealed store under SecretID, and
+// SecretFingerprint names it without revealing it.
+type AccessOIDC struct {
+	Issuer            string   `json:"issuer"`
+	ClientID          string   `json:"clientId"`
+	SecretID          string   `json:"secretId"`
+	SecretFingerprint string   `json:"secretFingerprint"`
+	AllowEmail        []string `json:"allowEmail"`
 }
 
 // AccessCredential is one basic-auth user: the name and the argon2id PHC
@@ -30,12 +42,13 @@ const MaxAccessRules = 64
 
 // Empty reports whether r sets no rule.
 func (r AccessRules) Empty() bool {
-	return len(r.BasicAuth) == 0 && len(r.AllowCIDR) == 0 && len(r.DenyCIDR) == 0
+	return len(r.BasicAuth) == 0 && len(r.AllowCIDR) == 0 && len(r.DenyCIDR) == 0 && r.OIDC == nil
 }
 
 // CheckSize refuses a list longer than MaxAccessRules (CodeInvalid).
 func (r AccessRules) CheckSize() error {
-	if len(r.BasicAuth) > MaxAccessRules || len(r.AllowCIDR) > MaxAccessRules || len(r.DenyCIDR) > MaxAccessRules {
+	if len(r.BasicAuth) > MaxAccessRules || len(r.AllowCIDR) > MaxAccessRules || len(r.DenyCIDR) > MaxAccessRules ||
+		r.OIDC != nil && len(r.OIDC.AllowEmail) > MaxAccessRules {
 		return Errorf(CodeInvalid, "at most %d basic-auth users, allowed and denied prefixes each", MaxAccessRules)
 	}
 	return nil
@@ -44,7 +57,9 @@ func (r AccessRules) CheckSize() error {
 // MergeAccess is the rules of a tunnel on a reserved name: the
 // reservation's, to which the agent's flags add. Users of both are let in
 // (the agent's hash wins for a name in both), prefixes denied by either
-// are denied, and prefixes allowed by either are allowed.
+// are denied, and prefixes allowed by either are allowed. An agent's own
+// login (--oidc-issuer, which the edge keeps apart) replaces the
+// reservation's; OIDC here is the reservation's.
 func MergeAccess(reservation, agent AccessRules) AccessRules {
 	if reservation.Empty() {
 		return agent
@@ -52,7 +67,7 @@ func MergeAccess(reservation, agent AccessRules) AccessRules {
 	if agent.Empty() {
 		return reservation
 	}
-	out := AccessRules{
+	out := AccessRules{OIDC: reservation.OIDC,
 		AllowCIDR: union(reservation.AllowCIDR, agent.AllowCIDR),
 		DenyCIDR:  union(reservation.DenyCIDR, agent.DenyCIDR),
 	}

@@ -8,6 +8,7 @@ import (
 
 	"warren/domain"
 	"warren/edge/access"
+	"warren/edge/sso"
 	"warren/edge/wire"
 	"warren/events"
 	"warren/projections"
@@ -83,16 +84,24 @@ func (s *Server) reservationAccess(accountID, sub string) (domain.AccessRules, e
 // runs when the tunnel opens and when its reservation's rules change or it
 // is released. Rules that cannot be built close the tunnel to everyone.
 func (s *Server) refreshAccess(t *tunnel) {
+	t.accessMu.Lock()
+	defer t.accessMu.Unlock()
 	res, err := s.reservationAccess(t.info.AccountID, t.info.Subdomain)
 	var rules *access.Rules
+	var gate *sso.Gate
 	if err == nil {
 		rules, err = s.accessRules(domain.MergeAccess(res, t.agentAccess))
 	}
+	if err == nil && t.oidc == nil {
+		gate, err = s.reservationGate(res.OIDC) // access_oidc.go
+	}
 	if err != nil {
 		s.cfg.Logger.Error("access rules cannot be built: refusing every visitor", "tunnel", t.name, "err", err)
+		gate = nil
 		rules, _ = access.New(denyAll)
 	}
 	t.access.Store(rules)
+	t.resOIDC.Store(gate)
 }
 
 // refreshAccessOf refreshes the live tunnel on sub, if any.

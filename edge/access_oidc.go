@@ -22,7 +22,26 @@ func (s *Server) oidcGate(a *wire.Access) (*sso.Gate, error) {
 	if a == nil || a.OIDC == nil {
 		return nil, nil
 	}
-	o := a.OIDC
+	return s.newGate(*a.OIDC)
+}
+
+// reservationGate builds the login of a reservation, its client secret
+// read from the sealed store (Config.Secrets). nil when it has none.
+func (s *Server) reservationGate(o *domain.AccessOIDC) (*sso.Gate, error) {
+	if o == nil {
+		return nil, nil
+	}
+	if s.cfg.Secrets == nil {
+		return nil, domain.Errorf(domain.CodeUnavailable, "no sealed store holds the reservation's OIDC client secret")
+	}
+	secret, err := s.cfg.Secrets.Get(o.SecretID)
+	if err != nil {
+		return nil, err
+	}
+	return s.newGate(wire.OIDC{Issuer: o.Issuer, ClientID: o.ClientID, ClientSecret: secret, AllowEmail: o.AllowEmail})
+}
+
+func (s *Server) newGate(o wire.OIDC) (*sso.Gate, error) {
 	u, err := url.Parse(o.Issuer)
 	if err != nil || u.Host == "" || u.Scheme != "https" && !(u.Scheme == "http" && s.cfg.OIDCInsecureIssuers) {
 		return nil, domain.Errorf(domain.CodeInvalid, "--oidc-issuer must be an https:// URL")
@@ -41,7 +60,10 @@ func (s *Server) oidcGate(a *wire.Access) (*sso.Gate, error) {
 // "oidc"; the callback that completes a login is answered here too, and
 // neither reaches the agent. It returns true when it answered.
 func (s *Server) refuseByOIDC(w http.ResponseWriter, r *http.Request, x *exchange) bool {
-	g := x.t.oidc
+	g := x.t.oidc // the agent's own login wins over its reservation's
+	if g == nil {
+		g = x.t.resOIDC.Load()
+	}
 	if g == nil {
 		return false
 	}

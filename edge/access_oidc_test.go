@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,8 +14,10 @@ import (
 	"github.com/oauth2-proxy/mockoidc"
 
 	"warren/domain"
+	"warren/edge/sealed"
 	"warren/edge/wire"
 	"warren/events"
+	"warren/projections"
 )
 
 // oidcVisitor is a browser: a cookie jar, redirects followed, tunnel hosts
@@ -113,5 +116,64 @@ func TestOIDCOpenRefusesAPlainHTTPIssuer(t *testing.T) {
 	defer cancel()
 	if _, err := c.Open(ctx, spec); domain.ErrorCode(err) != domain.CodeInvalid {
 		t.Fatalf("open: %v, want invalid", err)
+	}
+}
+
+// TestReservationOIDCLoginGuardsItsTunnels: a reservation's login, its
+// client secret read from the sealed store, guards a tunnel whose agent
+// has no flags.
+func TestReservationOIDCLoginGuardsItsTunnels(t *testing.T) {
+	m, err := mockoidc.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Shutdown()
+	dir := t.TempDir()
+	store, err := sealed.Open(sealed.Options{Path: filepath.Join(dir, "secrets.sealed"), KeyPath: filepath.Join(dir, "secrets.key")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	te := MustEdge(t, func(c *Config) { c.OIDCInsecureIssuers, c.Secrets = true, store })
+	acc, key := te.MustAccount(t, "team@example.com", "pro")
+	ctx := context.Background()
+	if _, err := te.log.Execute(ctx, projections.Reserve(acc, "team")); err != nil {
+		t.Fatal(err)
+	}
+	id, fp, err := store.Put(m.ClientSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := te.log.Execute(ctx, projections.SetReservationAccess(acc, "team", domain.AccessRules{OIDC: &domain.AccessOIDC{
+		Issuer: m.Issuer(), ClientID: m.ClientID, SecretID: id, SecretFingerprint: fp, AllowEmail: []string{"ada@example.com"}}})); err != nil {
+		t.Fatal(err)
+	}
+	o := &seenOrigin{}
+	c := te.MustAgent(t, key)
+	octx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if _, err := c.Open(octx, agentSpecHTTP(MustOrigin(t, o), "team", "")); err != nil {
+		t.Fatal(err)
+	}
+	m.QueueUser(&mockoidc.MockUser{Subject: "2", Email: "eve@example.com", EmailVerified: true})
+	res, err := te.oidcVisitor(t).Get(te.url("team", "/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 403 {
+		t.Fatalf("an email off the reservation's list: %d", res.StatusCode)
+	}
+	m.QueueUser(&mockoidc.MockUser{Subject: "1", Email: "ada@example.com", EmailVerified: true})
+	res, err = te.oidcVisitor(t).Get(te.url("team", "/in"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("an allowed email: %d", res.StatusCode)
+	}
+	if hits, _ := o.seen(); hits != 1 {
+		t.Fatalf("the local service was reached %d times, want 1", hits)
 	}
 }

@@ -100,6 +100,12 @@ type Config struct {
 	OIDCKey             []byte
 	OIDCClient          *http.Client
 	OIDCInsecureIssuers bool
+	// Secrets reads the sealed store (edge/sealed) where reservations'
+	// OIDC client secrets live; nil: reservations' logins cannot be
+	// built, and their tunnels refuse every visitor.
+	Secrets interface {
+		Get(id string) (string, error)
+	}
 }
 
 func (c *Config) defaults() error {

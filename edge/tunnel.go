@@ -38,8 +38,10 @@ type tunnel struct {
 	// Who may reach it (access_gate.go): the rules in force (nil: anyone),
 	// and what the agent's flags asked, merged into them.
 	access      atomic.Pointer[access.Rules]
+	accessMu    sync.Mutex // serialises refreshAccess: a stale read never overwrites a fresher one
 	agentAccess domain.AccessRules
-	oidc        *sso.Gate // the agent's --oidc-issuer login (access_oidc.go); nil: none
+	oidc        *sso.Gate                // the agent's --oidc-issuer login (access_oidc.go); nil: none
+	resOIDC     atomic.Pointer[sso.Gate] // its reservation's login, when the agent has none
 
 	inflight   atomic.Int64 // public exchanges in flight (connLimits)
 	refusedLog atomic.Int64 // unix ns of the last "over a cap" log line

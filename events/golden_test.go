@@ -84,7 +84,9 @@ func goldens() map[string]golden {
 		"signin.failed.v1":   {value: SigninFailedV1{IP: "2001:db8::1", UserAgent: "curl/8.5.0", Reason: "bad_password"}},
 		"reservation.access_set.v1": {value: ReservationAccessSetV1{Subdomain: "hooks", // payloads_access.go
 			BasicAuth: []AccessCredentialV1{{User: "ada", Hash: "$argon2id$v=19$m=19456,t=2,p=1$AQEBAQEBAQEBAQEBAQEBAQ$AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI"}},
-			AllowCIDR: []string{"203.0.113.0/24", "2001:db8::/32"}, DenyCIDR: []string{"203.0.113.66/32"}}},
+			AllowCIDR: []string{"203.0.113.0/24", "2001:db8::/32"}, DenyCIDR: []string{"203.0.113.66/32"},
+			OIDC: &ReservationOIDCV1{Issuer: "https://accounts.example.com", ClientID: "warren-dev", SecretID: "sec_abcdefghijklmnopqrstuvwxyz",
+				SecretFingerprint: "fp_0123456789abcdef", AllowEmail: []string{"@example.org"}}}},
 		"tunnel.access_set.v1": {value: TunnelAccessSetV1{TunnelID: gTunnel,
 			BasicAuth: []AccessCredentialV1{{User: "ada", Hash: "$argon2id$v=19$m=19456,t=2,p=1$AQEBAQEBAQEBAQEBAQEBAQ$AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI"}},
 			DenyCIDR:  []string{"203.0.113.66/32"},

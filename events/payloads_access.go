@@ -14,6 +14,17 @@ type ReservationAccessSetV1 struct {
 	BasicAuth []AccessCredentialV1 `json:"basicAuth,omitempty"`
 	AllowCIDR []string             `json:"allowCidr,omitempty"`
 	DenyCIDR  []string             `json:"denyCidr,omitempty"`
+	OIDC      *ReservationOIDCV1   `json:"oidc,omitempty"`
+}
+
+// ReservationOIDCV1 is a reservation's login: its client secret is in the
+// sealed store (edge/sealed) under SecretID, never in the log.
+type ReservationOIDCV1 struct {
+	Issuer            string   `json:"issuer"`
+	ClientID          string   `json:"clientId"`
+	SecretID          string   `json:"secretId"`
+	SecretFingerprint string   `json:"secretFingerprint"`
+	AllowEmail        []string `json:"allowEmail"`
 }
 
 // AccessCredentialV1 is one basic-auth user: name and argon2id PHC hash.

@@ -2,9 +2,11 @@ package httpapi
 
 import (
 	"bytes"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"warren/edge/sealed"
 	"warren/events"
 )
 
@@ -25,7 +27,7 @@ func TestReservationAccess_API(t *testing.T) {
 		wantStatus(t, st, 200, b)
 		st, _, b = e.do(t, "GET", path, key, "")
 		wantStatus(t, st, 200, b)
-		if got := canon(t, b); got != `{"allowCidr":["10.0.0.0/8"],"basicAuth":[{"user":"ada"}],"denyCidr":["10.9.0.1/32"],"subdomain":"shop"}` {
+		if got := canon(t, b); got != `{"allowCidr":["10.0.0.0/8"],"basicAuth":[{"user":"ada"}],"denyCidr":["10.9.0.1/32"],"oidc":null,"subdomain":"shop"}` {
 			t.Fatalf("GET = %s", got)
 		}
 		var found bool
@@ -67,5 +69,67 @@ func TestReservationAccess_API(t *testing.T) {
 			st, _, b := e.do(t, "PUT", path, key, body)
 			wantError(t, st, b, 400, "invalid")
 		}
+	})
+}
+
+// TestReservationAccess_OIDCSecretIsSealed: a reservation's OIDC client
+// secret goes to the sealed store, never the log or an answer (which show
+// its fingerprint); replacing the login destroys the old secret, and
+// without a sealed store such a login is refused.
+func TestReservationAccess_OIDCSecretIsSealed(t *testing.T) {
+	dir := t.TempDir()
+	store, err := sealed.Open(sealed.Options{Path: filepath.Join(dir, "secrets.sealed"), KeyPath: filepath.Join(dir, "secrets.key")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	e := mustEnv(t, func(c *Config) { c.Secrets = store })
+	_, key := e.account(t, "ada@example.com", "pro", false)
+	st, _, b := e.do(t, "POST", "/api/v1/me/reservations", key, `{"subdomain":"shop"}`)
+	wantStatus(t, st, 201, b)
+	path := "/api/v1/me/reservations/shop/access"
+	put := func(secret string) []byte {
+		t.Helper()
+		st, _, b := e.do(t, "PUT", path, key, `{"oidc":{"issuer":"https://accounts.example.com","clientId":"warren","clientSecret":"`+secret+`","allowEmail":["@Example.com"]}}`)
+		wantStatus(t, st, 200, b)
+		return b
+	}
+	b = put("first-client-secret")
+	if strings.Contains(string(b), "first-client-secret") || !strings.Contains(string(b), `"clientSecretFingerprint":"fp_`) ||
+		!strings.Contains(string(b), `"allowEmail":["@example.com"]`) {
+		t.Fatalf("PUT answered %s", b)
+	}
+	if n := len(store.List()); n != 1 {
+		t.Fatalf("%d sealed secrets, want 1", n)
+	}
+	put("second-client-secret")
+	if l := store.List(); len(l) != 1 {
+		t.Fatalf("replacing the login left %d sealed secrets, want 1 (the old one destroyed)", len(l))
+	}
+	st, _, b = e.do(t, "GET", path, key, "")
+	wantStatus(t, st, 200, b)
+	if strings.Contains(string(b), "client-secret") || strings.Contains(string(b), "sec_") {
+		t.Fatalf("GET shows the secret or its id: %s", b)
+	}
+	if err := e.log.ReadFrom([16]byte{}, func(ev events.Event) error {
+		if bytes.Contains(ev.Data, []byte("client-secret")) {
+			t.Errorf("%s holds a client secret: %s", ev.Type, ev.Data)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	st, _, b = e.do(t, "PUT", path, key, `{}`)
+	wantStatus(t, st, 200, b)
+	if n := len(store.List()); n != 0 {
+		t.Fatalf("clearing the rules left %d sealed secrets", n)
+	}
+	t.Run("ErrUnavailable", func(t *testing.T) {
+		e := mustEnv(t)
+		_, key := e.account(t, "bob@example.com", "pro", false)
+		st, _, b := e.do(t, "POST", "/api/v1/me/reservations", key, `{"subdomain":"bobs"}`)
+		wantStatus(t, st, 201, b)
+		st, _, b = e.do(t, "PUT", "/api/v1/me/reservations/bobs/access", key, `{"oidc":{"issuer":"https://a.example","clientId":"w","clientSecret":"s","allowEmail":["@x.org"]}}`)
+		wantError(t, st, b, 503, "unavailable")
 	})
 }

@@ -67,6 +67,11 @@ type Config struct {
 	PasswordParams dashboard.Params // argon2id cost (zero: dashboard.RFC9106Second)
 	SessionIdle    time.Duration    // a session unused this long ends (0: 12 h)
 	SessionTTL     time.Duration    // a session ends this long after sign-in (0: 7 days)
+
+	// Secrets is the sealed store (edge/sealed) where reservations' OIDC
+	// client secrets go, so the log never holds them (reservation_access.go).
+	// Nil: a reservation's OIDC login is refused (503).
+	Secrets SecretStore
 }
 
 // Server is the API. Every request reads the projections and changes state

@@ -30,6 +30,10 @@ func accessFromEvent(d *events.ReservationAccessSetData) domain.AccessRules {
 	for _, c := range d.BasicAuth {
 		r.BasicAuth = append(r.BasicAuth, domain.AccessCredential{User: c.User, Hash: c.Hash})
 	}
+	if o := d.OIDC; o != nil {
+		r.OIDC = &domain.AccessOIDC{Issuer: o.Issuer, ClientID: o.ClientID, SecretID: o.SecretID,
+			SecretFingerprint: o.SecretFingerprint, AllowEmail: o.AllowEmail}
+	}
 	return r
 }
 
@@ -61,6 +65,10 @@ func SetReservationAccess(accountID, sub string, rules domain.AccessRules) event
 		d := events.ReservationAccessSetData{Subdomain: sub, AllowCIDR: rules.AllowCIDR, DenyCIDR: rules.DenyCIDR}
 		for _, c := range rules.BasicAuth {
 			d.BasicAuth = append(d.BasicAuth, events.AccessCredentialV1{User: c.User, Hash: c.Hash})
+		}
+		if o := rules.OIDC; o != nil {
+			d.OIDC = &events.ReservationOIDCV1{Issuer: o.Issuer, ClientID: o.ClientID, SecretID: o.SecretID,
+				SecretFingerprint: o.SecretFingerprint, AllowEmail: o.AllowEmail}
 		}
 		return []events.Draft{{Type: events.ReservationAccessSet, Account: accountID, Data: d}}, nil
 	}

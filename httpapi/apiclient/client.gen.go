@@ -719,8 +719,16 @@ type ReservationAccess struct {
 	BasicAuth []struct {
 		User string `json:"user"`
 	} `json:"basicAuth"`
-	DenyCidr  []string `json:"denyCidr"`
-	Subdomain string   `json:"subdomain"`
+	DenyCidr []string `json:"denyCidr"`
+	Oidc     *struct {
+		AllowEmail []string `json:"allowEmail"`
+		ClientId   string   `json:"clientId"`
+
+		// ClientSecretFingerprint names the sealed secret without revealing it
+		ClientSecretFingerprint string `json:"clientSecretFingerprint"`
+		Issuer                  string `json:"issuer"`
+	} `json:"oidc"`
+	Subdomain string `json:"subdomain"`
 }
 
 // ReservationList defines model for ReservationList.
@@ -960,6 +968,14 @@ type SetReservationAccessJSONBody struct {
 		User         string  `json:"user"`
 	} `json:"basicAuth,omitempty"`
 	DenyCidr *[]string `json:"denyCidr,omitempty"`
+
+	// Oidc an OpenID Connect login in front of the tunnels; the client secret goes to the sealed store, never the log, and is destroyed when replaced or cleared
+	Oidc *struct {
+		AllowEmail   []string `json:"allowEmail"`
+		ClientId     string   `json:"clientId"`
+		ClientSecret string   `json:"clientSecret"`
+		Issuer       string   `json:"issuer"`
+	} `json:"oidc,omitempty"`
 }
 
 // GetStatementParams defines parameters for GetStatement.
@@ -7097,6 +7113,12 @@ type SetReservationAccessResponse415Headers struct {
 	WWWAuthenticate *string
 }
 
+// SetReservationAccessResponse503Headers the declared response headers of an HTTP 503 response for SetReservationAccess
+type SetReservationAccessResponse503Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
 type SetReservationAccessResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -7112,6 +7134,8 @@ type SetReservationAccessResponse struct {
 	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
 	// Headers400 the parsed response headers for an HTTP 400 response
 	Headers400 *SetReservationAccessResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
@@ -7122,6 +7146,8 @@ type SetReservationAccessResponse struct {
 	Headers413 *SetReservationAccessResponse413Headers
 	// Headers415 the parsed response headers for an HTTP 415 response
 	Headers415 *SetReservationAccessResponse415Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *SetReservationAccessResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -7152,6 +7178,11 @@ func (r SetReservationAccessResponse) GetJSON413() *Error {
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r SetReservationAccessResponse) GetJSON415() *Error {
 	return r.JSON415
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r SetReservationAccessResponse) GetJSON503() *Error {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -12003,6 +12034,13 @@ func ParseSetReservationAccessResponse(rsp *http.Response) (*SetReservationAcces
 		}
 		response.JSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -12091,6 +12129,23 @@ func ParseSetReservationAccessResponse(rsp *http.Response) (*SetReservationAcces
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers415 = &headers
+	case rsp.StatusCode == 503:
+		var headers SetReservationAccessResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil

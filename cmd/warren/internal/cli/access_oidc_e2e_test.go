@@ -21,7 +21,9 @@ import (
 // in-process identity provider: `warren http --oidc-issuer …` sends a
 // visitor to sign in and back to the page it asked for; an email off the
 // --allow-email list is refused and never reaches the local service; the
-// client secret is in no file of the server's data directory.
+// same login set on a reservation over the API guards an agent without
+// flags; the client secret is in no file of the server's data directory
+// in clear (the reservation's is in the sealed store).
 func TestHTTPOIDCLoginGuardsTheTunnel(t *testing.T) {
 	m, err := mockoidc.Run()
 	if err != nil {
@@ -73,6 +75,52 @@ func TestHTTPOIDCLoginGuardsTheTunnel(t *testing.T) {
 		t.Fatalf("the local service was reached %d times, want 1", n)
 	}
 	a.Wait(t, "/dashboard?tab=2 200")
+
+	// The same login on a reservation, over the API: its client secret is
+	// sealed, and an agent without flags on the name is guarded by it.
+	api := func(method, path, body string) int {
+		req, _ := http.NewRequest(method, s.URL+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+key)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	defer http.DefaultClient.CloseIdleConnections()
+	if st := api("POST", "/api/v1/me/reservations", `{"subdomain":"team"}`); st != 201 {
+		t.Fatalf("reserve: %d", st)
+	}
+	if st := api("PUT", "/api/v1/me/reservations/team/access", `{"oidc":{"issuer":"`+m.Issuer()+`","clientId":"`+m.ClientID+
+		`","clientSecret":"`+m.ClientSecret+`","allowEmail":["@example.com"]}}`); st != 200 {
+		t.Fatalf("PUT access: %d", st)
+	}
+	o2, port2 := startAccessOrigin(t)
+	a2 := warrentest.StartAgent(t, s, key, "http", port2, "--subdomain", "team")
+	a2.Wait(t, "Forwarding http://team.localhost:"+srvPort)
+	m.QueueUser(&mockoidc.MockUser{Subject: "3", Email: "eve@elsewhere.org", EmailVerified: true})
+	res, err = visitor().Get("http://team.localhost:" + srvPort + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 403 || len(o2.seen()) != 0 {
+		t.Fatalf("reservation login, email off the list: %d, %d hits", res.StatusCode, len(o2.seen()))
+	}
+	m.QueueUser(&mockoidc.MockUser{Subject: "4", Email: "cy@example.com", EmailVerified: true})
+	res, err = visitor().Get("http://team.localhost:" + srvPort + "/in")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 || len(o2.seen()) != 1 {
+		t.Fatalf("reservation login, allowed email: %d, %d hits", res.StatusCode, len(o2.seen()))
+	}
+	if _, err := os.Stat(filepath.Join(data, "secrets.sealed")); err != nil {
+		t.Fatalf("no sealed store: %v", err)
+	}
 	filepath.Walk(data, func(path string, fi os.FileInfo, err error) error {
 		if err != nil || fi.IsDir() {
 			return nil

@@ -51,6 +51,8 @@ type Main struct {
 	// that redirects to https; both nil without TLS.
 	certs CertSource
 	plain *listener
+
+	accessSecrets *accessSecrets // secrets_access.go: reservations' OIDC client secrets
 }
 
 // NewMain returns an unstarted server.
@@ -211,6 +213,8 @@ func (m *Main) Close() error {
 		errs = append(errs, m.Log.Close())
 		m.Log = nil
 	}
+	errs = append(errs, m.accessSecrets.Close()) // secrets_access.go
+	m.accessSecrets = nil
 	if m.PubSub != nil {
 		errs = append(errs, m.PubSub.Close())
 		m.PubSub = nil

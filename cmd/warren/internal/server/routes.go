@@ -32,6 +32,14 @@ type handlers struct {
 // before anything is served.
 func (m *Main) handlers(resolver *net.Resolver) (handlers, error) {
 	replayer := &edgeReplayer{}
+	m.accessSecrets = newAccessSecrets(m.cfg.DataDir) // secrets_access.go
+	var secrets interface {
+		httpapi.SecretStore
+		Get(id string) (string, error)
+	}
+	if m.accessSecrets != nil {
+		secrets = m.accessSecrets
+	}
 	// One authenticator for the API and the agent endpoint, so failed
 	// attempts on either count against one limit per client address.
 	auth := projections.NewAuthenticator(m.Log.DB(), projections.AuthConfig{Now: m.cfg.Now})
@@ -47,6 +55,8 @@ func (m *Main) handlers(resolver *net.Resolver) (handlers, error) {
 		Logger:     m.cfg.Logger,
 		Replayer:   replayer,
 		Now:        m.cfg.Now,
+
+		Secrets: secrets, // secrets_access.go
 	})
 	if err != nil {
 		return handlers{}, err
@@ -71,6 +81,7 @@ func (m *Main) handlers(resolver *net.Resolver) (handlers, error) {
 		SensitiveHeaders:  m.cfg.SensitiveHeaders,
 
 		TrustedProxies: m.cfg.TrustedProxies, OIDCInsecureIssuers: m.cfg.OIDCInsecureIssuers, // access rules
+		Secrets: secrets,
 	})
 	if err != nil {
 		return handlers{}, err

@@ -124,6 +124,12 @@ func TestReservationAccess_OIDCSecretIsSealed(t *testing.T) {
 	if n := len(store.List()); n != 0 {
 		t.Fatalf("clearing the rules left %d sealed secrets", n)
 	}
+	put("third-client-secret")
+	st, _, b = e.do(t, "DELETE", "/api/v1/me/reservations/shop", key, "")
+	wantStatus(t, st, 204, b)
+	if n := len(store.List()); n != 0 {
+		t.Fatalf("releasing the reservation left %d sealed secrets", n)
+	}
 	t.Run("ErrUnavailable", func(t *testing.T) {
 		e := mustEnv(t)
 		_, key := e.account(t, "bob@example.com", "pro", false)

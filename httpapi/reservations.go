@@ -77,9 +77,11 @@ func (s *Server) createReservation(w http.ResponseWriter, r *http.Request, c *ca
 // releaseReservation is DELETE /api/v1/me/reservations/{sub}: 204, or 404
 // when the caller holds no such reservation (whoever else may).
 func (s *Server) releaseReservation(w http.ResponseWriter, r *http.Request, c *call) error {
+	rules, _ := s.ownedReservationAccess(c.Account.ID, c.Params.ByName("sub")) // reservation_access.go
 	if _, err := s.exec(r.Context(), projections.Release(c.Account.ID, c.Params.ByName("sub"))); err != nil {
 		return err
 	}
+	s.dropSecret(rules.OIDC) // the release dropped its rules: destroy the login's sealed secret
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

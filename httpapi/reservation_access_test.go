@@ -2,10 +2,13 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"warren/domain"
 	"warren/edge/sealed"
 	"warren/events"
 )
@@ -138,4 +141,24 @@ func TestReservationAccess_OIDCSecretIsSealed(t *testing.T) {
 		st, _, b = e.do(t, "PUT", "/api/v1/me/reservations/bobs/access", key, `{"oidc":{"issuer":"https://a.example","clientId":"w","clientSecret":"s","allowEmail":["@x.org"]}}`)
 		wantError(t, st, b, 503, "unavailable")
 	})
+}
+
+// TestRequestDetail_ShowsDenied: a capture an access rule refused says
+// which rule in GET …/requests/{id}.
+func TestRequestDetail_ShowsDenied(t *testing.T) {
+	e := mustEnv(t)
+	acc, key := e.account(t, "ada@example.com", "pro", false)
+	tun := e.tunnel(t, acc, "shop", 0)
+	d := captureDraft(acc, tun, "shop", 1, nil, nil)
+	cr := d.Data.(domain.CapturedRequest)
+	cr.Status, cr.Error, cr.Denied = 403, "denied", domain.DeniedIP
+	evs, err := e.log.Append(context.Background(), events.CapturedDraft(acc, time.Now(), cr, nil, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _, b := e.do(t, "GET", "/api/v1/me/tunnels/shop/requests/req_"+evs[0].ID.String(), key, "")
+	wantStatus(t, st, 200, b)
+	if !strings.Contains(string(b), `"denied":"ip"`) {
+		t.Fatalf("detail without denied: %s", b)
+	}
 }

@@ -38,19 +38,19 @@ func (e BodyEncoding) Valid() bool {
 
 // Defines values for CaptureDenied.
 const (
-	BasicAuth CaptureDenied = "basic_auth"
-	Ip        CaptureDenied = "ip"
-	Oidc      CaptureDenied = "oidc"
+	CaptureDeniedBasicAuth CaptureDenied = "basic_auth"
+	CaptureDeniedIp        CaptureDenied = "ip"
+	CaptureDeniedOidc      CaptureDenied = "oidc"
 )
 
 // Valid indicates whether the value is a known member of the CaptureDenied enum.
 func (e CaptureDenied) Valid() bool {
 	switch e {
-	case BasicAuth:
+	case CaptureDeniedBasicAuth:
 		return true
-	case Ip:
+	case CaptureDeniedIp:
 		return true
-	case Oidc:
+	case CaptureDeniedOidc:
 		return true
 	default:
 		return false
@@ -126,6 +126,27 @@ func (e HARLogEntriesKind) Valid() bool {
 	case HARLogEntriesKindHttp:
 		return true
 	case HARLogEntriesKindWebsocket:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RequestDetailDenied.
+const (
+	RequestDetailDeniedBasicAuth RequestDetailDenied = "basic_auth"
+	RequestDetailDeniedIp        RequestDetailDenied = "ip"
+	RequestDetailDeniedOidc      RequestDetailDenied = "oidc"
+)
+
+// Valid indicates whether the value is a known member of the RequestDetailDenied enum.
+func (e RequestDetailDenied) Valid() bool {
+	switch e {
+	case RequestDetailDeniedBasicAuth:
+		return true
+	case RequestDetailDeniedIp:
+		return true
+	case RequestDetailDeniedOidc:
 		return true
 	default:
 		return false
@@ -625,6 +646,9 @@ type RequestDetail struct {
 	// CreatedAt when the request arrived at the edge (its event's at)
 	CreatedAt time.Time `json:"createdAt"`
 
+	// Denied the access rule that refused the visitor (error is then "denied"); absent when none
+	Denied *RequestDetailDenied `json:"denied,omitempty"`
+
 	// DurationMs milliseconds, rounded (an integer, as in osmRouter's example)
 	DurationMs int64 `json:"durationMs"`
 
@@ -659,6 +683,9 @@ type RequestDetail struct {
 	Tunnel    string `json:"tunnel"`
 	UserAgent string `json:"userAgent"`
 }
+
+// RequestDetailDenied the access rule that refused the visitor (error is then "denied"); absent when none
+type RequestDetailDenied string
 
 // RequestDetailKind defines model for RequestDetail.Kind.
 type RequestDetailKind string

@@ -59,6 +59,10 @@ type CapturedRequest struct {
 	Secrets   *SecretHeaders `json:"secretHeaders,omitempty"` // nil: no header was sealed
 	// issue 17: webhook verification (nil: the tunnel verifies none).
 	Webhook *WebhookResult `json:"webhook,omitempty"`
+
+	// Denied names the access rule that refused the visitor (edge/access:
+	// "basic_auth", "ip", "oidc"); such a request never reached the agent.
+	Denied string `json:"denied,omitempty"`
 }
 
 // SecretHeaders names the headers of a capture whose values (credentials,

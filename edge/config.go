@@ -1,10 +1,12 @@
 package edge
 
 import (
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -92,6 +94,20 @@ type Config struct {
 	// Nil: tunnels cannot verify webhooks (an open with --verify-webhook is
 	// refused as unavailable).
 	Secrets *sealed.Store
+	// Access rules (access_gate.go). TrustedProxies are the operator's
+	// proxies in front of the edge: only for a request from one of them is
+	// the client address read from ClientIPHeader (default
+	// X-Forwarded-For); otherwise that header is never believed.
+	TrustedProxies []netip.Prefix
+	ClientIPHeader string
+	// OIDC logins (access_oidc.go). OIDCKey signs their cookies (default:
+	// 32 random bytes drawn at start, so sessions end with the process;
+	// never in the log). OIDCClient reaches issuers (default: 10 s
+	// timeout). An issuer must be https unless OIDCInsecureIssuers (tests,
+	// a development provider on loopback).
+	OIDCKey             []byte
+	OIDCClient          *http.Client
+	OIDCInsecureIssuers bool
 }
 
 func (c *Config) defaults() error {
@@ -146,6 +162,10 @@ func (c *Config) defaults() error {
 	}
 	if c.CaptureMemory <= 0 {
 		c.CaptureMemory = 128 << 20
+	}
+	if len(c.OIDCKey) == 0 { // access_oidc.go
+		c.OIDCKey = make([]byte, 32)
+		_, _ = rand.Read(c.OIDCKey) // crypto/rand.Read never fails (Go 1.24+)
 	}
 	return nil
 }

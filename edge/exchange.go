@@ -28,6 +28,7 @@ type exchange struct {
 	ip       string
 	kind     string
 	replayOf string
+	denied   string // the access rule that refused it (access_gate.go); guarded by mu
 
 	reqBody  captureBody
 	respBody captureBody
@@ -291,6 +292,9 @@ func (s *Server) serveTunnel(w http.ResponseWriter, r *http.Request, t *tunnel) 
 		return
 	}
 	defer s.limits.leave(t, x.ip)
+	if s.refuseByAccess(cw, r, x) || s.refuseByOIDC(cw, r, x) {
+		return
+	}
 	s.proxyExchange(w, r, x)
 }
 
@@ -392,6 +396,7 @@ func (s *Server) captured(x *exchange, r *http.Request) domain.CapturedRequest {
 		IP: x.ip, Proto: "tcp", Host: x.t.info.PublicURL,
 		ReqBody: x.reqBody.info(), RespBody: x.respBody.info(),
 		Error: x.errCode, ReplayOf: x.replayOf,
+		Denied: x.denied,
 	}
 	if r != nil { // nil for TCP connections
 		cr.Method, cr.Path, cr.UserAgent, cr.Proto, cr.Host = r.Method, r.URL.RequestURI(), r.UserAgent(), r.Proto, r.Host

@@ -11,6 +11,8 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"warren/domain"
+	"warren/edge/access"
+	"warren/edge/sso"
 	"warren/edge/wire"
 	"warren/projections"
 )
@@ -33,9 +35,17 @@ type tunnel struct {
 	// (its agent is likely reconnecting: domain.Reconnecting), then 502.
 	reconnectTill time.Time
 
-	hooks      atomic.Pointer[hookSet] // issue 17: webhook verifiers (verify_hooks.go)
-	inflight   atomic.Int64            // public exchanges in flight (connLimits)
-	refusedLog atomic.Int64            // unix ns of the last "over a cap" log line
+	hooks atomic.Pointer[hookSet] // issue 17: webhook verifiers (verify_hooks.go)
+	// Who may reach it (access_gate.go): the rules in force (nil: anyone),
+	// and what the agent's flags asked, merged into them.
+	access      atomic.Pointer[access.Rules]
+	accessMu    sync.Mutex // serialises refreshAccess: a stale read never overwrites a fresher one
+	agentAccess domain.AccessRules
+	oidc        *sso.Gate                // the agent's --oidc-issuer login (access_oidc.go); nil: none
+	resOIDC     atomic.Pointer[sso.Gate] // its reservation's login, when the agent has none
+
+	inflight   atomic.Int64 // public exchanges in flight (connLimits)
+	refusedLog atomic.Int64 // unix ns of the last "over a cap" log line
 }
 
 // tombstoneFor is how long a vanished agent's name answers 502 rather than 404.
@@ -73,6 +83,18 @@ func (s *Server) openTunnel(ss *session, m wire.Msg) (*tunnel, error) {
 	}
 	switch m.Proto {
 	case domain.ProtoHTTP:
+		// Refused here if they do not parse: nothing half-protected goes live.
+		a, err := agentAccess(m.Access)
+		if err == nil {
+			_, err = s.accessRules(a)
+		}
+		if err != nil {
+			return nil, err
+		}
+		t.agentAccess = a
+		if t.oidc, err = s.oidcGate(m.Access); err != nil {
+			return nil, err
+		}
 		if m.Hostname != "" {
 			if err := s.checkHostname(ss.accountID, m.Hostname); err != nil {
 				return nil, err
@@ -80,6 +102,9 @@ func (s *Server) openTunnel(ss *session, m wire.Msg) (*tunnel, error) {
 			t.hostname = m.Hostname
 		}
 	case domain.ProtoTCP:
+		if !m.Access.Empty() {
+			return nil, domain.Errorf(domain.CodeInvalid, "access rules apply to http tunnels only")
+		}
 		// Quota first: the command decides again, but a port is not bound
 		// (and taken from others) for an open the plan refuses.
 		if _, err := projections.View(s.cfg.Log.DB(), func(tx *bolt.Tx) (struct{}, error) {
@@ -95,7 +120,7 @@ func (s *Server) openTunnel(ss *session, m wire.Msg) (*tunnel, error) {
 	default:
 		return nil, domain.Errorf(domain.CodeInvalid, "unknown tunnel protocol %q (supported: http, tcp)", m.Proto)
 	}
-	evs, err := s.cfg.Log.Execute(bg(), projections.OpenTunnelCmd(in))
+	evs, err := s.cfg.Log.Execute(bg(), withTunnelAccess(projections.OpenTunnelCmd(in), t.agentAccess, m.Access)) // access_gate.go
 	if err == nil && len(evs) == 0 {
 		err = domain.Errorf(domain.CodeInternal, "no tunnel opened")
 	}
@@ -110,6 +135,9 @@ func (s *Server) openTunnel(ss *session, m wire.Msg) (*tunnel, error) {
 		return nil, err
 	}
 	t.info, t.name = info, projections.TunnelName(info)
+	if info.Proto == domain.ProtoHTTP {
+		s.refreshAccess(t) // before it is routed: no request passes unjudged
+	}
 	t.transport = newStreamTransport(t, s.cfg.ResponseHeaderTimeout)
 	if err := s.addAgentWebhooks(t, hooks, m.WebhookEnforce); err != nil { // verify_hooks.go
 		s.finishTunnel(t, domain.CloseReleased, false, true)
@@ -141,6 +169,9 @@ func (s *Server) openTunnel(ss *session, m wire.Msg) (*tunnel, error) {
 		s.ports[info.Port] = t
 	}
 	s.mu.Unlock()
+	if info.Proto == domain.ProtoHTTP && info.Subdomain != "" {
+		s.refreshAccess(t) // again: the reservation's rules may have changed meanwhile
+	}
 	if t.ln != nil {
 		s.wg.Add(1)
 		go func() {

@@ -59,6 +59,17 @@ func (s *Server) react(m *message.Message) {
 		s.spawn(s.recheckHostnames)
 	case events.AccountPlanChanged:
 		s.usage.forget(m.Metadata.Get(events.MetaAccount))
+	case events.ReservationAccessSet, events.ReservationReleased: // access_gate.go
+		ev, err := events.Decode(m.Payload)
+		if err != nil {
+			return
+		}
+		var d struct {
+			Subdomain string `json:"subdomain"`
+		}
+		if ev.DecodeData(&d) == nil {
+			s.spawn(func() { s.refreshAccessOf(d.Subdomain) })
+		}
 	}
 }
 

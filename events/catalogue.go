@@ -58,6 +58,9 @@ var registry = [...]entry{
 	{WebhookVerifierRemoved, []decoder{as[WebhookVerifierRemovedV1]}},
 	// payloads_billing.go: how usage is measured
 	{BillingRuleChanged, []decoder{as[BillingRuleChangedV1]}},
+	// payloads_access.go: who may reach a tunnel
+	{ReservationAccessSet, []decoder{as[ReservationAccessSetV1]}},
+	{TunnelAccessSet, []decoder{as[TunnelAccessSetV1]}},
 }
 
 type entry struct {

@@ -105,6 +105,15 @@ func goldens() map[string]golden {
 			Subdomain: "hooks", TunnelID: gTunnel, Provider: "hmac-sha256", Header: "X-Signature", Enforce: true}},
 		"webhook.verifier_removed.v1": {value: WebhookVerifierRemovedV1{SecretID: "sec_GEZDGNBVGY3TQOJQ", Subdomain: "hooks",
 			TunnelID: gTunnel, Reason: "tunnel_closed"}},
+		"reservation.access_set.v1": {value: ReservationAccessSetV1{Subdomain: "hooks", // payloads_access.go
+			BasicAuth: []AccessCredentialV1{{User: "ada", Hash: "$argon2id$v=19$m=19456,t=2,p=1$AQEBAQEBAQEBAQEBAQEBAQ$AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI"}},
+			AllowCIDR: []string{"203.0.113.0/24", "2001:db8::/32"}, DenyCIDR: []string{"203.0.113.66/32"},
+			OIDC: &ReservationOIDCV1{Issuer: "https://accounts.example.com", ClientID: "warren-dev", SecretID: "sec_abcdefghijklmnopqrstuvwxyz",
+				SecretFingerprint: "fp_0123456789abcdef", AllowEmail: []string{"@example.org"}}}},
+		"tunnel.access_set.v1": {value: TunnelAccessSetV1{TunnelID: gTunnel,
+			BasicAuth: []AccessCredentialV1{{User: "ada", Hash: "$argon2id$v=19$m=19456,t=2,p=1$AQEBAQEBAQEBAQEBAQEBAQ$AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI"}},
+			DenyCIDR:  []string{"203.0.113.66/32"},
+			OIDC:      &TunnelOIDCV1{Issuer: "https://accounts.example.com", ClientID: "warren-dev", AllowEmail: []string{"ada@example.com", "@example.org"}}}},
 	}
 }
 

@@ -111,6 +111,7 @@ func CapturedFromDomain(r domain.CapturedRequest) RequestCapturedV3 {
 		p.RespHeaders = nil
 	}
 	p.ReqHeaders, p.RespHeaders = mendHeaders(p.ReqHeaders), mendHeaders(p.RespHeaders)
+	p.Denied = mendUTF8(r.Denied) // access rules
 	p.checked = true
 	return p
 }
@@ -136,6 +137,7 @@ func (p *RequestCapturedV3) Domain() domain.CapturedRequest {
 		r.Secrets = &domain.SecretHeaders{Request: p.Secret.Request, Response: p.Secret.Response}
 	}
 	r.Webhook = p.Webhook.domain()
+	r.Denied = p.Denied // access rules
 	return r
 }
 

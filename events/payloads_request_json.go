@@ -79,6 +79,9 @@ func (p RequestCapturedV3) AppendJSON(b []byte) ([]byte, error) {
 	if p.Webhook != nil {
 		b = p.Webhook.appendJSON(append(b, `,"webhook":`...))
 	}
+	if p.Denied != "" { // access rules
+		b = appendJSONString(append(b, `,"denied":`...), p.Denied)
+	}
 	return append(b, '}'), nil
 }
 

@@ -41,6 +41,9 @@ type RequestCapturedV3 struct {
 	Secret      *SecretHeadersV2    `json:"secretHeaders,omitempty"`
 	// issue 17: optional, so a capture without it encodes as before.
 	Webhook *WebhookV1 `json:"webhook,omitempty"`
+	// Denied (access rules): the rule that refused the visitor, "basic_auth",
+	// "ip" or "oidc"; optional, so a capture without it encodes as before.
+	Denied string `json:"denied,omitempty"`
 
 	// checked: every string is valid UTF-8 (CapturedFromDomain made it so),
 	// so decoding the JSON would give this value back and the projections

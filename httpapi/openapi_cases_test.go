@@ -129,6 +129,12 @@ func TestOpenAPI_Contract(t *testing.T) {
 	k.send(t, bg, 200, "GET", u("/api/v1/me/reservations"), key, "")
 	k.send(t, off, 400, "GET", u("/api/v1/me/reservations?limit=101"), key, "")
 	webhookCases(t, bg, k, u, key) // webhooks_test.go: the reservation's webhook verifiers
+	// reservation_access.go: who may reach a reservation's tunnels.
+	k.send(t, bg, 200, "PUT", u("/api/v1/me/reservations/stripe-dev/access"), key,
+		`{"basicAuth":[{"user":"ada","password":"correct horse"}],"allowCidr":["203.0.113.0/24"],"denyCidr":["203.0.113.66"]}`)
+	k.send(t, bg, 400, "PUT", u("/api/v1/me/reservations/stripe-dev/access"), key, `{"allowCidr":["not-a-prefix"]}`)
+	k.send(t, bg, 200, "GET", u("/api/v1/me/reservations/stripe-dev/access"), key, "")
+	k.send(t, bg, 404, "GET", u("/api/v1/me/reservations/not-mine/access"), key, "")
 	k.send(t, bg, 204, "DELETE", u("/api/v1/me/reservations/stripe-dev"), key, "")
 	k.send(t, bg, 404, "DELETE", u("/api/v1/me/reservations/stripe-dev"), key, "")
 

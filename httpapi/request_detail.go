@@ -43,11 +43,15 @@ type requestDetailJSON struct {
 	// (null: none); available false once retention pruned them with the
 	// bodies, and then the headers are missing from request/response.
 	SecretHeaders *domain.SecretHeaders `json:"secretHeaders"`
+
+	// Denied names the access rule that refused the visitor (basic_auth,
+	// ip, oidc; error is then "denied"); absent when none.
+	Denied string `json:"denied,omitempty"`
 }
 
 // requestDetail reads the bodies (part 0 request, 1 response) from the log.
 func (s *Server) requestDetail(id ulid.ULID, cr domain.CapturedRequest) (requestDetailJSON, error) {
-	d := requestDetailJSON{requestJSON: toRequestJSON(cr), SecretHeaders: cr.Secrets}
+	d := requestDetailJSON{requestJSON: toRequestJSON(cr), SecretHeaders: cr.Secrets, Denied: cr.Denied}
 	if err := s.view(func(tx *bolt.Tx) error {
 		at, pruned, err := projections.BodiesPrunedAt(tx, cr.AccountID, id)
 		if pruned {

@@ -153,9 +153,11 @@ func (s *Server) releaseReservation(w http.ResponseWriter, r *http.Request, c *c
 	if port, ok := portName(name); ok {
 		cmd = projections.ReleasePort(c.Account.ID, port)
 	}
+	rules, _ := s.ownedReservationAccess(c.Account.ID, name) // reservation_access.go
 	if _, err := s.exec(r.Context(), cmd); err != nil {
 		return err
 	}
+	s.dropSecret(rules.OIDC) // the release dropped its rules: destroy the login's sealed secret
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -56,7 +56,8 @@ func (s *Server) routes() []route {
 		s.routesRequests(),
 		s.routesReplay(), // replay.go: replay through the edge, one-request export
 		s.routesReservations(),
-		s.routesWebhooks(), // webhooks.go: a reservation's webhook verifiers
+		s.routesWebhooks(),          // webhooks.go: a reservation's webhook verifiers
+		s.routesReservationAccess(), // reservation_access.go: who may reach a reservation's tunnels
 		s.routesAdmin(),
 		s.routesKeys(),    // keys.go (api-client)
 		s.routesDomains(), // domains.go (api-client)

@@ -81,6 +81,10 @@ type Config struct {
 	// RequestScan bounds the summaries one filtered request-list page reads
 	// (requests_filter.go; 0: projections.MaxRequestScan).
 	RequestScan int
+	// Secrets is the sealed store (edge/sealed) where reservations' OIDC
+	// client secrets go, so the log never holds them (reservation_access.go).
+	// Nil: a reservation's OIDC login is refused (503).
+	Secrets SecretStore
 }
 
 // Server is the API. Every request reads the projections and changes state

@@ -69,6 +69,8 @@ func randomWorkload(t *testing.T, l *events.Log, n int, seed uint64) map[events.
 				cmd = ReleasePort(acc, port)
 			case 2, 3:
 				cmd = Reserve(acc, sub)
+			case 4: // access.go: rules, or none (a clear)
+				cmd = SetReservationAccess(acc, sub, domain.AccessRules{AllowCIDR: []string{"10.0.0.0/8"}[:rng.IntN(2)]})
 			default:
 				cmd = Release(acc, sub)
 			}
@@ -113,7 +115,9 @@ func randomWorkload(t *testing.T, l *events.Log, n int, seed uint64) map[events.
 			continue
 		default:
 			_, err := l.Append(ctx, events.Draft{Type: events.BodiesPruned, Account: acc,
-				Data: events.BodiesPrunedData{From: "a", To: "b", Count: 1, Bytes: 10}})
+				Data: events.BodiesPrunedData{From: "a", To: "b", Count: 1, Bytes: 10}},
+				events.Draft{Type: events.TunnelAccessSet, Account: acc, // payloads_access.go: no projection but the audit index
+					Data: events.TunnelAccessSetData{TunnelID: "tun_1", DenyCIDR: []string{"10.0.0.0/8"}}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -145,6 +149,9 @@ func variedCapture(rng *mrand.Rand, r domain.CapturedRequest) domain.CapturedReq
 	}
 	if rng.IntN(10) == 0 {
 		r.ReplayOf = "01JREPLAYEDREQUEST00000000"
+	}
+	if rng.IntN(10) == 0 {
+		r.Error, r.Denied = "denied", "basic_auth" // access rules
 	}
 	r.RespBody = domain.BodyInfo{Size: r.BytesOut, Stored: min(r.BytesOut, 1024), SHA256: "ab", Truncated: r.BytesOut > 1024}
 	if rng.IntN(3) == 0 {

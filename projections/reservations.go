@@ -51,6 +51,9 @@ func applyReservationReleased(tx *bolt.Tx, ev *events.Event, d *events.Reservati
 	if err := tx.Bucket(bReservations).Delete([]byte(name)); err != nil {
 		return err
 	}
+	if err := dropReservationAccess(tx, d.Subdomain); err != nil { // access.go
+		return err
+	}
 	if err := endHolding(tx, r.AccountID, holdReservation, r.Seq, ev.At); err != nil {
 		return err
 	}

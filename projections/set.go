@@ -146,6 +146,8 @@ func applyDecoded(tx *bolt.Tx, ev *events.Event, p any, u usageBatch) error {
 		return applyWebhookRemoved(tx, p.(*events.WebhookVerifierRemovedData))
 	case events.BillingRuleChanged:
 		return applyBillingRuleChanged(tx, ev, p.(*events.BillingRuleChangedData))
+	case events.ReservationAccessSet: // access.go
+		return applyReservationAccessSet(tx, ev, p.(*events.ReservationAccessSetData))
 	}
 	return nil
 }

@@ -54,7 +54,9 @@ var (
 		bUsageMonth, bUsageDay, bUsageTunnelDay, bHoldings, bPruned, bEventsByAcct, bCheckpoints,
 		bPasswords, bPasswordLinks, bSessions, bSessionsByAcct,
 		bBilling,
-		bWebhooks} // webhooks.go
+		bWebhooks,          // webhooks.go
+		bReservationAccess, // access.go
+	}
 )
 
 // Prefix marks projection buckets.

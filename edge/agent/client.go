@@ -35,6 +35,8 @@ type Spec struct {
 	// instead of plain TCP to Local: the CLI's proxy to a TLS service, or
 	// one that rewrites Host (cmd/warren/internal/cli/upstream.go).
 	DialLocal func() (net.Conn, error)
+	// Access (http) is who may reach the tunnel; nil lets anyone in.
+	Access *wire.Access
 }
 
 // Tunnel is a tunnel as the server opened it.
@@ -374,7 +376,8 @@ func (c *Client) open(ctx context.Context, s Spec) (Tunnel, error) {
 	c.mu.Unlock()
 	if err := ctl.Write(wire.Msg{Type: wire.TypeOpen, Ref: ref, Proto: s.Proto,
 		Subdomain: s.Subdomain, Hostname: s.Hostname, Port: s.WantPort, Local: s.Local, Lines: c.opts.OnRequest != nil || c.opts.OnRequests != nil,
-		Webhooks: s.Webhooks, WebhookEnforce: s.WebhookEnforce}); err != nil {
+		Webhooks: s.Webhooks, WebhookEnforce: s.WebhookEnforce,
+		Access: s.Access}); err != nil {
 		c.mu.Lock()
 		delete(c.pending, ref)
 		c.mu.Unlock()

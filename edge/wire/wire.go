@@ -59,6 +59,8 @@ type Msg struct {
 	// that does not verify is refused with a 401.
 	Webhooks       []string `json:"webhooks,omitempty"`
 	WebhookEnforce bool     `json:"webhookEnforce,omitempty"`
+	// Access (open): who may reach the tunnel; nil lets anyone in.
+	Access *Access `json:"access,omitempty"`
 
 	// error
 	Code    string `json:"code,omitempty"`

@@ -19,13 +19,14 @@ import (
 // [--upstream-insecure] [--host-header rewrite|VALUE] [--ca FILE] [--insecure]`:
 // one HTTP tunnel until Ctrl-C.
 func RunHTTP(ctx context.Context, e *command.Env, args []string) error {
-	fs := command.NewFlagSet(e, "http", "http PORT|HOST:PORT|https://HOST:PORT [--subdomain S] [--hostname H] [--upstream-insecure] [--host-header rewrite|VALUE] [--verify-webhook PROVIDER:SECRET]... [--verify-webhook-enforce] [--ca FILE] [--insecure]")
+	fs := command.NewFlagSet(e, "http", "http PORT|HOST:PORT|https://HOST:PORT [--subdomain S] [--hostname H] [--upstream-insecure] [--host-header rewrite|VALUE] [--verify-webhook PROVIDER:SECRET]... [--verify-webhook-enforce] [--basic-auth USER:PASSWORD] [--allow-cidr CIDR] [--deny-cidr CIDR] [--oidc-issuer URL --oidc-client-id ID --oidc-client-secret S --allow-email user@x,@domain] [--ca FILE] [--insecure]")
 	cf := addConnFlags(fs)
 	sub := fs.String("subdomain", "", "ask for this subdomain (default: a random name)")
 	host := fs.String("hostname", "", "also route this verified custom domain here")
 	upInsecure := fs.Bool("upstream-insecure", false, "with an https:// local service: accept its certificate unverified (a self-signed one)")
 	hostHeader := fs.String("host-header", "", `Host header sent to the local service: "rewrite" for its own host:port, or a VALUE (default: the public host)`)
-	hooks := addWebhookFlags(fs) // flags_webhook.go
+	hooks := addWebhookFlags(fs)         // flags_webhook.go
+	accessRules := addAccessFlags(e, fs) // flags_access.go
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -33,11 +34,16 @@ func RunHTTP(ctx context.Context, e *command.Env, args []string) error {
 	if err := wantArgs(fs, pos, 1, "PORT or HOST:PORT"); err != nil {
 		return err
 	}
+	rules, err := accessRules()
+	if err != nil {
+		return err
+	}
 	up, err := newUpstream(pos[0], *upInsecure, *hostHeader)
 	if err != nil {
 		return &command.ExitError{Code: 2, Err: err}
 	}
-	ts := tunnelSpec{Spec: agent.Spec{Proto: domain.ProtoHTTP, Local: pos[0], Subdomain: *sub, Hostname: *host}}
+	ts := tunnelSpec{Spec: agent.Spec{Proto: domain.ProtoHTTP, Local: pos[0], Subdomain: *sub, Hostname: *host,
+		Access: rules}}
 	if err := hooks.apply(&ts.Spec); err != nil {
 		return err
 	}

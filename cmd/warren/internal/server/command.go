@@ -38,7 +38,9 @@ func RunServe(ctx context.Context, e *command.Env, args []string) error {
 	tlsf := addTLSFlags(e, fs)
 	sensitive := fs.String("sensitive-headers", command.EnvDefault(e, "WARREN_SENSITIVE_HEADERS", ""), "comma-separated header names whose values are kept out of the event log, beside the bodies where retention prunes them, as Authorization, Proxy-Authorization, Cookie and Set-Cookie always are (env WARREN_SENSITIVE_HEADERS)")
 	metricsAddr := metricsFlag(e, fs)
-	rolef := addRoleFlags(e, fs) // flags_roles.go
+	rolef := addRoleFlags(e, fs)              // flags_roles.go
+	trustedProxies := trustedProxyFlag(e, fs) // flags_access.go
+	oidcInsecure := oidcInsecureFlag(e, fs)
 	if err := command.ParseFlags(fs, args); err != nil {
 		return err
 	}
@@ -47,6 +49,10 @@ func RunServe(ctx context.Context, e *command.Env, args []string) error {
 		return err
 	}
 	roles, err := rolef.settings() // flags_roles.go
+	if err != nil {
+		return err
+	}
+	proxies, err := trustedProxies()
 	if err != nil {
 		return err
 	}
@@ -114,6 +120,8 @@ func RunServe(ctx context.Context, e *command.Env, args []string) error {
 		Stdout: e.Stdout, Logger: slog.New(slog.NewTextHandler(e.Stderr, nil)),
 		MetricsAddr: metricsListen,
 		Roles:       roles,
+
+		TrustedProxies: proxies, OIDCInsecureIssuers: *oidcInsecure,
 	})
 	if err := m.Run(ctx); err != nil {
 		return err

@@ -3,6 +3,7 @@ package server
 import (
 	"io"
 	"log/slog"
+	"net/netip"
 	"time"
 )
 
@@ -59,6 +60,11 @@ type Config struct {
 
 	// Roles: --role and how this node reaches NATS (roles.go).
 	Roles RoleSettings
+	// Access rules (flags_access.go): the operator's proxies whose
+	// X-Forwarded-For the edge believes when it judges a tunnel's
+	// --allow-cidr/--deny-cidr.
+	TrustedProxies      []netip.Prefix
+	OIDCInsecureIssuers bool // tunnels' --oidc-issuer may be plain http
 }
 
 func (c *Config) defaults() {

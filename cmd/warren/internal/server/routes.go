@@ -33,6 +33,12 @@ type handlers struct {
 // before anything is served.
 func (m *Main) handlers(resolver *net.Resolver) (handlers, error) {
 	replayer := &edgeReplayer{}
+	// One sealed store (secrets.go) for webhook signing secrets and
+	// reservations' OIDC client secrets; nil interface when there is none.
+	var secrets httpapi.SecretStore
+	if m.secrets != nil {
+		secrets = m.secrets
+	}
 	// One authenticator for the API and the agent endpoint, so failed
 	// attempts on either count against one limit per client address.
 	auth := projections.NewAuthenticator(m.Log.DB(), projections.AuthConfig{Now: m.cfg.Now})
@@ -51,6 +57,7 @@ func (m *Main) handlers(resolver *net.Resolver) (handlers, error) {
 		Webhooks:    edgeWebhooks{replayer}, // secrets.go
 		SecretsPath: filepath.Join(m.cfg.DataDir, SecretsFile),
 		TCPPorts:    m.cfg.TCPPorts, // port reservations draw from the edge's range
+		Secrets:     secrets,        // secrets.go: reservations' OIDC client secrets
 	})
 	if err != nil {
 		return handlers{}, err
@@ -73,8 +80,9 @@ func (m *Main) handlers(resolver *net.Resolver) (handlers, error) {
 		Writable:          m.Log.Writable, // bound now: Close clears m.Log
 		ServeUncaptured:   m.cfg.ServeUncaptured,
 		SensitiveHeaders:  m.cfg.SensitiveHeaders,
-		Captures:          m.captureSink(), // roles_edge.go: nil, the log, unless over NATS
-		Secrets:           m.secrets,       // secrets.go
+		Captures:          m.captureSink(),                                                      // roles_edge.go: nil, the log, unless over NATS
+		Secrets:           m.secrets,                                                            // secrets.go
+		TrustedProxies:    m.cfg.TrustedProxies, OIDCInsecureIssuers: m.cfg.OIDCInsecureIssuers, // access rules
 	})
 	if err != nil {
 		return handlers{}, err

@@ -36,6 +36,27 @@ func (e BodyEncoding) Valid() bool {
 	}
 }
 
+// Defines values for CaptureDenied.
+const (
+	CaptureDeniedBasicAuth CaptureDenied = "basic_auth"
+	CaptureDeniedIp        CaptureDenied = "ip"
+	CaptureDeniedOidc      CaptureDenied = "oidc"
+)
+
+// Valid indicates whether the value is a known member of the CaptureDenied enum.
+func (e CaptureDenied) Valid() bool {
+	switch e {
+	case CaptureDeniedBasicAuth:
+		return true
+	case CaptureDeniedIp:
+		return true
+	case CaptureDeniedOidc:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CaptureKind.
 const (
 	CaptureKindHttp      CaptureKind = "http"
@@ -153,6 +174,27 @@ func (e HARLogEntriesOverrides) Valid() bool {
 	case HARLogEntriesOverridesMethod:
 		return true
 	case HARLogEntriesOverridesPath:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RequestDetailDenied.
+const (
+	RequestDetailDeniedBasicAuth RequestDetailDenied = "basic_auth"
+	RequestDetailDeniedIp        RequestDetailDenied = "ip"
+	RequestDetailDeniedOidc      RequestDetailDenied = "oidc"
+)
+
+// Valid indicates whether the value is a known member of the RequestDetailDenied enum.
+func (e RequestDetailDenied) Valid() bool {
+	switch e {
+	case RequestDetailDeniedBasicAuth:
+		return true
+	case RequestDetailDeniedIp:
+		return true
+	case RequestDetailDeniedOidc:
 		return true
 	default:
 		return false
@@ -744,11 +786,14 @@ type BodyEncoding string
 
 // Capture a captured request as recorded (the request.captured data; id as req_<ULID>). Bodies are described, not included; secretHeaders as in RequestDetail (sealed header values included while retained).
 type Capture struct {
-	AccountId  *string    `json:"accountId,omitempty"`
-	BytesIn    *int       `json:"bytesIn,omitempty"`
-	BytesOut   *int       `json:"bytesOut,omitempty"`
-	CreatedAt  *time.Time `json:"createdAt,omitempty"`
-	DurationMs *float32   `json:"durationMs,omitempty"`
+	AccountId *string    `json:"accountId,omitempty"`
+	BytesIn   *int       `json:"bytesIn,omitempty"`
+	BytesOut  *int       `json:"bytesOut,omitempty"`
+	CreatedAt *time.Time `json:"createdAt,omitempty"`
+
+	// Denied the access rule that refused the visitor (error is then "denied"); absent when none
+	Denied     *CaptureDenied `json:"denied,omitempty"`
+	DurationMs *float32       `json:"durationMs,omitempty"`
 
 	// Error agent_gone, local_refused, client_abort, quota, timeout…; absent when none
 	Error  *string      `json:"error,omitempty"`
@@ -783,6 +828,9 @@ type Capture struct {
 	TunnelId  *string  `json:"tunnelId,omitempty"`
 	UserAgent *string  `json:"userAgent,omitempty"`
 }
+
+// CaptureDenied the access rule that refused the visitor (error is then "denied"); absent when none
+type CaptureDenied string
 
 // CaptureKind defines model for Capture.Kind.
 type CaptureKind string
@@ -1012,6 +1060,9 @@ type RequestDetail struct {
 	// CreatedAt when the request arrived at the edge (its event's at)
 	CreatedAt time.Time `json:"createdAt"`
 
+	// Denied the access rule that refused the visitor (error is then "denied"); absent when none
+	Denied *RequestDetailDenied `json:"denied,omitempty"`
+
 	// DurationMs milliseconds, rounded (an integer, as in osmRouter's example)
 	DurationMs int64 `json:"durationMs"`
 
@@ -1055,6 +1106,9 @@ type RequestDetail struct {
 	// Webhook what the tunnel's webhook verifier said of this delivery (absent when the tunnel has none; docs/webhooks.md)
 	Webhook *WebhookResult `json:"webhook,omitempty"`
 }
+
+// RequestDetailDenied the access rule that refused the visitor (error is then "denied"); absent when none
+type RequestDetailDenied string
 
 // RequestDetailKind defines model for RequestDetail.Kind.
 type RequestDetailKind string
@@ -1135,6 +1189,24 @@ type Reservation struct {
 
 // ReservationProto defines model for Reservation.Proto.
 type ReservationProto string
+
+// ReservationAccess defines model for ReservationAccess.
+type ReservationAccess struct {
+	AllowCidr []string `json:"allowCidr"`
+	BasicAuth []struct {
+		User string `json:"user"`
+	} `json:"basicAuth"`
+	DenyCidr []string `json:"denyCidr"`
+	Oidc     *struct {
+		AllowEmail []string `json:"allowEmail"`
+		ClientId   string   `json:"clientId"`
+
+		// ClientSecretFingerprint names the sealed secret without revealing it
+		ClientSecretFingerprint string `json:"clientSecretFingerprint"`
+		Issuer                  string `json:"issuer"`
+	} `json:"oidc"`
+	Subdomain string `json:"subdomain"`
+}
 
 // ReservationList defines model for ReservationList.
 type ReservationList struct {
@@ -1505,6 +1577,25 @@ type CreateReservationJSONBody struct {
 // CreateReservationJSONBodyProto defines parameters for CreateReservation.
 type CreateReservationJSONBodyProto string
 
+// SetReservationAccessJSONBody defines parameters for SetReservationAccess.
+type SetReservationAccessJSONBody struct {
+	AllowCidr *[]string `json:"allowCidr,omitempty"`
+	BasicAuth *[]struct {
+		Password     *string `json:"password,omitempty"`
+		PasswordHash *string `json:"passwordHash,omitempty"`
+		User         string  `json:"user"`
+	} `json:"basicAuth,omitempty"`
+	DenyCidr *[]string `json:"denyCidr,omitempty"`
+
+	// Oidc an OpenID Connect login in front of the tunnels; the client secret goes to the sealed store, never the log, and is destroyed when replaced or cleared
+	Oidc *struct {
+		AllowEmail   []string `json:"allowEmail"`
+		ClientId     string   `json:"clientId"`
+		ClientSecret string   `json:"clientSecret"`
+		Issuer       string   `json:"issuer"`
+	} `json:"oidc,omitempty"`
+}
+
 // AddReservationWebhookJSONBody defines parameters for AddReservationWebhook.
 type AddReservationWebhookJSONBody struct {
 	// Enforce answer 401 to a delivery that does not verify
@@ -1715,6 +1806,9 @@ type DeviceTokenFormdataRequestBody DeviceTokenFormdataBody
 
 // CreateReservationJSONRequestBody defines body for CreateReservation for application/json ContentType.
 type CreateReservationJSONRequestBody CreateReservationJSONBody
+
+// SetReservationAccessJSONRequestBody defines body for SetReservationAccess for application/json ContentType.
+type SetReservationAccessJSONRequestBody SetReservationAccessJSONBody
 
 // AddReservationWebhookJSONRequestBody defines body for AddReservationWebhook for application/json ContentType.
 type AddReservationWebhookJSONRequestBody AddReservationWebhookJSONBody
@@ -2238,6 +2332,25 @@ type ClientInterface interface {
 	//
 	// Corresponds with DELETE /api/v1/me/reservations/{sub} (the `ReleaseReservation` operationId).
 	ReleaseReservation(ctx context.Context, sub Sub, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetReservationAccess Who may reach the reservation's tunnels (basic-auth user names, allowed and denied prefixes). Password hashes are never shown.
+	//
+	// Corresponds with GET /api/v1/me/reservations/{sub}/access (the `GetReservationAccess` operationId).
+	GetReservationAccess(ctx context.Context, sub Sub, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetReservationAccessWithBody Replace who may reach the reservation's tunnels, whatever agent opens them (an agent's own flags add to these). Recorded as reservation.access_set with password hashes only; an empty object clears the rules.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/v1/me/reservations/{sub}/access (the `SetReservationAccess` operationId).
+	SetReservationAccessWithBody(ctx context.Context, sub Sub, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetReservationAccess Replace who may reach the reservation's tunnels, whatever agent opens them (an agent's own flags add to these). Recorded as reservation.access_set with password hashes only; an empty object clears the rules.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/v1/me/reservations/{sub}/access (the `SetReservationAccess` operationId).
+	SetReservationAccess(ctx context.Context, sub Sub, body SetReservationAccessJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListReservationWebhooks The webhook verifiers on a reservation, and those of the account's live tunnel of that name (tunnelId set). Secrets are never shown.
 	//
@@ -2986,6 +3099,55 @@ func (c *Client) CreateReservation(ctx context.Context, body CreateReservationJS
 // Corresponds with DELETE /api/v1/me/reservations/{sub} (the `ReleaseReservation` operationId).
 func (c *Client) ReleaseReservation(ctx context.Context, sub Sub, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewReleaseReservationRequest(c.Server, sub)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetReservationAccess Who may reach the reservation's tunnels (basic-auth user names, allowed and denied prefixes). Password hashes are never shown.
+//
+// Corresponds with GET /api/v1/me/reservations/{sub}/access (the `GetReservationAccess` operationId).
+func (c *Client) GetReservationAccess(ctx context.Context, sub Sub, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetReservationAccessRequest(c.Server, sub)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetReservationAccessWithBody Replace who may reach the reservation's tunnels, whatever agent opens them (an agent's own flags add to these). Recorded as reservation.access_set with password hashes only; an empty object clears the rules.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/v1/me/reservations/{sub}/access (the `SetReservationAccess` operationId).
+func (c *Client) SetReservationAccessWithBody(ctx context.Context, sub Sub, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetReservationAccessRequestWithBody(c.Server, sub, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetReservationAccess Replace who may reach the reservation's tunnels, whatever agent opens them (an agent's own flags add to these). Recorded as reservation.access_set with password hashes only; an empty object clears the rules.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/v1/me/reservations/{sub}/access (the `SetReservationAccess` operationId).
+func (c *Client) SetReservationAccess(ctx context.Context, sub Sub, body SetReservationAccessJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetReservationAccessRequest(c.Server, sub, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4765,6 +4927,87 @@ func NewReleaseReservationRequest(server string, sub Sub) (*http.Request, error)
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewGetReservationAccessRequest constructs an http.Request for the GetReservationAccess method
+func NewGetReservationAccessRequest(server string, sub Sub) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sub", sub, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/me/reservations/%s/access", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewSetReservationAccessRequest calls the generic SetReservationAccess builder with application/json body
+func NewSetReservationAccessRequest(server string, sub Sub, body SetReservationAccessJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetReservationAccessRequestWithBody(server, sub, "application/json", bodyReader)
+}
+
+// NewSetReservationAccessRequestWithBody constructs an http.Request for the SetReservationAccess method, with any body, and a specified content type
+func NewSetReservationAccessRequestWithBody(server string, sub Sub, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sub", sub, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/me/reservations/%s/access", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -6658,6 +6901,27 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with DELETE /api/v1/me/reservations/{sub} (the `ReleaseReservation` operationId).
 	ReleaseReservationWithResponse(ctx context.Context, sub Sub, reqEditors ...RequestEditorFn) (*ReleaseReservationResponse, error)
+
+	// GetReservationAccessWithResponse Who may reach the reservation's tunnels (basic-auth user names, allowed and denied prefixes). Password hashes are never shown.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/me/reservations/{sub}/access (the `GetReservationAccess` operationId).
+	GetReservationAccessWithResponse(ctx context.Context, sub Sub, reqEditors ...RequestEditorFn) (*GetReservationAccessResponse, error)
+
+	// SetReservationAccessWithBodyWithResponse Replace who may reach the reservation's tunnels, whatever agent opens them (an agent's own flags add to these). Recorded as reservation.access_set with password hashes only; an empty object clears the rules.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/me/reservations/{sub}/access (the `SetReservationAccess` operationId).
+	SetReservationAccessWithBodyWithResponse(ctx context.Context, sub Sub, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetReservationAccessResponse, error)
+
+	// SetReservationAccessWithResponse Replace who may reach the reservation's tunnels, whatever agent opens them (an agent's own flags add to these). Recorded as reservation.access_set with password hashes only; an empty object clears the rules.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/me/reservations/{sub}/access (the `SetReservationAccess` operationId).
+	SetReservationAccessWithResponse(ctx context.Context, sub Sub, body SetReservationAccessJSONRequestBody, reqEditors ...RequestEditorFn) (*SetReservationAccessResponse, error)
 
 	// ListReservationWebhooksWithResponse The webhook verifiers on a reservation, and those of the account's live tunnel of that name (tunnelId set). Secrets are never shown.
 	//
@@ -9137,6 +9401,208 @@ func (r ReleaseReservationResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ReleaseReservationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetReservationAccessResponse401Headers the declared response headers of an HTTP 401 response for GetReservationAccess
+type GetReservationAccessResponse401Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+// GetReservationAccessResponse404Headers the declared response headers of an HTTP 404 response for GetReservationAccess
+type GetReservationAccessResponse404Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+type GetReservationAccessResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ReservationAccess
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetReservationAccessResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *GetReservationAccessResponse404Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetReservationAccessResponse) GetJSON200() *ReservationAccess {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetReservationAccessResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetReservationAccessResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetReservationAccessResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetReservationAccessResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetReservationAccessResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetReservationAccessResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// SetReservationAccessResponse400Headers the declared response headers of an HTTP 400 response for SetReservationAccess
+type SetReservationAccessResponse400Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+// SetReservationAccessResponse401Headers the declared response headers of an HTTP 401 response for SetReservationAccess
+type SetReservationAccessResponse401Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+// SetReservationAccessResponse404Headers the declared response headers of an HTTP 404 response for SetReservationAccess
+type SetReservationAccessResponse404Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+// SetReservationAccessResponse413Headers the declared response headers of an HTTP 413 response for SetReservationAccess
+type SetReservationAccessResponse413Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+// SetReservationAccessResponse415Headers the declared response headers of an HTTP 415 response for SetReservationAccess
+type SetReservationAccessResponse415Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+// SetReservationAccessResponse503Headers the declared response headers of an HTTP 503 response for SetReservationAccess
+type SetReservationAccessResponse503Headers struct {
+	RetryAfter      *int
+	WWWAuthenticate *string
+}
+
+type SetReservationAccessResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ReservationAccess
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *SetReservationAccessResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *SetReservationAccessResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *SetReservationAccessResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *SetReservationAccessResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *SetReservationAccessResponse415Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *SetReservationAccessResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetReservationAccessResponse) GetJSON200() *ReservationAccess {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SetReservationAccessResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SetReservationAccessResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SetReservationAccessResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r SetReservationAccessResponse) GetJSON413() *Error {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r SetReservationAccessResponse) GetJSON415() *Error {
+	return r.JSON415
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r SetReservationAccessResponse) GetJSON503() *Error {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r SetReservationAccessResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetReservationAccessResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetReservationAccessResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetReservationAccessResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -12014,6 +12480,45 @@ func (c *ClientWithResponses) ReleaseReservationWithResponse(ctx context.Context
 		return nil, err
 	}
 	return ParseReleaseReservationResponse(rsp)
+}
+
+// GetReservationAccessWithResponse Who may reach the reservation's tunnels (basic-auth user names, allowed and denied prefixes). Password hashes are never shown.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/me/reservations/{sub}/access (the `GetReservationAccess` operationId).
+func (c *ClientWithResponses) GetReservationAccessWithResponse(ctx context.Context, sub Sub, reqEditors ...RequestEditorFn) (*GetReservationAccessResponse, error) {
+	rsp, err := c.GetReservationAccess(ctx, sub, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetReservationAccessResponse(rsp)
+}
+
+// SetReservationAccessWithBodyWithResponse Replace who may reach the reservation's tunnels, whatever agent opens them (an agent's own flags add to these). Recorded as reservation.access_set with password hashes only; an empty object clears the rules.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/me/reservations/{sub}/access (the `SetReservationAccess` operationId).
+func (c *ClientWithResponses) SetReservationAccessWithBodyWithResponse(ctx context.Context, sub Sub, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetReservationAccessResponse, error) {
+	rsp, err := c.SetReservationAccessWithBody(ctx, sub, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetReservationAccessResponse(rsp)
+}
+
+// SetReservationAccessWithResponse Replace who may reach the reservation's tunnels, whatever agent opens them (an agent's own flags add to these). Recorded as reservation.access_set with password hashes only; an empty object clears the rules.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/me/reservations/{sub}/access (the `SetReservationAccess` operationId).
+func (c *ClientWithResponses) SetReservationAccessWithResponse(ctx context.Context, sub Sub, body SetReservationAccessJSONRequestBody, reqEditors ...RequestEditorFn) (*SetReservationAccessResponse, error) {
+	rsp, err := c.SetReservationAccess(ctx, sub, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetReservationAccessResponse(rsp)
 }
 
 // ListReservationWebhooksWithResponse The webhook verifiers on a reservation, and those of the account's live tunnel of that name (tunnelId set). Secrets are never shown.
@@ -15003,6 +15508,256 @@ func ParseReleaseReservationResponse(rsp *http.Response) (*ReleaseReservationRes
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers404 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetReservationAccessResponse parses an HTTP response from a GetReservationAccessWithResponse call
+func ParseGetReservationAccessResponse(rsp *http.Response) (*GetReservationAccessResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetReservationAccessResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ReservationAccess
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetReservationAccessResponse401Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers GetReservationAccessResponse404Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers404 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseSetReservationAccessResponse parses an HTTP response from a SetReservationAccessWithResponse call
+func ParseSetReservationAccessResponse(rsp *http.Response) (*SetReservationAccessResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetReservationAccessResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ReservationAccess
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 400:
+		var headers SetReservationAccessResponse400Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers SetReservationAccessResponse401Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers SetReservationAccessResponse404Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers SetReservationAccessResponse413Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers SetReservationAccessResponse415Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 503:
+		var headers SetReservationAccessResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil

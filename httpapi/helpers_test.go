@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	edgeaccess "warren/edge/access"
 
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/pubsub/gochannel"
@@ -39,7 +40,7 @@ func mustEnv(tb testing.TB, tweak ...func(*Config)) *testEnv {
 	// Checked (bbolt consistency, the chain) after the close below.
 	l, _ := logtest.Open(tb, events.Options{Applier: projections.New(), Publisher: ps})
 	cfg := Config{Log: l, BaseDomain: "warren.test", Subscriber: ps,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), AccessRules: testAccessRules{}}
 	for _, f := range tweak {
 		f(&cfg)
 	}
@@ -248,4 +249,15 @@ func tallyRace(tb testing.TB, errs <-chan error) (ok, conflict int) {
 		}
 	}
 	return ok, conflict
+}
+
+// testAccessRules is what the composition root passes: edge/access's checks.
+type testAccessRules struct{}
+
+func (testAccessRules) HashUser(user, password string) (domain.AccessCredential, error) {
+	return edgeaccess.HashUser(user, password)
+}
+
+func (testAccessRules) Normalize(r domain.AccessRules) (domain.AccessRules, error) {
+	return edgeaccess.Normalize(r)
 }

@@ -8,7 +8,6 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"warren/domain"
-	edgeaccess "warren/edge/access"
 	"warren/projections"
 )
 
@@ -33,6 +32,14 @@ type accessOIDCJSON struct {
 	ClientID          string   `json:"clientId"`
 	SecretFingerprint string   `json:"clientSecretFingerprint"`
 	AllowEmail        []string `json:"allowEmail"`
+}
+
+// AccessRuleMaker turns what a person sends into the rules the edge
+// enforces: edge/access's HashUser and Normalize, passed in by the
+// composition root (httpapi never imports the edge).
+type AccessRuleMaker interface {
+	HashUser(user, password string) (domain.AccessCredential, error)
+	Normalize(domain.AccessRules) (domain.AccessRules, error)
 }
 
 // SecretStore keeps secrets out of the log: edge/sealed.Store.
@@ -98,41 +105,31 @@ func (s *Server) putReservationAccess(w http.ResponseWriter, r *http.Request, c 
 		BasicAuth: make([]domain.AccessCredential, len(in.BasicAuth))}).CheckSize(); err != nil {
 		return err // before any hash is computed
 	}
-	cfg := edgeaccess.Config{}
+	if s.cfg.AccessRules == nil {
+		return domain.Errorf(domain.CodeUnavailable, "this server cannot set access rules")
+	}
 	for _, u := range in.BasicAuth {
-		var cred edgeaccess.Credential
-		if strings.Contains(u.User, ":") {
-			// HashCredential reads "user:password" up to the first ':'.
-			return domain.Errorf(domain.CodeInvalid, "a basicAuth user name may not hold ':'")
-		}
+		var cred domain.AccessCredential
 		switch {
 		case u.Password != nil && u.PasswordHash == nil:
 			var err error
-			if cred, err = edgeaccess.HashCredential(u.User + ":" + *u.Password); err != nil {
+			if cred, err = s.cfg.AccessRules.HashUser(u.User, *u.Password); err != nil {
 				return err
 			}
 		case u.PasswordHash != nil && u.Password == nil:
-			cred = edgeaccess.Credential{User: u.User, Hash: *u.PasswordHash}
+			if strings.Contains(u.User, ":") {
+				return domain.Errorf(domain.CodeInvalid, "a basicAuth user name may not hold ':'")
+			}
+			cred = domain.AccessCredential{User: u.User, Hash: *u.PasswordHash}
 		default:
 			return domain.Errorf(domain.CodeInvalid, "each basicAuth user needs exactly one of password and passwordHash")
 		}
-		cfg.BasicAuth = append(cfg.BasicAuth, cred)
-		rules.BasicAuth = append(rules.BasicAuth, domain.AccessCredential{User: cred.User, Hash: cred.Hash})
+		rules.BasicAuth = append(rules.BasicAuth, cred)
 	}
-	for _, set := range []struct {
-		in  []string
-		out *[]string
-	}{{in.AllowCIDR, &rules.AllowCIDR}, {in.DenyCIDR, &rules.DenyCIDR}} {
-		for _, v := range set.in {
-			p, err := edgeaccess.ParseCIDR(v)
-			if err != nil {
-				return err
-			}
-			*set.out = append(*set.out, p.String())
-		}
-	}
+	rules.AllowCIDR, rules.DenyCIDR = in.AllowCIDR, in.DenyCIDR
 	// The edge builds the same rules: refuse here what it could not.
-	if _, err := edgeaccess.New(cfg); err != nil {
+	rules, err := s.cfg.AccessRules.Normalize(rules)
+	if err != nil {
 		return err
 	}
 	sub := c.Params.ByName("sub")

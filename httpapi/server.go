@@ -85,6 +85,9 @@ type Config struct {
 	// client secrets go, so the log never holds them (reservation_access.go).
 	// Nil: a reservation's OIDC login is refused (503).
 	Secrets SecretStore
+	// AccessRules checks and hashes reservations' access rules
+	// (reservation_access.go); nil: setting them answers 503.
+	AccessRules AccessRuleMaker
 }
 
 // Server is the API. Every request reads the projections and changes state

@@ -89,7 +89,7 @@ func TestEventsVerify(t *testing.T) {
 
 	t.Run("ErrNoLog", func(t *testing.T) {
 		r := warrentest.Run(t, nil, "events", "verify", "--data", t.TempDir())
-		if r.Code != 2 || !strings.Contains(r.Stderr, "no event log") { // a usage error: nolog.go
+		if r.Code != 1 || !strings.Contains(r.Stderr, "no event log") { // nolog.go
 			t.Errorf("exit %d, stderr %q", r.Code, r.Stderr)
 		}
 	})

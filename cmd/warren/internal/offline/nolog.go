@@ -11,7 +11,8 @@ import (
 	"warren/cmd/warren/internal/server"
 )
 
-// requireLog refuses a data directory with no event log (exit 2), naming
+// requireLog refuses a data directory with no event log (exit 1, as any
+// failure: the flags parsed, the directory is wrong), naming
 // the absolute path looked at, before anything is opened or created there:
 // run from the wrong directory, an offline command would otherwise make an
 // empty log beside the server's and, for `admin account create`, print a
@@ -31,5 +32,5 @@ func requireLog(data string, online bool) error {
 	if online {
 		way += ", or reach the running server with --server URL"
 	}
-	return &command.ExitError{Code: 2, Err: fmt.Errorf("no event log at %s: this is not a Warren data directory, and nothing was created there; %s", path, way)}
+	return &command.ExitError{Code: 1, Err: fmt.Errorf("no event log at %s: this is not a Warren data directory, and nothing was created there; %s", path, way)}
 }

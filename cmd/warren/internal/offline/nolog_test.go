@@ -37,7 +37,7 @@ func runInDir(t *testing.T, dir string, args ...string) warrentest.Result {
 // TestOfflineCommandsRefuseADirectoryWithNoLog: `warren admin account
 // create` run from another directory than the server's made a new empty
 // ./data/warren.db there, printed a key that works nowhere and exited 0.
-// Every offline command now refuses a data directory with no log (exit 2,
+// Every offline command now refuses a data directory with no log (exit 1,
 // naming the absolute path and the way out) and creates nothing.
 func TestOfflineCommandsRefuseADirectoryWithNoLog(t *testing.T) {
 	for name, args := range map[string][]string{
@@ -55,8 +55,8 @@ func TestOfflineCommandsRefuseADirectoryWithNoLog(t *testing.T) {
 			elsewhere := t.TempDir()
 			r := runInDir(t, elsewhere, args...)
 			want := filepath.Join(elsewhere, "data", "warren.db")
-			if r.Code != 2 || !strings.Contains(r.Stderr, want) || !strings.Contains(r.Stderr, "--data DIR") {
-				t.Errorf("exit %d, stderr %q; want 2 naming %s and --data DIR", r.Code, r.Stderr, want)
+			if r.Code != 1 || !strings.Contains(r.Stderr, want) || !strings.Contains(r.Stderr, "--data DIR") {
+				t.Errorf("exit %d, stderr %q; want 1 naming %s and --data DIR", r.Code, r.Stderr, want)
 			}
 			if name == "AccountCreate" && !strings.Contains(r.Stderr, "--server URL") {
 				t.Errorf("stderr %q does not suggest --server URL", r.Stderr)

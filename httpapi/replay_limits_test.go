@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"warren/edge/sealed"
 
 	"github.com/oklog/ulid/v2"
 	bolt "go.etcd.io/bbolt"
@@ -34,9 +35,10 @@ func (r *edgeReplayer) Replay(ctx context.Context, acc, sub string, id ulid.ULID
 type replayEnv struct {
 	*testEnv
 	acc, key    string
-	path        string // the captured request's replay route
-	edgeURL     string // the edge's public listener (http://127.0.0.1:port)
-	secretsPath string // the edge's sealed store file (webhooks_test.go)
+	path        string        // the captured request's replay route
+	edgeURL     string        // the edge's public listener (http://127.0.0.1:port)
+	secretsPath string        // the edge's sealed store file (webhooks_test.go)
+	secrets     *sealed.Store // that store
 }
 
 func mustReplayEnv(tb testing.TB, plan string, origin http.Handler, tweak ...func(*Config)) *replayEnv {
@@ -109,7 +111,7 @@ func mustReplayEnv(tb testing.TB, plan string, origin http.Handler, tweak ...fun
 		tb.Fatal("the request was not captured")
 	}
 	return &replayEnv{testEnv: e, acc: acc, key: key, path: "/api/v1/me/tunnels/hooks/requests/req_" + id + "/replay",
-		edgeURL: "http://" + ln.Addr().String(), secretsPath: secretsPath}
+		edgeURL: "http://" + ln.Addr().String(), secretsPath: secretsPath, secrets: secrets}
 }
 
 func TestReplayBodyOverThePlansCaptureLimitIs413(t *testing.T) {

@@ -154,10 +154,18 @@ func (s *Server) releaseReservation(w http.ResponseWriter, r *http.Request, c *c
 		cmd = projections.ReleasePort(c.Account.ID, port)
 	}
 	rules, _ := s.ownedReservationAccess(c.Account.ID, name) // reservation_access.go
+	hooks := s.reservationWebhookIDs(c.Account.ID, name)     // webhooks.go
 	if _, err := s.exec(r.Context(), cmd); err != nil {
 		return err
 	}
 	s.dropSecret(rules.OIDC) // the release dropped its rules: destroy the login's sealed secret
+	// Its webhook verifiers go with it, and their sealed secrets are
+	// destroyed: nobody could remove them once the name is released.
+	for _, id := range hooks {
+		if err := s.cfg.Webhooks.RemoveReservationWebhook(r.Context(), c.Account.ID, name, id); err != nil {
+			s.logger.Error("removing a released reservation's webhook verifier", "subdomain", name, "id", id, "err", err)
+		}
+	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

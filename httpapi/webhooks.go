@@ -120,3 +120,24 @@ func (s *Server) removeWebhook(w http.ResponseWriter, r *http.Request, c *call) 
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
+
+// reservationWebhookIDs lists the secret ids of the account's verifiers on
+// its reservation sub (not its live tunnel's own): what a release removes.
+// None when the server keeps no verifiers.
+func (s *Server) reservationWebhookIDs(accountID, sub string) []string {
+	if s.cfg.Webhooks == nil {
+		return nil
+	}
+	ws, err := projections.View(s.db, func(tx *bolt.Tx) ([]projections.Webhook, error) { return projections.Webhooks(tx, sub) })
+	if err != nil {
+		s.logger.Error("listing a reservation's webhook verifiers", "subdomain", sub, "err", err)
+		return nil
+	}
+	var ids []string
+	for _, w := range ws {
+		if w.AccountID == accountID && w.TunnelID == "" {
+			ids = append(ids, w.SecretID)
+		}
+	}
+	return ids
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -83,4 +84,33 @@ func backupSecretsCases(t *testing.T, ctx context.Context, k *contract, u func(s
 		t.Fatalf("served %d bytes, the store file has %d", len(b), len(want))
 	}
 	k.send(t, ctx, 403, "GET", u("/api/v1/admin/backup/secrets"), key, "")
+}
+
+// TestReleasingAReservationDestroysItsVerifiersSecrets: a released
+// reservation's webhook verifiers are removed (events) and their sealed
+// secrets destroyed; left behind, nobody could ever remove them.
+func TestReleasingAReservationDestroysItsVerifiersSecrets(t *testing.T) {
+	re := mustReplayEnv(t, "pro", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	st, _, b := re.do(t, "POST", "/api/v1/me/reservations", re.key, `{"subdomain":"billing-hooks"}`)
+	wantStatus(t, st, 201, b)
+	st, _, b = re.do(t, "POST", "/api/v1/me/reservations/billing-hooks/webhooks", re.key, `{"spec":"github:It's a Secret to Everybody"}`)
+	wantStatus(t, st, 201, b)
+	var added struct{ ID string }
+	mustJSON(t, b, &added)
+	if _, err := re.secrets.Get(added.ID); err != nil {
+		t.Fatalf("the secret is not sealed: %v", err)
+	}
+	st, _, b = re.do(t, "DELETE", "/api/v1/me/reservations/billing-hooks", re.key, "")
+	wantStatus(t, st, 204, b)
+	if _, err := re.secrets.Get(added.ID); err == nil {
+		t.Fatal("the released reservation's verifier secret is still in the sealed store")
+	}
+	// Reserved again, the name starts with no verifier.
+	st, _, b = re.do(t, "POST", "/api/v1/me/reservations", re.key, `{"subdomain":"billing-hooks"}`)
+	wantStatus(t, st, 201, b)
+	st, _, b = re.do(t, "GET", "/api/v1/me/reservations/billing-hooks/webhooks", re.key, "")
+	wantStatus(t, st, 200, b)
+	if !strings.Contains(string(b), `"webhooks":[]`) {
+		t.Fatalf("verifiers after release and re-reserve: %s", b)
+	}
 }

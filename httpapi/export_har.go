@@ -91,6 +91,8 @@ type (
 		Error  string `json:"_error,omitempty"`
 		// issue 17: the webhook verifier's verdict, when the tunnel has one.
 		Webhook *domain.WebhookResult `json:"_webhook,omitempty"`
+		// The access rule that refused the visitor (basic_auth, ip, oidc).
+		Denied string `json:"_denied,omitempty"`
 		// A replay's: the request it replays, whether its overrides
 		// changed it (false: the captured bytes again) and which fields.
 		ReplayOf  string   `json:"_replayOf,omitempty"`
@@ -160,7 +162,7 @@ func (e *harExporter) toEntry(x *exported) harEntry {
 		Timings: harTimings{Blocked: -1, DNS: -1, Connect: -1, SSL: -1,
 			Send: 0, Wait: cr.TTFBMs, Receive: max(0, cr.DurationMs-cr.TTFBMs)},
 		ID:     domain.RequestIDPrefix + x.id.String(),
-		Tunnel: cr.Tunnel, Kind: cr.Kind, Error: cr.Error, Webhook: cr.Webhook,
+		Tunnel: cr.Tunnel, Kind: cr.Kind, Error: cr.Error, Webhook: cr.Webhook, Denied: cr.Denied,
 	}
 	if cr.Method == "" {
 		en.Request.Method = http.MethodGet

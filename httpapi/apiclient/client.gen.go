@@ -138,6 +138,27 @@ func (e DomainTxtRecordType) Valid() bool {
 	}
 }
 
+// Defines values for HARLogEntriesDenied.
+const (
+	HARLogEntriesDeniedBasicAuth HARLogEntriesDenied = "basic_auth"
+	HARLogEntriesDeniedIp        HARLogEntriesDenied = "ip"
+	HARLogEntriesDeniedOidc      HARLogEntriesDenied = "oidc"
+)
+
+// Valid indicates whether the value is a known member of the HARLogEntriesDenied enum.
+func (e HARLogEntriesDenied) Valid() bool {
+	switch e {
+	case HARLogEntriesDeniedBasicAuth:
+		return true
+	case HARLogEntriesDeniedIp:
+		return true
+	case HARLogEntriesDeniedOidc:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for HARLogEntriesKind.
 const (
 	HARLogEntriesKindHttp      HARLogEntriesKind = "http"
@@ -903,6 +924,9 @@ type HAR struct {
 	} `json:"log"`
 }
 
+// HARLogEntriesDenied the access rule that refused the visitor (absent when none)
+type HARLogEntriesDenied string
+
 // HARLogEntriesKind defines model for HAR.Log.Entries.Kind.
 type HARLogEntriesKind string
 
@@ -911,6 +935,9 @@ type HARLogEntriesOverrides string
 
 // HAR_Log_Entries_Item defines model for HAR.Log.Entries.Item.
 type HAR_Log_Entries_Item struct {
+	// UnderscoreDenied the access rule that refused the visitor (absent when none)
+	UnderscoreDenied *HARLogEntriesDenied `json:"_denied,omitempty"`
+
 	// UnderscoreId the captured request, req_<ULID>
 	UnderscoreId   *string            `json:"_id,omitempty"`
 	UnderscoreKind *HARLogEntriesKind `json:"_kind,omitempty"`
@@ -1853,6 +1880,14 @@ func (a *HAR_Log_Entries_Item) UnmarshalJSON(b []byte) error {
 		return err
 	}
 
+	if raw, found := object["_denied"]; found {
+		err = json.Unmarshal(raw, &a.UnderscoreDenied)
+		if err != nil {
+			return fmt.Errorf("error reading '_denied': %w", err)
+		}
+		delete(object, "_denied")
+	}
+
 	if raw, found := object["_id"]; found {
 		err = json.Unmarshal(raw, &a.UnderscoreId)
 		if err != nil {
@@ -1967,6 +2002,13 @@ func (a *HAR_Log_Entries_Item) UnmarshalJSON(b []byte) error {
 func (a HAR_Log_Entries_Item) MarshalJSON() ([]byte, error) {
 	var err error
 	object := make(map[string]json.RawMessage)
+
+	if a.UnderscoreDenied != nil {
+		object["_denied"], err = json.Marshal(a.UnderscoreDenied)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '_denied': %w", err)
+		}
+	}
 
 	if a.UnderscoreId != nil {
 		object["_id"], err = json.Marshal(a.UnderscoreId)

@@ -56,8 +56,9 @@ func (m *Main) handlers(resolver *net.Resolver) (handlers, error) {
 		Now:         m.cfg.Now,
 		Webhooks:    edgeWebhooks{replayer}, // secrets.go
 		SecretsPath: filepath.Join(m.cfg.DataDir, SecretsFile),
-		TCPPorts:    m.cfg.TCPPorts, // port reservations draw from the edge's range
-		Secrets:     secrets,        // secrets.go: reservations' OIDC client secrets
+		TCPPorts:    m.cfg.TCPPorts,    // port reservations draw from the edge's range
+		Secrets:     secrets,           // secrets.go: reservations' OIDC client secrets
+		AccessRules: accessRuleMaker{}, // access_rules.go
 	})
 	if err != nil {
 		return handlers{}, err

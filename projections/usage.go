@@ -240,10 +240,10 @@ func Usage(tx *bolt.Tx, accountID string, now time.Time) (UsageNow, error) {
 	return UsageNow{
 		Account:        a,
 		Plan:           plan,
-		Tunnels:        countPrefix(tx.Bucket(bTunnelsLiveAcct), acc),
+		Tunnels:        accountCount(tx, accountID, countLiveTunnels),
 		Reservations:   subs,
 		ReservedPorts:  ports,
-		Domains:        countPrefix(tx.Bucket(bDomainsByAcct), acc),
+		Domains:        accountCount(tx, accountID, countDomains),
 		BandwidthBytes: bw.BytesIn + bw.BytesOut,
 		Requests:       m.Requests,
 		Bandwidth:      bw,

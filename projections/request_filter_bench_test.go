@@ -51,7 +51,7 @@ func millionSummaries(b *testing.B) *bolt.DB {
 					if err := reqs.Put(key(acc, id[:]), encodeSummary(&r)); err != nil {
 						return err
 					}
-					if err := byTun.Put(key(acc, []byte("hooks"), id[:]), []byte{}); err != nil {
+					if err := byTun.Put(key(acc, []byte("hooks"), id[:]), []byte(r.Path)); err != nil {
 						return err
 					}
 				}

@@ -160,6 +160,9 @@ func RequestsFiltered(tx *bolt.Tx, accountID, tunnel string, before ulid.ULID, l
 			return page, domain.Errorf(domain.CodeInvalid, "before_id %q is not a known request", domain.RequestIDPrefix+before.String())
 		}
 	}
+	if tunnel != "" && f.PathContains != "" {
+		return filterTunnelByPath(tx, accountID, tunnel, before, limit, f, maxScan)
+	}
 	acc := []byte(accountID)
 	reqs := tx.Bucket(bRequests)
 	b, prefix := reqs, acc
@@ -172,15 +175,6 @@ func RequestsFiltered(tx *bolt.Tx, accountID, tunnel string, before ulid.ULID, l
 		scanned++
 		copy(page.ScanBefore[:], k[len(k)-16:])
 		if tunnel != "" {
-			// The tunnel index holds each path: a path that does not match
-			// costs no get of its summary (2 µs a summary on a loaded 2-core
-			// machine, against ~0.1 µs for the index step).
-			if f.PathContains != "" && !containsString(v, f.PathContains) {
-				if scanned == maxScan {
-					page.ScanLimited = true
-				}
-				return nil
-			}
 			v = reqs.Get(key(acc, k[len(k)-16:]))
 		}
 		if err := s.read(v); err != nil {

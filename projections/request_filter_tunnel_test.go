@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -14,15 +15,16 @@ import (
 	"warren/events"
 )
 
-// TestTunnelIndexKeepsEachPath: the per-tunnel index holds each request's
-// path with its query, so a path filter on one tunnel decides without
-// reading the summary; its pages are the ones a full decode would give.
-func TestTunnelIndexKeepsEachPath(t *testing.T) {
+// TestTunnelPathColumnKeepsEachPath: each tunnel's path column holds every
+// request's path with its query, in order, so a path filter on one tunnel
+// decides without reading the summary; its pages, bounds and cursors are
+// the ones a full decode gives.
+func TestTunnelPathColumnKeepsEachPath(t *testing.T) {
 	l := MustOpenLog(t)
 	a, _ := MustAccount(t, l, "a@example.com", domain.PlanPro)
 	at := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
 	var ds []events.Draft
-	for i := 0; i < 300; i++ {
+	for i := 0; i < 1300; i++ {
 		tun := []string{"hooks", "api"}[i%2]
 		r := capturedRequest(tun, 10, 20)
 		r.Path = fmt.Sprintf("/%s/%d?page=%d", []string{"stripe", "github", "a"}[i%3], i, i%7)
@@ -33,24 +35,36 @@ func TestTunnelIndexKeepsEachPath(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	t.Run("IndexValues", func(t *testing.T) {
+	t.Run("PathColumn", func(t *testing.T) {
 		mustView(t, l, func(tx *bolt.Tx) error {
-			n := 0
-			c := tx.Bucket(bRequestsByTun).Cursor()
-			for k, v := c.First(); k != nil; k, v = c.Next() {
-				var id ulid.ULID
-				copy(id[:], k[len(k)-16:])
-				r, err := RequestSummary(tx, a, id)
-				if err != nil {
+			want, err := Requests(tx, a, "hooks", ulid.ULID{}, 10_000)
+			if err != nil {
+				return err
+			}
+			var got []string
+			c := tx.Bucket(bRequestPaths).Cursor()
+			prefix := tunnelPrefix(a, "hooks")
+			var recs []pathRecord
+			chunks := 0
+			for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+				if recs, err = chunkRecords(v, recs); err != nil {
 					return err
 				}
-				if string(v) != r.Path {
-					t.Fatalf("tunnel index holds %q for %s, its path is %q", v, r.ID, r.Path)
+				if len(recs) != chunkCount(v) || !bytes.Equal(recs[0].id, k[len(prefix):]) {
+					t.Fatalf("chunk %x: %d records, count %d", k, len(recs), chunkCount(v))
 				}
-				n++
+				for _, r := range recs {
+					got = append(got, string(r.path))
+				}
+				chunks++
 			}
-			if n != 300 {
-				t.Fatalf("tunnel index holds %d entries, want 300", n)
+			if len(got) != 650 || chunks != 3 {
+				t.Fatalf("column holds %d paths in %d chunks, want 650 in 3", len(got), chunks)
+			}
+			for i, r := range want {
+				if got[len(got)-1-i] != r.Path {
+					t.Fatalf("column path %d is %q, want %q", i, got[len(got)-1-i], r.Path)
+				}
 			}
 			return nil
 		})
@@ -62,39 +76,54 @@ func TestTunnelIndexKeepsEachPath(t *testing.T) {
 			{PathContains: "/nothing/"},
 			{Methods: []string{"GET"}},
 		} {
-			for _, scan := range []int{0, 37} {
-				mustView(t, l, func(tx *bolt.Tx) error {
-					all, err := Requests(tx, a, "hooks", ulid.ULID{}, 1000)
-					if err != nil {
-						return err
-					}
-					var want []string
-					for i, r := range all {
-						if i < scan || scan == 0 {
-							if strings.Contains(r.Path, f.PathContains) && (len(f.Methods) == 0 || strings.EqualFold(r.Method, f.Methods[0])) {
-								want = append(want, r.ID)
+			for _, scan := range []int{0, 37, 300} {
+				for _, depth := range []int{0, 1, 255, 256, 257, 400} {
+					mustView(t, l, func(tx *bolt.Tx) error {
+						all, err := Requests(tx, a, "hooks", ulid.ULID{}, 1000)
+						if err != nil {
+							return err
+						}
+						var before ulid.ULID
+						rest := all
+						if depth > 0 {
+							before = ulid.MustParse(strings.TrimPrefix(all[depth].ID, domain.RequestIDPrefix))
+							rest = all[depth+1:]
+						}
+						var want []string
+						for i, r := range rest {
+							if i < scan || scan == 0 {
+								if strings.Contains(r.Path, f.PathContains) && (len(f.Methods) == 0 || strings.EqualFold(r.Method, f.Methods[0])) {
+									want = append(want, r.ID)
+								}
 							}
 						}
-					}
-					if len(want) > 10 {
-						want = want[:10]
-					}
-					page, err := RequestsFiltered(tx, a, "hooks", ulid.ULID{}, 10, &f, scan)
-					if err != nil {
-						return err
-					}
-					var got []string
-					for _, r := range page.Requests {
-						got = append(got, r.ID)
-					}
-					if fmt.Sprint(got) != fmt.Sprint(want) {
-						t.Errorf("filter %+v scan %d: got %v, want %v", f, scan, got, want)
-					}
-					if scan == 37 && len(want) < 10 && (!page.ScanLimited || page.ScanBefore.String() != strings.TrimPrefix(all[36].ID, domain.RequestIDPrefix)) {
-						t.Errorf("filter %+v scan 37: limited %v at %s, want at %s", f, page.ScanLimited, page.ScanBefore, all[36].ID)
-					}
-					return nil
-				})
+						if len(want) > 10 {
+							want = want[:10]
+						}
+						page, err := RequestsFiltered(tx, a, "hooks", before, 10, &f, scan)
+						if err != nil {
+							return err
+						}
+						var got []string
+						for _, r := range page.Requests {
+							got = append(got, r.ID)
+						}
+						if fmt.Sprint(got) != fmt.Sprint(want) {
+							t.Errorf("filter %+v scan %d depth %d: got %v, want %v", f, scan, depth, got, want)
+						}
+						if fmt.Sprint(got) != fmt.Sprint(want) {
+							return nil
+						}
+						if scan > 0 && len(want) < 10 && len(rest) >= scan {
+							if last := strings.TrimPrefix(rest[scan-1].ID, domain.RequestIDPrefix); !page.ScanLimited || page.ScanBefore.String() != last {
+								t.Errorf("filter %+v scan %d depth %d: limited %v at %s, want at %s", f, scan, depth, page.ScanLimited, page.ScanBefore, last)
+							}
+						} else if page.ScanLimited || page.ScanBefore != (ulid.ULID{}) {
+							t.Errorf("filter %+v scan %d depth %d: limited %v at %s, want neither", f, scan, depth, page.ScanLimited, page.ScanBefore)
+						}
+						return nil
+					})
+				}
 			}
 		}
 	})

@@ -14,7 +14,7 @@ import (
 // does it on the reading goroutine).
 type requestSummary struct {
 	tunnel            string
-	path              string // the tunnel index's value (p_requests_tunnel_path)
+	path              string // for the tunnel's path column (request_paths.go)
 	bytesIn, bytesOut int64
 	replay            bool
 	heads             events.Heads // set by decodePayload (usage: wire bytes)
@@ -33,7 +33,10 @@ func applyRequestCaptured(tx *bolt.Tx, ev *events.Event, s *requestSummary, u us
 	if err := tx.Bucket(bRequests).Put(key(acc, ev.ID[:]), s.stored); err != nil {
 		return err
 	}
-	if err := tx.Bucket(bRequestsByTun).Put(key(acc, []byte(s.tunnel), ev.ID[:]), []byte(s.path)); err != nil {
+	if err := tx.Bucket(bRequestsByTun).Put(key(acc, []byte(s.tunnel), ev.ID[:]), []byte{}); err != nil {
+		return err
+	}
+	if err := u.paths.add(tx, ev.Account, s.tunnel, ev.ID, s.path); err != nil {
 		return err
 	}
 	u.addRequest(ev.Account, s.tunnel, ev.At, s.bytesIn, s.bytesOut, s.heads, s.replay)

@@ -31,7 +31,7 @@ var (
 	bTunnelsLiveAcct = []byte("p_tunnels_live_acc") // acc 0 ulid → id
 	bTunnelsHeld     = []byte("p_tunnels_back")     // sub → id of its tunnel last closed agent_gone or shutdown; tcp:PORT → the port's last tunnel (was p_tunnels_held, agent_gone only: the new name makes an older data dir rebuild)
 	bRequests        = []byte("p_requests")         // acc 0 ulid → summary
-	bRequestsByTun   = []byte("p_requests_tunpath") // acc 0 tunnel 0 ulid → path with its query (request_filter.go; was p_requests_tunnel with empty values: the new name makes an older data dir rebuild)
+	bRequestsByTun   = []byte("p_requests_tunnel")  // acc 0 tunnel 0 ulid → ""
 	bUsageMonth      = []byte("p_usage_month")      // acc 0 YYYY-MM → counters
 	bUsageDay        = []byte("p_usage_day")        // acc 0 YYYY-MM-DD → counters
 	bUsageTunnelDay  = []byte("p_usage_tunnel_day") // acc 0 tunnel 0 YYYY-MM-DD → counters
@@ -53,7 +53,7 @@ var (
 		bTunnels, bTunnelsByAcct, bTunnelsLive, bTunnelsLiveAcct, bTunnelsHeld, bRequests, bRequestsByTun,
 		bUsageMonth, bUsageDay, bUsageTunnelDay, bHoldings, bPruned, bEventsByAcct, bCheckpoints,
 		bPasswords, bPasswordLinks, bSessions, bSessionsByAcct,
-		bBilling, bCounts}
+		bBilling, bCounts, bRequestPaths}
 )
 
 // Prefix marks projection buckets.

@@ -91,6 +91,7 @@ type usageBatch struct {
 	// deltas: a busy tunnel's captures all land on the same keys, and
 	// formatting them for each event cost more than the sums.
 	recent map[usageSlot]*[3]*usageDelta
+	paths  pathBatch // the tunnels' path columns (request_paths.go)
 }
 
 type usageSlot struct {
@@ -105,7 +106,7 @@ type usageDelta struct {
 }
 
 func newUsageBatch() usageBatch {
-	return usageBatch{deltas: map[string]*usageDelta{}, recent: map[usageSlot]*[3]*usageDelta{}}
+	return usageBatch{deltas: map[string]*usageDelta{}, recent: map[usageSlot]*[3]*usageDelta{}, paths: pathBatch{}}
 }
 
 // addRequest counts one captured exchange (bodies in and out, and heads) in
@@ -142,6 +143,9 @@ func (u usageBatch) addRequest(accountID, tunnel string, at time.Time, in, out i
 }
 
 func (u usageBatch) flush(tx *bolt.Tx) error {
+	if err := u.paths.flush(tx); err != nil {
+		return err
+	}
 	for id, d := range u.deltas {
 		k := []byte(id[len(d.bucket)+1:])
 		if err := bump(tx.Bucket(d.bucket), k, d.add); err != nil {

@@ -56,6 +56,9 @@ define BENCH_TARGETS
 4 path filter, one tunnel, a page (1 in 10k)|BenchmarkControlPlaneMillion/PathFilterPage/tunnel/rare|p99-ms|<=|50
 4 path filter, one tunnel, whole 1M history|BenchmarkControlPlaneMillion/PathFilterWhole/tunnel/none|p99-ms|<=|50
 4 monthly statement|BenchmarkControlPlaneMillion/MonthStatement|p99-ms|<=|100
+4 SSE delivery p99 µs, 100 subscribers, 1k req/s|BenchmarkSSEFanout|p99-µs|<=|50000
+4 SSE events lost|BenchmarkSSEFanout|lost|<=|0
+4 SSE floor p99 µs: bare flushing handler|BenchmarkSSEFanoutFloor|p99-µs|<=|50000
 5 Reserve at 100k items / CreateKey, same run|BenchmarkWriteFlat/items=100000/Reserve|ns/op|<=|1.5|BenchmarkWriteFlat/items=100000/CreateKey|ns/op
 5 ReservePort at 100k items / CreateKey|BenchmarkWriteFlat/items=100000/ReservePort|ns/op|<=|1.5|BenchmarkWriteFlat/items=100000/CreateKey|ns/op
 5 AddDomain at 100k items / CreateKey|BenchmarkWriteFlat/items=100000/AddDomain|ns/op|<=|1.5|BenchmarkWriteFlat/items=100000/CreateKey|ns/op

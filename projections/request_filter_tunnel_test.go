@@ -31,6 +31,11 @@ func TestTunnelPathColumnKeepsEachPath(t *testing.T) {
 		r.Method = []string{"GET", "POST"}[i%5%2]
 		ds = append(ds, events.CapturedDraft(a, at.Add(time.Duration(i)*time.Second), r, nil, nil))
 	}
+	for i := 0; i < 10; i++ {
+		r := capturedRequest("long", 1, 1)
+		r.Path = fmt.Sprintf("/l/%d/%s", i, strings.Repeat("x", 10_000))
+		ds = append(ds, events.CapturedDraft(a, at.Add(time.Duration(i)*time.Second), r, nil, nil))
+	}
 	if _, err := l.Append(context.Background(), ds...); err != nil {
 		t.Fatal(err)
 	}
@@ -65,6 +70,27 @@ func TestTunnelPathColumnKeepsEachPath(t *testing.T) {
 				if got[len(got)-1-i] != r.Path {
 					t.Fatalf("column path %d is %q, want %q", i, got[len(got)-1-i], r.Path)
 				}
+			}
+			return nil
+		})
+	})
+	t.Run("LongPathsCutChunks", func(t *testing.T) {
+		mustView(t, l, func(tx *bolt.Tx) error {
+			prefix := tunnelPrefix(a, "long")
+			c := tx.Bucket(bRequestPaths).Cursor()
+			chunks := 0
+			for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+				if len(v) > pathChunkBytes+10_100 {
+					t.Errorf("chunk of %d bytes", len(v))
+				}
+				chunks++
+			}
+			if chunks < 3 {
+				t.Errorf("10 paths of 10 KB in %d chunks, want ≥ 3", chunks)
+			}
+			page, err := RequestsFiltered(tx, a, "long", ulid.ULID{}, 10, &RequestFilter{PathContains: "/l/7/"}, 0)
+			if err != nil || len(page.Requests) != 1 || !strings.HasPrefix(page.Requests[0].Path, "/l/7/") {
+				t.Errorf("filter /l/7/: %d requests, %v", len(page.Requests), err)
 			}
 			return nil
 		})

@@ -9,12 +9,13 @@ import (
 )
 
 // bRequestPaths is each tunnel's path column: its requests' paths (with
-// their queries) in capture order, pathChunkMax to a value. A path filter on
+// their queries) in capture order, pathChunkMax to a value (fewer when
+// they pass pathChunkBytes). A path filter on
 // one tunnel (the inspector's search) looks for its substring in a whole
 // chunk with one bytes.Index and skips the chunk when it is absent: about
 // 10 KB of memory read for 256 requests, where the request indexes cost a
 // cursor step (and a summary get) per request. Chunks are cut by count
-// alone, so live appends and rebuild give the same values.
+// and size alone, so live appends and rebuild give the same values.
 var bRequestPaths = []byte("p_request_paths") // acc 0 tunnel 0 ulid of its first request → chunk
 
 // A chunk: pathChunkFormat, its record count (uint16, big-endian), then
@@ -23,6 +24,9 @@ const (
 	pathChunkFormat = 1
 	pathChunkHead   = 3
 	pathChunkMax    = 256
+	// pathChunkBytes also closes a chunk, so long paths do not make the
+	// value a transaction rewrites large.
+	pathChunkBytes = 32 << 10
 )
 
 // pathBatch builds the chunks a transaction appends to, one per tunnel, so
@@ -45,12 +49,12 @@ func (pb pathBatch) add(tx *bolt.Tx, accountID, tunnel string, id ulid.ULID, pat
 	c := pb[string(prefix)]
 	if c == nil {
 		c = &pathChunk{}
-		if k, v := lastChunk(tx.Bucket(bRequestPaths).Cursor(), prefix); k != nil && chunkCount(v) < pathChunkMax {
+		if k, v := lastChunk(tx.Bucket(bRequestPaths).Cursor(), prefix); k != nil && chunkCount(v) < pathChunkMax && len(v) < pathChunkBytes {
 			c.key, c.buf, c.n = append([]byte(nil), k...), append(make([]byte, 0, len(v)+64), v...), chunkCount(v)
 		}
 		pb[string(prefix)] = c
 	}
-	if c.key == nil || c.n == pathChunkMax {
+	if c.key == nil || c.n == pathChunkMax || len(c.buf) >= pathChunkBytes {
 		if c.key != nil {
 			if err := c.put(tx); err != nil {
 				return err

@@ -43,7 +43,7 @@ func filterTunnelByPath(tx *bolt.Tx, accountID, tunnel string, before ulid.ULID,
 		n := chunkCount(v)
 		holdsBefore := first && before != (ulid.ULID{})
 		first = false
-		if !holdsBefore && scanned+n < maxScan && !bytes.Contains(v[min(len(v), pathChunkHead):], needle) {
+		if !holdsBefore && scanned+n < maxScan && !chunkHolds(v[min(len(v), pathChunkHead):], needle) {
 			scanned += n
 			copy(page.ScanBefore[:], k[len(prefix):])
 			continue

@@ -3,6 +3,7 @@ package projections
 import (
 	"bytes"
 	"encoding/binary"
+	"strings"
 
 	"github.com/oklog/ulid/v2"
 	bolt "go.etcd.io/bbolt"
@@ -136,4 +137,33 @@ func chunkRecords(v []byte, out []pathRecord) ([]pathRecord, error) {
 		p = start + int(n)
 	}
 	return out, nil
+}
+
+// chunkHolds reports whether needle occurs anywhere in chunk. bytes.Index
+// anchors on the needle's first byte, most often '/', the commonest byte of
+// a path; this anchors on the needle's first byte that is not punctuation
+// or a digit, which a path holds far fewer of.
+func chunkHolds(chunk, needle []byte) bool {
+	a := 0
+	for i, c := range needle {
+		if !strings.ContainsRune("/?=&.-_%0123456789", rune(c)) {
+			a = i
+			break
+		}
+	}
+	if a == 0 {
+		return bytes.Contains(chunk, needle)
+	}
+	for i := a; i+len(needle)-a <= len(chunk); {
+		j := bytes.IndexByte(chunk[i:len(chunk)-(len(needle)-a)+1], needle[a])
+		if j < 0 {
+			return false
+		}
+		i += j
+		if bytes.Equal(chunk[i-a:i-a+len(needle)], needle) {
+			return true
+		}
+		i++
+	}
+	return false
 }

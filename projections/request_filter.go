@@ -172,11 +172,11 @@ func RequestsFiltered(tx *bolt.Tx, accountID, tunnel string, before ulid.ULID, l
 	scanned := 0
 	var s summaryFields
 	err := listNewest(b, prefix, before, maxScan, func(k, v []byte) error {
-		scanned++
-		copy(page.ScanBefore[:], k[len(k)-16:])
 		if tunnel != "" {
 			v = reqs.Get(key(acc, k[len(k)-16:]))
 		}
+		scanned++
+		copy(page.ScanBefore[:], k[len(k)-16:])
 		if err := s.read(v); err != nil {
 			return err
 		}

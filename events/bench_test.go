@@ -253,6 +253,11 @@ func BenchmarkRawBolt64(b *testing.B) {
 // disk and CPU here are shared, so it alternates short runs of each (~2 s
 // per side in total) and reports the medians and the median of the ratios
 // (each ratio compares two runs a fraction of a second apart).
+//
+// It is a guard, not a target: the old "≥ 0.8 × raw bbolt" goal is retired
+// (issue 15: the log acknowledges ~5× what the edge produces here). What
+// must hold is log_floor_ratio, the log against floorGroup64 in the same
+// round, ≥ logFloorGuard; the benchmark fails below it.
 func BenchmarkAppendRatio(b *testing.B) {
 	const rounds = 9
 	for i := 0; i < b.N; i++ {
@@ -262,7 +267,7 @@ func BenchmarkAppendRatio(b *testing.B) {
 			n = max(2000, int(float64(n)*0.25/run(n).Seconds()))
 			return float64(n) / run(n).Seconds()
 		}
-		var apps, raws, floors, ratios, floorRatios []float64
+		var apps, raws, floors, ratios, floorRatios, logFloor []float64
 		for r := 0; r < rounds; r++ {
 			// A fresh log per round, as the raw loop gets a fresh file.
 			l, _ := openLog(b, events.Options{})
@@ -272,14 +277,22 @@ func BenchmarkAppendRatio(b *testing.B) {
 			raw := rate(func(n int) time.Duration { return rawBolt64(b, n) })
 			apps, raws, ratios = append(apps, app), append(raws, raw), append(ratios, app/raw)
 			floors, floorRatios = append(floors, floor), append(floorRatios, floor/raw)
+			logFloor = append(logFloor, app/floor)
 		}
 		b.ReportMetric(median(apps), "append64_events/s")
 		b.ReportMetric(median(raws), "raw64_events/s")
 		b.ReportMetric(median(ratios), "ratio")
 		b.ReportMetric(median(floorRatios), "floor_ratio")
-		b.Logf("append64 %v\nfloor64 %v\nraw64 %v\nratios %v\nfloor ratios %v", apps, floors, raws, ratios, floorRatios)
+		b.ReportMetric(median(logFloor), "log_floor_ratio")
+		b.Logf("append64 %v\nfloor64 %v\nraw64 %v\nratios %v\nfloor ratios %v\nlog/floor %v", apps, floors, raws, ratios, floorRatios, logFloor)
+		if m := median(logFloor); m < logFloorGuard {
+			b.Errorf("the log appends %.2f × floorGroup64 in the same run, below the guard %.1f", m, logFloorGuard)
+		}
 	}
 }
+
+// logFloorGuard is the least log_floor_ratio BenchmarkAppendRatio accepts.
+const logFloorGuard = 0.9
 
 func median(xs []float64) float64 {
 	s := append([]float64(nil), xs...)

@@ -22,7 +22,7 @@ func applyDomainAdded(tx *bolt.Tx, ev *events.Event, d *events.DomainAddedData) 
 	if err := startHolding(tx, ev.Account, holdDomain, u, cd.Name, ev.At); err != nil {
 		return err
 	}
-	return tx.Bucket(bDomainsByAcct).Put(key([]byte(ev.Account), u[:]), []byte(cd.ID))
+	return addIndexed(tx, bDomainsByAcct, key([]byte(ev.Account), u[:]), []byte(cd.ID), ev.Account, countDomains)
 }
 
 func applyDomainChecked(tx *bolt.Tx, ev *events.Event, d *events.DomainVerificationFailedData) error {
@@ -55,12 +55,12 @@ func applyDomainRemoved(tx *bolt.Tx, ev *events.Event, d *events.DomainData) err
 	for _, del := range []struct {
 		b []byte
 		k []byte
-	}{{bDomains, []byte(cd.ID)}, {bDomainsByName, key([]byte(cd.Name), []byte(cd.ID))}, {bDomainsByAcct, key([]byte(cd.AccountID), u[:])}} {
+	}{{bDomains, []byte(cd.ID)}, {bDomainsByName, key([]byte(cd.Name), []byte(cd.ID))}} {
 		if err := tx.Bucket(del.b).Delete(del.k); err != nil {
 			return err
 		}
 	}
-	return nil
+	return dropIndexed(tx, bDomainsByAcct, key([]byte(cd.AccountID), u[:]), cd.AccountID, countDomains)
 }
 
 // Domain returns a custom domain by id (CodeNotFound).
@@ -136,7 +136,7 @@ func AddDomain(accountID, name, token, baseDomain string) events.Command {
 		if err != nil {
 			return nil, err
 		}
-		used := countPrefix(tx.Bucket(bDomainsByAcct), []byte(accountID))
+		used := accountCount(tx.Tx, accountID, countDomains)
 		if err := domain.CheckAddDomain(plan, accountID, name, baseDomain, owners, used); err != nil {
 			return nil, err
 		}

@@ -164,6 +164,9 @@ func RequestsFiltered(tx *bolt.Tx, accountID, tunnel string, before ulid.ULID, l
 			return page, domain.Errorf(domain.CodeInvalid, "before_id %q is not a known request", domain.RequestIDPrefix+before.String())
 		}
 	}
+	if tunnel != "" && f.PathContains != "" {
+		return filterTunnelByPath(tx, accountID, tunnel, before, limit, f, maxScan)
+	}
 	acc := []byte(accountID)
 	reqs := tx.Bucket(bRequests)
 	b, prefix := reqs, acc

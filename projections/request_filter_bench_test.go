@@ -37,6 +37,7 @@ func millionSummaries(b *testing.B) *bolt.DB {
 			err := db.Update(func(tx *bolt.Tx) error {
 				reqs, byTun := tx.Bucket(bRequests), tx.Bucket(bRequestsByTun)
 				reqs.FillPercent, byTun.FillPercent = 1, 1 // appended in key order
+				paths := pathBatch{}
 				for j := i; j < i+batch; j++ {
 					t := at.Add(time.Duration(j) * 2 * time.Second)
 					id := ulid.MustNew(ulid.Timestamp(t), fixedEntropy(j))
@@ -54,8 +55,11 @@ func millionSummaries(b *testing.B) *bolt.DB {
 					if err := byTun.Put(key(acc, []byte("hooks"), id[:]), []byte{}); err != nil {
 						return err
 					}
+					if err := paths.add(tx, "acc_bench", "hooks", id, r.Path); err != nil {
+						return err
+					}
 				}
-				return nil
+				return paths.flush(tx)
 			})
 			if err != nil {
 				b.Fatal(err)

@@ -14,6 +14,7 @@ import (
 // does it on the reading goroutine).
 type requestSummary struct {
 	tunnel            string
+	path              string // for the tunnel's path column (request_paths.go)
 	bytesIn, bytesOut int64
 	replay            bool
 	heads             events.Heads // set by decodePayload (usage: wire bytes)
@@ -23,7 +24,7 @@ type requestSummary struct {
 func newRequestSummary(ev *events.Event, p *events.RequestCapturedData) *requestSummary {
 	r := p.Domain()
 	r.ID, r.AccountID, r.CreatedAt = ev.ID.String(), ev.Account, ev.At
-	return &requestSummary{tunnel: r.Tunnel, bytesIn: r.BytesIn, bytesOut: r.BytesOut, replay: r.ReplayOf != "",
+	return &requestSummary{tunnel: r.Tunnel, path: r.Path, bytesIn: r.BytesIn, bytesOut: r.BytesOut, replay: r.ReplayOf != "",
 		stored: encodeSummary(&r)}
 }
 
@@ -33,6 +34,9 @@ func applyRequestCaptured(tx *bolt.Tx, ev *events.Event, s *requestSummary, u us
 		return err
 	}
 	if err := tx.Bucket(bRequestsByTun).Put(key(acc, []byte(s.tunnel), ev.ID[:]), []byte{}); err != nil {
+		return err
+	}
+	if err := u.paths.add(tx, ev.Account, s.tunnel, ev.ID, s.path); err != nil {
 		return err
 	}
 	u.addRequest(ev.Account, s.tunnel, ev.At, s.bytesIn, s.bytesOut, s.heads, s.replay)

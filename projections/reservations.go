@@ -39,7 +39,7 @@ func applyReservationCreated(tx *bolt.Tx, ev *events.Event, d *events.Reservatio
 	if err := startHolding(tx, ev.Account, holdReservation, ev.ID, name, ev.At); err != nil {
 		return err
 	}
-	return tx.Bucket(bReservByAccount).Put(key([]byte(ev.Account), ev.ID[:]), []byte(name))
+	return addIndexed(tx, bReservByAccount, key([]byte(ev.Account), ev.ID[:]), []byte(name), ev.Account, reservationKind(name))
 }
 
 func applyReservationReleased(tx *bolt.Tx, ev *events.Event, d *events.ReservationData) error {
@@ -57,7 +57,7 @@ func applyReservationReleased(tx *bolt.Tx, ev *events.Event, d *events.Reservati
 	if err := endHolding(tx, r.AccountID, holdReservation, r.Seq, ev.At); err != nil {
 		return err
 	}
-	return tx.Bucket(bReservByAccount).Delete(key([]byte(r.AccountID), r.Seq[:]))
+	return dropIndexed(tx, bReservByAccount, key([]byte(r.AccountID), r.Seq[:]), r.AccountID, reservationKind(name))
 }
 
 func reservation(tx *bolt.Tx, sub string) (reservationRecord, bool, error) {
@@ -81,18 +81,11 @@ func PortReservation(tx *bolt.Tx, port int) (domain.Reservation, bool, error) {
 	return r.Reservation, ok, err
 }
 
-// countReservations counts an account's reserved subdomains and ports.
+// countReservations returns how many subdomains and ports the account
+// holds, from the counts the appliers keep (counts.go): reading them costs
+// the same at any number of reservations.
 func countReservations(tx *bolt.Tx, accountID string) (subs, ports int64) {
-	p := key([]byte(accountID), nil)
-	c := tx.Bucket(bReservByAccount).Cursor()
-	for k, v := c.Seek(p); k != nil && len(k) == len(p)+16 && string(k[:len(p)]) == string(p); k, v = c.Next() {
-		if isPortName(string(v)) {
-			ports++
-		} else {
-			subs++
-		}
-	}
-	return subs, ports
+	return accountCount(tx, accountID, countReservedSubs), accountCount(tx, accountID, countReservedPorts)
 }
 
 // Reservations lists an account's reservations, subdomains and TCP ports,

@@ -53,7 +53,7 @@ var (
 		bTunnels, bTunnelsByAcct, bTunnelsLive, bTunnelsLiveAcct, bTunnelsHeld, bRequests, bRequestsByTun,
 		bUsageMonth, bUsageDay, bUsageTunnelDay, bHoldings, bPruned, bEventsByAcct, bCheckpoints,
 		bPasswords, bPasswordLinks, bSessions, bSessionsByAcct,
-		bBilling,
+		bBilling, bCounts, bRequestPaths,
 		bWebhooks,          // webhooks.go
 		bReservationAccess, // access.go
 	}
@@ -153,17 +153,6 @@ func listNewest(b *bolt.Bucket, prefix []byte, before ulid.ULID, limit int, fn f
 		n++
 	}
 	return nil
-}
-
-// countPrefix counts keys under "prefix 0".
-func countPrefix(b *bolt.Bucket, prefix []byte) int64 {
-	c := b.Cursor()
-	p := append(append([]byte(nil), prefix...), 0)
-	var n int64
-	for k, _ := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, _ = c.Next() {
-		n++
-	}
-	return n
 }
 
 func notFound(what, id string) error {

@@ -68,7 +68,15 @@ func applyTunnelOpened(tx *bolt.Tx, ev *events.Event, d *events.TunnelOpenedData
 			return err
 		}
 	}
-	return tx.Bucket(bTunnelsLiveAcct).Put(ak, []byte(t.ID))
+	return addIndexed(tx, bTunnelsLiveAcct, ak, []byte(t.ID), ev.Account, liveKinds(t.Proto)...)
+}
+
+// liveKinds are the counts a live tunnel of proto is in.
+func liveKinds(proto string) []string {
+	if proto == domain.ProtoTCP {
+		return []string{countLiveTunnels, countLiveTCP}
+	}
+	return []string{countLiveTunnels}
 }
 
 func applyTunnelClosed(tx *bolt.Tx, ev *events.Event, d *events.TunnelClosedData) error {
@@ -91,7 +99,7 @@ func applyTunnelClosed(tx *bolt.Tx, ev *events.Event, d *events.TunnelClosedData
 		}
 	}
 	u, _ := idULID(t.ID)
-	if err := tx.Bucket(bTunnelsLiveAcct).Delete(key([]byte(t.AccountID), u[:])); err != nil {
+	if err := dropIndexed(tx, bTunnelsLiveAcct, key([]byte(t.AccountID), u[:]), t.AccountID, liveKinds(t.Proto)...); err != nil {
 		return err
 	}
 	if t.Proto == domain.ProtoHTTP && (d.Reason == domain.CloseAgentGone || d.Reason == domain.CloseShutdown) {
@@ -193,20 +201,9 @@ func CheckTunnelQuota(tx *bolt.Tx, accountID, proto string) error {
 	if err != nil {
 		return err
 	}
-	live := countPrefix(tx.Bucket(bTunnelsLiveAcct), []byte(accountID))
-	var liveTCP int64
-	if proto == domain.ProtoTCP && live > 0 {
-		// Only a TCP open needs them, and live tunnels are few per account.
-		ts, err := LiveTunnels(tx, accountID)
-		if err != nil {
-			return err
-		}
-		for _, t := range ts {
-			if t.Proto == domain.ProtoTCP {
-				liveTCP++
-			}
-		}
-	}
+	// Counted by the appliers (counts.go): the same cost at any number of tunnels.
+	live := accountCount(tx, accountID, countLiveTunnels)
+	liveTCP := accountCount(tx, accountID, countLiveTCP)
 	return domain.CheckOpenTunnel(plan, proto, live, liveTCP)
 }
 

@@ -91,6 +91,7 @@ type usageBatch struct {
 	// deltas: a busy tunnel's captures all land on the same keys, and
 	// formatting them for each event cost more than the sums.
 	recent map[usageSlot]*[3]*usageDelta
+	paths  pathBatch // the tunnels' path columns (request_paths.go)
 }
 
 type usageSlot struct {
@@ -105,7 +106,7 @@ type usageDelta struct {
 }
 
 func newUsageBatch() usageBatch {
-	return usageBatch{deltas: map[string]*usageDelta{}, recent: map[usageSlot]*[3]*usageDelta{}}
+	return usageBatch{deltas: map[string]*usageDelta{}, recent: map[usageSlot]*[3]*usageDelta{}, paths: pathBatch{}}
 }
 
 // addRequest counts one captured exchange (bodies in and out, and heads) in
@@ -142,6 +143,9 @@ func (u usageBatch) addRequest(accountID, tunnel string, at time.Time, in, out i
 }
 
 func (u usageBatch) flush(tx *bolt.Tx) error {
+	if err := u.paths.flush(tx); err != nil {
+		return err
+	}
 	for id, d := range u.deltas {
 		k := []byte(id[len(d.bucket)+1:])
 		if err := bump(tx.Bucket(d.bucket), k, d.add); err != nil {
@@ -240,10 +244,10 @@ func Usage(tx *bolt.Tx, accountID string, now time.Time) (UsageNow, error) {
 	return UsageNow{
 		Account:        a,
 		Plan:           plan,
-		Tunnels:        countPrefix(tx.Bucket(bTunnelsLiveAcct), acc),
+		Tunnels:        accountCount(tx, accountID, countLiveTunnels),
 		Reservations:   subs,
 		ReservedPorts:  ports,
-		Domains:        countPrefix(tx.Bucket(bDomainsByAcct), acc),
+		Domains:        accountCount(tx, accountID, countDomains),
 		BandwidthBytes: bw.BytesIn + bw.BytesOut,
 		Requests:       m.Requests,
 		Bandwidth:      bw,

@@ -221,3 +221,10 @@ func Fingerprint(tx *bolt.Tx) ([32]byte, error) {
 	copy(sum[:], h.Sum(nil))
 	return sum, err
 }
+
+// dropMapped hands the pages of db's file read so far back to the kernel
+// (events.DropMapped), from a read transaction of its own: call it between
+// write transactions, so that none of them holds pages only it has mapped.
+func dropMapped(db *bolt.DB) {
+	_ = db.View(func(tx *bolt.Tx) error { events.DropMapped(tx); return nil })
+}

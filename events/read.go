@@ -75,6 +75,28 @@ func ScanAfter(tx *bolt.Tx, after ulid.ULID, limit int) ([]Event, error) {
 	return out, nil
 }
 
+// ScanAfterShared is ScanAfter without copying each event's data: the
+// Data of the events it returns are tx's own bytes, valid only until tx
+// ends, and the caller must drop them by then. Rebuild decodes a chunk
+// inside its read transaction this way (every decode copies what it
+// keeps), which spares it a copy of each payload.
+func ScanAfterShared(tx *bolt.Tx, after ulid.ULID, limit int) ([]Event, error) {
+	c := tx.Bucket(bucketEvents).Cursor()
+	k, v := c.Seek(after[:])
+	if k != nil && bytes.Equal(k, after[:]) {
+		k, v = c.Next()
+	}
+	out := make([]Event, 0, limit)
+	for ; k != nil && len(out) < limit; k, v = c.Next() {
+		ev, err := decodeShared(v)
+		if err != nil {
+			return out, fmt.Errorf("event %x: %w", k, err)
+		}
+		out = append(out, ev)
+	}
+	return out, nil
+}
+
 // ReadBackward returns up to limit events with an id less than before (zero
 // ULID: from the head), newest first.
 func (l *Log) ReadBackward(before ulid.ULID, limit int) ([]Event, error) {

@@ -17,7 +17,7 @@ import (
 // rebuildChunk is how many events one rebuild transaction applies: large
 // enough to amortise the commit, small enough to bound the dirty pages held
 // in memory.
-const rebuildChunk = 5_000
+const rebuildChunk = 16_384
 
 // Rebuild drops every projection bucket and replays the whole log through
 // the same Apply as the live path. It must not run beside a live writer (the
@@ -145,8 +145,9 @@ type chunk struct {
 // work, most of a rebuild's CPU) run ahead of the write transactions that
 // apply them, a chunk at a time, the decoding of each chunk split across the
 // cores; the writer applies one chunk while the next is decoded. Each read
-// is a short transaction of its own: a read transaction held across a write
-// commit that grows the file would deadlock bbolt's remap.
+// is a transaction of its own on the reader's goroutine, which never waits
+// for the writer inside it: a read transaction held across a write commit
+// on the same goroutine would deadlock bbolt's remap.
 func catchUp(db *bolt.DB, from ulid.ULID, total uint64, progress func(done, total uint64)) (uint64, error) {
 	chunks := make(chan chunk, 1)
 	stop := make(chan struct{})
@@ -188,13 +189,20 @@ func readAhead(db *bolt.DB, from ulid.ULID, chunks chan<- chunk, stop <-chan str
 	cursor := from
 	for {
 		var c chunk
-		c.evs, c.err = View(db, func(tx *bolt.Tx) ([]events.Event, error) {
-			return events.ScanAfter(tx, cursor, rebuildChunk)
+		// Decoded inside the read transaction, from the file's own bytes:
+		// no copy of each payload. The transaction lasts one chunk's
+		// decoding; a commit that must remap waits that long, no more.
+		c.err = db.View(func(tx *bolt.Tx) error {
+			var err error
+			if c.evs, err = events.ScanAfterShared(tx, cursor, rebuildChunk); err == nil {
+				c.payloads = make([]any, len(c.evs))
+				err = decodeParallel(decs, c.evs, c.payloads)
+			}
+			for i := range c.evs {
+				c.evs[i].Data = nil // the transaction's bytes, gone with it
+			}
+			return err
 		})
-		if c.err == nil {
-			c.payloads = make([]any, len(c.evs))
-			c.err = decodeParallel(decs, c.evs, c.payloads)
-		}
 		select {
 		case chunks <- c:
 		case <-stop:
@@ -209,9 +217,7 @@ func readAhead(db *bolt.DB, from ulid.ULID, chunks chan<- chunk, stop <-chan str
 
 // decodeParallel fills payloads[i] with decodePayload of evs[i], each
 // decoder taking an equal run of the events, and returns the error of the
-// earliest event that failed. The stored data is dropped once decoded:
-// apply reads the payload, never the JSON, and a chunk's copies would be
-// most of the memory a rebuild holds.
+// earliest event that failed.
 func decodeParallel(decs []*events.Decoder, evs []events.Event, payloads []any) error {
 	errs := make([]error, len(decs))
 	per := (len(evs) + len(decs) - 1) / len(decs)
@@ -225,7 +231,7 @@ func decodeParallel(decs []*events.Decoder, evs []events.Event, payloads []any) 
 					errs[w] = fmt.Errorf("projections: %s %s: %w", evs[i].Type, evs[i].ID, err)
 					return
 				}
-				payloads[i], evs[i].Data = p, nil
+				payloads[i] = p
 			}
 		})
 	}

@@ -69,8 +69,10 @@ func Rebuild(db *bolt.DB, progress func(done, total uint64)) (uint64, error) {
 	return catchUp(db, ulid.ULID{}, total, progress)
 }
 
-// dropBatch is how many keys one emptying transaction deletes.
-const dropBatch = 50_000
+// dropBatch is how many keys one emptying transaction deletes. Its commit
+// holds the rewritten pages in memory: at 50,000 a rebuild of a million
+// captures peaked at 220 MiB RSS, at 10,000 at 160 MiB.
+const dropBatch = 10_000
 
 // emptyBucket deletes a bucket's keys in batches, one transaction each,
 // walking back from the last with one cursor: a Delete by key would search

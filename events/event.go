@@ -74,6 +74,20 @@ func Decode(b []byte) (Event, error) { return decode(b, true) }
 // decode skips the JSON check when the caller decodes the data anyway
 // (rebuild's scan: json.Unmarshal validates as it goes).
 func decode(b []byte, validate bool) (Event, error) {
+	ev, err := decodeShared(b)
+	if err != nil {
+		return ev, err
+	}
+	ev.Data = append(json.RawMessage(nil), ev.Data...)
+	if validate && !json.Valid(ev.Data) {
+		return ev, fmt.Errorf("events: stored event %s: data is not JSON", ev.ID)
+	}
+	return ev, nil
+}
+
+// decodeShared is decode without the JSON check and without copying the
+// data: ev.Data aliases b.
+func decodeShared(b []byte) (Event, error) {
 	var ev Event
 	if len(b) < minEncodedV1 {
 		return ev, fmt.Errorf("events: stored event too short (%d bytes)", len(b))
@@ -100,10 +114,7 @@ func decode(b []byte, validate bool) (Event, error) {
 	}
 	ev.Account = string(b[p : p+al])
 	p += al
-	ev.Data = append(json.RawMessage(nil), b[p:]...)
-	if validate && !json.Valid(ev.Data) {
-		return ev, fmt.Errorf("events: stored event %s: data is not JSON", ev.ID)
-	}
+	ev.Data = b[p:]
 	return ev, nil
 }
 

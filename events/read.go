@@ -2,7 +2,6 @@ package events
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -76,6 +75,28 @@ func ScanAfter(tx *bolt.Tx, after ulid.ULID, limit int) ([]Event, error) {
 	return out, nil
 }
 
+// ScanAfterShared is ScanAfter without copying each event's data: the
+// Data of the events it returns are tx's own bytes, valid only until tx
+// ends, and the caller must drop them by then. Rebuild decodes a chunk
+// inside its read transaction this way (every decode copies what it
+// keeps), which spares it a copy of each payload.
+func ScanAfterShared(tx *bolt.Tx, after ulid.ULID, limit int) ([]Event, error) {
+	c := tx.Bucket(bucketEvents).Cursor()
+	k, v := c.Seek(after[:])
+	if k != nil && bytes.Equal(k, after[:]) {
+		k, v = c.Next()
+	}
+	out := make([]Event, 0, limit)
+	for ; k != nil && len(out) < limit; k, v = c.Next() {
+		ev, err := decodeShared(v)
+		if err != nil {
+			return out, fmt.Errorf("event %x: %w", k, err)
+		}
+		out = append(out, ev)
+	}
+	return out, nil
+}
+
 // ReadBackward returns up to limit events with an id less than before (zero
 // ULID: from the head), newest first.
 func (l *Log) ReadBackward(before ulid.ULID, limit int) ([]Event, error) {
@@ -117,96 +138,6 @@ func (l *Log) Get(id ulid.ULID) (ev Event, ok bool, err error) {
 		return err
 	})
 	return ev, ok, err
-}
-
-// VerifyError names the first event that breaks the chain.
-type VerifyError struct {
-	Index  uint64 // 0-based position in the log
-	ID     string // the event's key, as a ULID when it is one
-	Reason string
-}
-
-func (e *VerifyError) Error() string {
-	return fmt.Sprintf("event #%d (%s): %s", e.Index, e.ID, e.Reason)
-}
-
-// Verify walks the whole log: every event decodes, its key is its id, ids
-// strictly increase, each prev is the SHA-256 of the previous stored bytes,
-// and the head matches. It returns the head, or a *VerifyError. progress, if
-// set, is called every 65,536 events.
-func (l *Log) Verify(progress func(n uint64)) (Head, error) {
-	return l.VerifyPrefix(0, progress)
-}
-
-// VerifyPrefix is Verify limited to the first n events (0: all), for checking
-// a checkpoint; the returned head is that of the prefix.
-func (l *Log) VerifyPrefix(n uint64, progress func(n uint64)) (Head, error) {
-	var h Head
-	err := l.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketEvents).Cursor()
-		for k, v := c.First(); k != nil && (n == 0 || h.Count < n); k, v = c.Next() {
-			id := fmt.Sprintf("%x", k)
-			if len(k) == 16 {
-				id = ulid.ULID(k).String()
-			}
-			fail := func(reason string) error { return &VerifyError{Index: h.Count, ID: id, Reason: reason} }
-			ev, err := Decode(v)
-			if err != nil {
-				return fail("does not decode: " + err.Error())
-			}
-			if !bytes.Equal(ev.ID[:], k) {
-				return fail("stored id " + ev.ID.String() + " differs from its key")
-			}
-			if h.Count > 0 && ev.ID.Compare(h.ID) <= 0 {
-				return fail("id does not increase")
-			}
-			sum := sha256.Sum256(v)
-			if ev.Prev != h.Hash {
-				// Either the previous event's bytes changed or this event's
-				// prev did. This event is intact if the next link (or the
-				// recorded head) still matches its hash: then blame the previous.
-				if h.Count > 0 && nextLinkMatches(tx, c, sum) {
-					return &VerifyError{Index: h.Count - 1, ID: h.ID.String(),
-						Reason: "its hash no longer matches the next event's prev: its bytes changed, or an event after it is missing"}
-				}
-				return fail("prev hash does not match the previous event")
-			}
-			h = Head{Count: h.Count + 1, ID: ev.ID, Hash: sum}
-			if progress != nil && h.Count%65536 == 0 {
-				progress(h.Count)
-			}
-		}
-		if n != 0 {
-			if h.Count < n {
-				return &VerifyError{Index: h.Count, ID: "-", Reason: fmt.Sprintf("log holds %d events, fewer than %d", h.Count, n)}
-			}
-			return nil
-		}
-		stored, err := readHead(tx)
-		if err != nil {
-			return err
-		}
-		if stored != h {
-			if stored.ID == h.ID && stored.Count == h.Count && h.Count > 0 {
-				return &VerifyError{Index: h.Count - 1, ID: h.ID.String(),
-					Reason: "stored bytes changed: their hash no longer matches the recorded head"}
-			}
-			return &VerifyError{Index: h.Count, ID: stored.ID.String(), Reason: "recorded head does not match the chain"}
-		}
-		return nil
-	})
-	return h, err
-}
-
-// nextLinkMatches reports whether the event after c's position records sum as
-// its prev, or, at the end of the log, whether the recorded head's hash is sum.
-// It moves c.
-func nextLinkMatches(tx *bolt.Tx, c *bolt.Cursor, sum [32]byte) bool {
-	if _, v := c.Next(); v != nil {
-		return len(v) >= 49 && bytes.Equal(v[17:49], sum[:])
-	}
-	stored, err := readHead(tx)
-	return err == nil && stored.Hash == sum
 }
 
 // Backup writes a consistent copy of the whole file (events, bodies and

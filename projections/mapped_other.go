@@ -1,8 +1,0 @@
-//go:build !linux
-
-package projections
-
-import bolt "go.etcd.io/bbolt"
-
-// dropMapped is a no-op where madvise is not used.
-func dropMapped(*bolt.DB) {}

@@ -3,6 +3,8 @@ package jsbus
 import (
 	"context"
 	"crypto/tls"
+	"errors"
+	"slices"
 	"sync"
 	"time"
 
@@ -82,6 +84,30 @@ func streamConfig(topic string, maxAge time.Duration) jetstream.StreamConfig {
 		MaxAge:     maxAge,
 		Duplicates: dedupWindow,
 	}
+}
+
+// ensureStream finds cfg's stream, or creates it. It updates an existing
+// stream only when its settings differ: nats-server v2.15.3 races (under
+// -race) when a stream's config is rewritten while a consumer of it is
+// being created, and every node calls this at start.
+func ensureStream(ctx context.Context, js jetstream.JetStream, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
+	st, err := js.Stream(ctx, cfg.Name)
+	switch {
+	case errors.Is(err, jetstream.ErrStreamNotFound):
+		st, err = js.CreateStream(ctx, cfg)
+		if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+			return js.Stream(ctx, cfg.Name) // another node made it first
+		}
+		return st, err
+	case err != nil:
+		return nil, err
+	}
+	have := st.CachedInfo().Config
+	if have.MaxAge == cfg.MaxAge && have.Duplicates == cfg.Duplicates && slices.Equal(have.Subjects, cfg.Subjects) &&
+		have.Storage == cfg.Storage && have.Retention == cfg.Retention {
+		return st, nil
+	}
+	return js.UpdateStream(ctx, cfg)
 }
 
 // connect dials NATS, retrying for ever once connected: a node outlives
@@ -174,7 +200,7 @@ func (p *Publisher) ensureStream(topic string) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if _, err := p.js.CreateOrUpdateStream(ctx, streamConfig(topic, p.maxAge)); err != nil {
+	if _, err := ensureStream(ctx, p.js, streamConfig(topic, p.maxAge)); err != nil {
 		return domain.Errorf(domain.CodeUnavailable, "creating the JetStream stream for %s: %v", topic, err)
 	}
 	p.streams[topic] = true

@@ -198,7 +198,7 @@ func (s *Sender) run() {
 	for {
 		if !streamReady {
 			ctx, cancel := context.WithTimeout(context.Background(), s.cfg.AckTimeout)
-			_, err := s.js.CreateOrUpdateStream(ctx, streamConfig(TopicCaptures, s.cfg.Bus.MaxAge))
+			_, err := ensureStream(ctx, s.js, streamConfig(TopicCaptures, s.cfg.Bus.MaxAge))
 			cancel()
 			if err != nil {
 				if !fail(err) {

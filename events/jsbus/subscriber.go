@@ -96,7 +96,7 @@ func (s *Subscriber) Subscribe(ctx context.Context, topic string) (<-chan *messa
 func (s *Subscriber) consumer(ctx context.Context, topic string) (jetstream.Consumer, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	stream, err := s.js.CreateOrUpdateStream(ctx, streamConfig(topic, s.cfg.MaxAge))
+	stream, err := ensureStream(ctx, s.js, streamConfig(topic, s.cfg.MaxAge))
 	if err != nil {
 		return nil, domain.Errorf(domain.CodeUnavailable, "the JetStream stream for %s: %v", topic, err)
 	}

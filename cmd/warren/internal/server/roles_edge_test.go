@@ -95,6 +95,11 @@ func TestEdgeCapturesTravelThroughJetStreamOnce(t *testing.T) {
 			t.Errorf("/r/%d captured %d times, want once", i, c)
 		}
 	}
+	// The Consumer counts an append once AppendOnce returns, a moment after
+	// the commit made the capture visible above: wait for the count too.
+	for deadline := time.Now().Add(10 * time.Second); m.control.consumer.Stats().Appended < n && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
 	if st := m.control.consumer.Stats(); st.Appended != n {
 		t.Errorf("the Consumer appended %d captures, want %d (they went around JetStream?)", st.Appended, n)
 	}

@@ -1,7 +1,6 @@
 package browser
 
 import (
-	"net"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,7 +17,7 @@ func startDashTCP(t *testing.T, n int) (*dash, int) {
 	key := strings.TrimSpace(warrentest.LastLine(warrentest.MustRun(t, "admin", "account", "create",
 		"--data", data, "--init", "--email", "ada@example.com", "--operator").Stdout))
 	setPassword(t, data, "ada@example.com", testPassword)
-	lo := freePorts(t, n)
+	lo := warrentest.FreePortRange(t, n)
 	s := warrentest.StartServerAt(t, data, "127.0.0.1:0", "WARREN_TCP_PORTS="+strconv.Itoa(lo)+"-"+strconv.Itoa(lo+n-1))
 	t.Cleanup(func() { s.Stop(t) })
 	return &dash{Server: s, Data: data, URL: "http://" + s.Addr, Email: "ada@example.com", Password: testPassword, Key: key}, lo
@@ -103,31 +102,4 @@ func (d *dash) reservationNames(t *testing.T) []string {
 		out = append(out, r.Subdomain+r.Name)
 	}
 	return out
-}
-
-// freePorts returns the first of n consecutive ports free right now.
-func freePorts(t *testing.T, n int) int {
-	t.Helper()
-	for range 50 {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := ln.Addr().(*net.TCPAddr).Port
-		ln.Close()
-		ok := p+n-1 <= 65535
-		for i := 1; ok && i < n; i++ {
-			l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p+i))
-			if err != nil {
-				ok = false
-				break
-			}
-			l.Close()
-		}
-		if ok {
-			return p
-		}
-	}
-	t.Fatal("no free port range")
-	return 0
 }

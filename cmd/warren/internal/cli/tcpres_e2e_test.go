@@ -23,7 +23,7 @@ var tcpPortRe = regexp.MustCompile(`tcp://[^:\s]+:(\d+)`)
 // listed and used by name, another account asking for it is told why, and
 // the tunnel comes back on it after a server restart.
 func TestReservedTCPPortFromTheCLI(t *testing.T) {
-	lo := freePortRange(t, 4)
+	lo := warrentest.FreePortRange(t, 4)
 	ports := "WARREN_TCP_PORTS=" + strconv.Itoa(lo) + "-" + strconv.Itoa(lo+3)
 	data := t.TempDir()
 	s := warrentest.StartServerAt(t, data, "127.0.0.1:0", ports)
@@ -99,7 +99,7 @@ func TestReservedTCPPortFromTheCLI(t *testing.T) {
 // account did not reserve used to be served on whatever port was free,
 // silently; it now fails and says how to reserve N.
 func TestTCPPortFlagRefusesAnotherPort(t *testing.T) {
-	lo := freePortRange(t, 2)
+	lo := warrentest.FreePortRange(t, 2)
 	s := warrentest.StartServerAt(t, t.TempDir(), "127.0.0.1:0", "WARREN_TCP_PORTS="+strconv.Itoa(lo)+"-"+strconv.Itoa(lo+1))
 	defer s.Stop(t)
 	key := warrentest.KeyRe.FindString(s.WaitOutput(t, "ak_"))
@@ -145,31 +145,4 @@ func echoThrough(t *testing.T, port int, msg string) {
 	if _, err := io.ReadFull(c, buf); err != nil || string(buf) != msg {
 		t.Fatalf("echo through port %d: %q %v", port, buf, err)
 	}
-}
-
-// freePortRange returns the first of n consecutive ports free right now.
-func freePortRange(t *testing.T, n int) int {
-	t.Helper()
-	for range 50 {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := ln.Addr().(*net.TCPAddr).Port
-		ln.Close()
-		ok := p+n-1 <= 65535
-		for i := 1; ok && i < n; i++ {
-			l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p+i))
-			if err != nil {
-				ok = false
-				break
-			}
-			l.Close()
-		}
-		if ok {
-			return p
-		}
-	}
-	t.Fatal("no free port range")
-	return 0
 }

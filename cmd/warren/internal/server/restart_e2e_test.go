@@ -37,39 +37,12 @@ func echoListener(t *testing.T) string {
 	return port
 }
 
-// freeRange returns the first port of n consecutive ports free right now.
-func freeRange(t *testing.T, n int) int {
-	t.Helper()
-	for range 50 {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := ln.Addr().(*net.TCPAddr).Port
-		ln.Close()
-		ok := p+n-1 <= 65535
-		for i := 1; ok && i < n; i++ {
-			l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p+i))
-			if err != nil {
-				ok = false
-				break
-			}
-			l.Close()
-		}
-		if ok {
-			return p
-		}
-	}
-	t.Fatal("no free port range")
-	return 0
-}
-
 // TestTCPTunnelKeepsItsPortAcrossARestart: an agent's TCP tunnel reopened
 // after a server restart came back on the range's first free port
 // (tcp://localhost:20005 became :20000), breaking every client configured
 // with the old one. The reopen asks for its previous port and gets it.
 func TestTCPTunnelKeepsItsPortAcrossARestart(t *testing.T) {
-	lo := freeRange(t, 3)
+	lo := warrentest.FreePortRange(t, 3)
 	ports := "WARREN_TCP_PORTS=" + strconv.Itoa(lo) + "-" + strconv.Itoa(lo+2)
 	data := t.TempDir()
 	s := warrentest.StartServerAt(t, data, "127.0.0.1:0", ports)

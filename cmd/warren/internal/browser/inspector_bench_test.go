@@ -46,7 +46,7 @@ func envInt(b *testing.B, name string, def int) int {
 // projections the server uses, in batches of 5,000 per append. One path in
 // a thousand is /checkout/N (the path filter's needle); the rest
 // /api/items/N.
-func seedCaptures(b *testing.B, data, email string, n int) {
+func seedCaptures(b testing.TB, data, email string, n int) {
 	l, err := server.OpenLog(data, server.OpenOptions{}, events.Options{})
 	if err != nil {
 		b.Fatal(err)

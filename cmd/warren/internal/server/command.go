@@ -34,6 +34,7 @@ func RunServe(ctx context.Context, e *command.Env, args []string) error {
 	agentWrite := fs.String("agent-write-timeout", command.EnvDefault(e, "WARREN_AGENT_WRITE_TIMEOUT", "10s"), "how long an agent may leave its control stream unread before it is cut off (env WARREN_AGENT_WRITE_TIMEOUT)")
 	perTunnel := fs.String("max-conns-per-tunnel", command.EnvDefault(e, "WARREN_MAX_CONNS_PER_TUNNEL", "512"), "public connections in flight per tunnel; beyond, 503 (negative: no cap; env WARREN_MAX_CONNS_PER_TUNNEL)")
 	perClient := fs.String("max-conns-per-client", command.EnvDefault(e, "WARREN_MAX_CONNS_PER_CLIENT", "256"), "public connections in flight per client address; beyond, 429 (negative: no cap; env WARREN_MAX_CONNS_PER_CLIENT)")
+	requestScan := fs.String("request-scan", command.EnvDefault(e, "WARREN_REQUEST_SCAN", "100000"), "captured requests one filtered list page reads at most before answering with what it found and a cursor to search further (env WARREN_REQUEST_SCAN)")
 	uncaptured := fs.Bool("serve-uncaptured", command.EnvDefault(e, "WARREN_SERVE_UNCAPTURED", "") == "true", "keep serving public requests while the log cannot record them (default: 503 until it can; env WARREN_SERVE_UNCAPTURED)")
 	tlsf := addTLSFlags(e, fs)
 	sensitive := fs.String("sensitive-headers", command.EnvDefault(e, "WARREN_SENSITIVE_HEADERS", ""), "comma-separated header names whose values are kept out of the event log, beside the bodies where retention prunes them, as Authorization, Proxy-Authorization, Cookie and Set-Cookie always are (env WARREN_SENSITIVE_HEADERS)")
@@ -68,6 +69,10 @@ func RunServe(ctx context.Context, e *command.Env, args []string) error {
 	maxPerClient, err2 := strconv.Atoi(*perClient)
 	if err1 != nil || err2 != nil || maxPerTunnel == 0 || maxPerClient == 0 {
 		return &command.ExitError{Code: 2, Err: fmt.Errorf("--max-conns-per-tunnel %q and --max-conns-per-client %q must be whole numbers, not 0 (negative: no cap)", *perTunnel, *perClient)}
+	}
+	scanBound, err := strconv.Atoi(*requestScan)
+	if err != nil || scanBound < 1 {
+		return &command.ExitError{Code: 2, Err: fmt.Errorf("--request-scan %q is not a positive number of requests", *requestScan)}
 	}
 	sensitiveHeaders, err := headerList(*sensitive)
 	if err != nil {
@@ -115,7 +120,7 @@ func RunServe(ctx context.Context, e *command.Env, args []string) error {
 		PublicPort: pubPort, TCPPorts: tcp, DNSResolver: *dnsResolver,
 		Scheme: *scheme, TCPHost: *tcpHost, RetainEventsDays: retainDays, ShutdownGrace: shutdownGrace,
 		AgentWriteTimeout: agentWriteTimeout, MaxConnsPerTunnel: maxPerTunnel, MaxConnsPerClient: maxPerClient,
-		ServeUncaptured: *uncaptured, SensitiveHeaders: sensitiveHeaders,
+		ServeUncaptured: *uncaptured, SensitiveHeaders: sensitiveHeaders, RequestScan: scanBound,
 		TLS:    tlsSettings,
 		Stdout: e.Stdout, Logger: slog.New(slog.NewTextHandler(e.Stderr, nil)),
 		MetricsAddr: metricsListen,

@@ -35,6 +35,9 @@ type Config struct {
 	// flight per tunnel and per client address (0: the edge's defaults;
 	// negative: no cap).
 	MaxConnsPerTunnel, MaxConnsPerClient int
+	// RequestScan bounds the captured requests one filtered list page
+	// reads (--request-scan; 0: projections.MaxRequestScan).
+	RequestScan int
 	// ServeUncaptured keeps serving public requests while the log cannot
 	// record them (false: they get a 503 until it can).
 	ServeUncaptured bool

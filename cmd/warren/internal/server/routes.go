@@ -59,6 +59,7 @@ func (m *Main) handlers(resolver *net.Resolver) (handlers, error) {
 		TCPPorts:    m.cfg.TCPPorts,    // port reservations draw from the edge's range
 		Secrets:     secrets,           // secrets.go: reservations' OIDC client secrets
 		AccessRules: accessRuleMaker{}, // access_rules.go
+		RequestScan: m.cfg.RequestScan, // --request-scan
 	})
 	if err != nil {
 		return handlers{}, err

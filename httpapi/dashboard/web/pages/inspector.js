@@ -17,6 +17,9 @@ import { replaySelection, exportSelection } from "../lib/inspector-actions.js";
 export default async function inspector(main, ctx) {
   let f = F.fromQuery(ctx.query);
   let next = null; // the next (older) page's URL
+  // The server stops a filtered page after scanning a bounded number of
+  // requests (scanLimited); the rest of the history is one click further.
+  let limited = false;
   let loadSeq = 0;
   let paused = false;
   let missed = 0; // live requests that arrived while paused
@@ -77,7 +80,12 @@ export default async function inspector(main, ctx) {
       return;
     }
     list.table.hidden = true;
-    emptyBox.replaceChildren(F.active(f)
+    emptyBox.replaceChildren(F.active(f) && limited && next
+      ? empty("No match among the most recent requests",
+        h("p", "The server searched the newest part of the history and stopped; older requests may match."),
+        h("p", h("button.btn.primary#search-further", { type: "button", on: { click: () => loadOlder() } }, "Search further back"), " ",
+          h("button.btn", { type: "button", on: { click: () => bar.clear() } }, "Clear the filters")))
+      : F.active(f)
       ? empty("No request matches these filters", h("p", h("button.btn", { type: "button", on: { click: () => bar.clear() } }, "Clear the filters")))
       : empty("No requests yet",
         h("p", "Start a tunnel to a local service, then send it a request:"),
@@ -94,6 +102,7 @@ export default async function inspector(main, ctx) {
       const page = await api(F.listURL(f));
       if (seq !== loadSeq) return; // a newer filter won
       list.replace(page.requests);
+      limited = !!page.scanLimited;
       setNext(page.next_page_uri);
       missed = 0;
       newBtn.hidden = true;
@@ -113,6 +122,7 @@ export default async function inspector(main, ctx) {
   function setNext(uri) {
     next = uri ? (() => { const u = new URL(uri, location.href); return u.pathname + u.search; })() : null;
     older.hidden = !next;
+    older.textContent = limited ? "Search further back" : "Load older";
   }
 
   async function loadOlder() {
@@ -123,6 +133,7 @@ export default async function inspector(main, ctx) {
       const page = await api(next);
       if (seq !== loadSeq) return;
       list.append(page.requests);
+      limited = !!page.scanLimited;
       setNext(page.next_page_uri);
     } catch (e) {
       ctx.toast("Could not load older requests: " + e.message, "error");
